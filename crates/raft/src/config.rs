@@ -1,0 +1,93 @@
+use crate::NodeId;
+
+/// Everything that shapes a node's behaviour. Timeouts are in ticks: the host
+/// decides how long a tick is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub id: NodeId,
+    pub cluster_size: usize,
+    /// The election timeout is drawn uniformly from this inclusive range
+    /// each time the timer is reset (§5.2).
+    pub election_timeout_min: u32,
+    pub election_timeout_max: u32,
+    pub heartbeat_interval: u32,
+    /// Most entries carried by one AppendEntries.
+    pub max_entries_per_append: usize,
+    /// Dissertation §9.6: ask for pre-votes before bumping the term.
+    pub pre_vote: bool,
+    /// Dissertation §6.2: a leader that has not heard from a majority within
+    /// an election timeout steps down.
+    pub check_quorum: bool,
+    /// Dissertation §6.4: a new leader appends a no-op so entries of earlier
+    /// terms commit at once.
+    pub noop_on_election: bool,
+    /// Deliberate protocol bugs, for proving that the checkers catch them.
+    pub bugs: Bugs,
+}
+
+/// Each switch breaks one safety argument of the paper. All off by default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Bugs {
+    /// Commit any entry stored on a majority, even from an earlier term
+    /// (the faulty rule of Figure 8).
+    pub commit_earlier_terms: bool,
+    /// Forget votedFor when restarting from durable state.
+    pub forget_vote_on_restart: bool,
+    /// Grant votes without the §5.4.1 up-to-date check.
+    pub skip_up_to_date_check: bool,
+    /// A follower keeps its conflicting entries instead of truncating them.
+    pub keep_conflicting_entries: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConfigError {
+    IdOutOfRange,
+    EmptyCluster,
+    BadElectionTimeout,
+    BadHeartbeat,
+    ZeroBatch,
+}
+
+impl Config {
+    /// The lab's shape: 3 servers, ticks of 10 ms, elections after
+    /// 300–600 ms, heartbeats every 100 ms (at most ten a second).
+    pub fn new(id: NodeId, cluster_size: usize) -> Config {
+        Config {
+            id,
+            cluster_size,
+            election_timeout_min: 30,
+            election_timeout_max: 60,
+            heartbeat_interval: 10,
+            max_entries_per_append: 128,
+            pre_vote: false,
+            check_quorum: false,
+            noop_on_election: false,
+            bugs: Bugs::default(),
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.cluster_size == 0 {
+            return Err(ConfigError::EmptyCluster);
+        }
+        if self.id >= self.cluster_size {
+            return Err(ConfigError::IdOutOfRange);
+        }
+        if self.election_timeout_min == 0 || self.election_timeout_max < self.election_timeout_min {
+            return Err(ConfigError::BadElectionTimeout);
+        }
+        // Heartbeats must come well inside the shortest election timeout,
+        // or followers start elections against a healthy leader.
+        if self.heartbeat_interval == 0 || self.heartbeat_interval >= self.election_timeout_min {
+            return Err(ConfigError::BadHeartbeat);
+        }
+        if self.max_entries_per_append == 0 {
+            return Err(ConfigError::ZeroBatch);
+        }
+        Ok(())
+    }
+
+    pub fn quorum(&self) -> usize {
+        self.cluster_size / 2 + 1
+    }
+}

@@ -1,0 +1,392 @@
+//! Leader election (§5.2), the up-to-date check (§5.4.1) and pre-vote
+//! (dissertation §9.6).
+use crate::message::Message;
+use crate::raft::{Raft, Role};
+use crate::ready::Ready;
+use crate::{NodeId, Term};
+
+impl Raft {
+    /// Figure 2, Followers and Candidates: "If election timeout elapses
+    /// without receiving AppendEntries RPC from current leader or granting
+    /// vote to candidate: convert to candidate".
+    pub(crate) fn tick_election(&mut self) {
+        self.election_elapsed += 1;
+        if self.election_elapsed >= self.election_timeout {
+            self.campaign();
+        }
+    }
+
+    /// Lets a person (or a scenario) expire this server's election timer now.
+    pub fn force_election_timeout(&mut self) -> Ready {
+        if self.role != Role::Leader {
+            self.campaign();
+        }
+        self.take_ready()
+    }
+
+    fn campaign(&mut self) {
+        // A peer may have pushed our term to the very end of the range;
+        // there is no next term to campaign in, so wait for a leader.
+        if self.term == Term::MAX {
+            self.reset_election_timer();
+        } else if self.config.pre_vote {
+            self.become_pre_candidate();
+        } else {
+            self.become_candidate();
+        }
+    }
+
+    /// Asks every server whether it would vote for us in the next term,
+    /// without touching our own term or vote.
+    fn become_pre_candidate(&mut self) {
+        self.role = Role::PreCandidate;
+        self.leader_id = None;
+        self.start_counting_votes();
+        let request = Message::PreVote {
+            term: self.term + 1,
+            last_log_index: self.log.last_index(),
+            last_log_term: self.log.last_term(),
+        };
+        self.broadcast(request);
+        self.check_pre_vote_outcome();
+    }
+
+    /// Figure 2, Candidates: "On conversion to candidate, start election:
+    /// increment currentTerm, vote for self, reset election timer, send
+    /// RequestVote RPCs to all other servers".
+    fn become_candidate(&mut self) {
+        self.term += 1;
+        self.voted_for = Some(self.config.id);
+        self.persist_hard_state();
+        self.role = Role::Candidate;
+        self.leader_id = None;
+        self.start_counting_votes();
+        let request = Message::RequestVote {
+            term: self.term,
+            last_log_index: self.log.last_index(),
+            last_log_term: self.log.last_term(),
+        };
+        self.broadcast(request);
+        self.check_vote_outcome();
+    }
+
+    fn start_counting_votes(&mut self) {
+        self.reset_election_timer();
+        self.votes.iter_mut().for_each(|vote| *vote = None);
+        self.votes[self.config.id] = Some(true);
+    }
+
+    fn broadcast(&mut self, message: Message) {
+        let peers: alloc::vec::Vec<NodeId> = self.peers().collect();
+        for peer in peers {
+            self.send(peer, message.clone());
+        }
+    }
+
+    fn granted_votes(&self) -> usize {
+        self.votes
+            .iter()
+            .filter(|vote| **vote == Some(true))
+            .count()
+    }
+
+    /// RequestVote receiver: "1. Reply false if term < currentTerm (done in
+    /// `step`). 2. If votedFor is null or candidateId, and candidate's log is
+    /// at least as up-to-date as receiver's log, grant vote." Asking twice
+    /// gets the same answer.
+    pub(crate) fn handle_request_vote(&mut self, from: NodeId, message: Message) {
+        let Message::RequestVote {
+            last_log_index,
+            last_log_term,
+            ..
+        } = message
+        else {
+            return;
+        };
+        let free_to_vote = self.voted_for.is_none_or(|id| id == from);
+        let up_to_date = self.config.bugs.skip_up_to_date_check
+            || self.log.is_up_to_date(last_log_index, last_log_term);
+        let granted = free_to_vote && up_to_date;
+        if granted && self.voted_for.is_none() {
+            self.voted_for = Some(from);
+            self.persist_hard_state();
+        }
+        if granted {
+            // Granting a vote counts as hearing from a would-be leader.
+            self.reset_election_timer();
+        }
+        let reply = Message::RequestVoteReply {
+            term: self.term,
+            granted,
+        };
+        self.send(from, reply);
+    }
+
+    /// Pre-vote receiver: grant when the candidate's next term is ahead of
+    /// ours, its log is up-to-date, and we have not heard from a leader
+    /// within the minimum election timeout (so a server that was cut off
+    /// cannot depose a healthy leader when it returns).
+    pub(crate) fn handle_pre_vote(&mut self, from: NodeId, message: Message) {
+        let Message::PreVote {
+            term,
+            last_log_index,
+            last_log_term,
+        } = message
+        else {
+            return;
+        };
+        let leader_is_alive = match self.role {
+            Role::Leader => true,
+            _ => {
+                self.leader_id.is_some() && self.election_elapsed < self.config.election_timeout_min
+            }
+        };
+        let granted = term > self.term
+            && !leader_is_alive
+            && (self.config.bugs.skip_up_to_date_check
+                || self.log.is_up_to_date(last_log_index, last_log_term));
+        let reply = Message::PreVoteReply {
+            term: if granted { term } else { self.term },
+            granted,
+        };
+        self.send(from, reply);
+    }
+
+    /// Figure 2, Candidates: "If votes received from majority of servers:
+    /// become leader". Replies to an earlier election were dropped in `step`.
+    pub(crate) fn handle_vote_reply(&mut self, from: NodeId, term: Term, granted: bool) {
+        if self.role != Role::Candidate || term != self.term {
+            return;
+        }
+        self.votes[from] = Some(granted);
+        self.check_vote_outcome();
+    }
+
+    pub(crate) fn handle_pre_vote_reply(&mut self, from: NodeId, term: Term, granted: bool) {
+        if self.role != Role::PreCandidate || (granted && Some(term) != self.term.checked_add(1)) {
+            return;
+        }
+        self.votes[from] = Some(granted);
+        self.check_pre_vote_outcome();
+    }
+
+    fn check_vote_outcome(&mut self) {
+        if self.granted_votes() >= self.config.quorum() {
+            self.become_leader();
+        }
+    }
+
+    fn check_pre_vote_outcome(&mut self) {
+        if self.granted_votes() >= self.config.quorum() {
+            self.become_candidate();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::test_support::*;
+    use crate::*;
+
+    #[test]
+    fn follower_campaigns_after_its_randomized_timeout() {
+        let mut node = node(0, 3);
+        let (_, timeout) = node.election_timer();
+        for _ in 1..timeout {
+            assert!(node.tick().messages.is_empty());
+        }
+        let ready = node.tick();
+        assert_eq!(node.role(), Role::Candidate);
+        assert_eq!(node.term(), 1);
+        assert_eq!(
+            ready.hard_state,
+            Some(HardState {
+                term: 1,
+                voted_for: Some(0)
+            })
+        );
+        let kinds: Vec<_> = ready
+            .messages
+            .iter()
+            .map(|e| (e.to, e.message.kind()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [(1, MessageKind::RequestVote), (2, MessageKind::RequestVote)]
+        );
+    }
+
+    #[test]
+    fn timeouts_are_randomized_per_seed() {
+        let timeouts: alloc::collections::BTreeSet<u32> = (0..20)
+            .map(|seed| {
+                Raft::new(Config::new(0, 3), seed)
+                    .unwrap()
+                    .election_timer()
+                    .1
+            })
+            .collect();
+        assert!(timeouts.len() > 5);
+        assert!(timeouts.iter().all(|t| (30..=60).contains(t)));
+    }
+
+    #[test]
+    fn majority_of_votes_makes_a_leader() {
+        let mut node = candidate(0, 5);
+        node.step(1, vote_reply(1, true));
+        assert_eq!(node.role(), Role::Candidate);
+        node.step(2, vote_reply(1, true));
+        assert_eq!(node.role(), Role::Leader);
+    }
+
+    #[test]
+    fn duplicate_votes_from_one_server_count_once() {
+        let mut node = candidate(0, 5);
+        node.step(1, vote_reply(1, true));
+        node.step(1, vote_reply(1, true));
+        assert_eq!(node.role(), Role::Candidate);
+    }
+
+    #[test]
+    fn vote_granted_once_per_term_and_repeated_identically() {
+        let mut node = node(0, 3);
+        let first = node.step(1, request_vote(1, 0, 0));
+        assert_eq!(
+            first.hard_state,
+            Some(HardState {
+                term: 1,
+                voted_for: Some(1)
+            })
+        );
+        assert_eq!(granted(&first), Some(true));
+        let again = node.step(1, request_vote(1, 0, 0));
+        assert_eq!(
+            granted(&again),
+            Some(true),
+            "idempotent for the same candidate"
+        );
+        let other = node.step(2, request_vote(1, 0, 0));
+        assert_eq!(granted(&other), Some(false), "one vote per term");
+    }
+
+    #[test]
+    fn vote_refused_to_a_stale_log() {
+        let mut node = follower_with_log(0, 3, &[1, 2]);
+        let shorter_same_term = node.step(1, request_vote(3, 1, 2));
+        assert_eq!(granted(&shorter_same_term), Some(false));
+        let older_term_longer = node.step(2, request_vote(3, 9, 1));
+        assert_eq!(granted(&older_term_longer), Some(false));
+        assert_eq!(node.voted_for(), None);
+    }
+
+    #[test]
+    fn stale_vote_request_is_answered_with_our_term() {
+        let mut node = follower_with_log(0, 3, &[4]);
+        let ready = node.step(1, request_vote(2, 5, 5));
+        assert_eq!(
+            ready.messages[0].message,
+            Message::RequestVoteReply {
+                term: 4,
+                granted: false
+            }
+        );
+    }
+
+    #[test]
+    fn higher_term_reply_makes_candidate_step_down() {
+        let mut node = candidate(0, 3);
+        let ready = node.step(1, vote_reply(7, false));
+        assert_eq!(
+            (node.role(), node.term(), node.voted_for()),
+            (Role::Follower, 7, None)
+        );
+        assert_eq!(
+            ready.hard_state,
+            Some(HardState {
+                term: 7,
+                voted_for: None
+            })
+        );
+    }
+
+    #[test]
+    fn vote_reply_from_an_earlier_election_is_ignored() {
+        let mut node = candidate(0, 3);
+        node.force_election_timeout(); // now campaigning in term 2
+        node.step(1, vote_reply(1, true));
+        assert_eq!(
+            node.role(),
+            Role::Candidate,
+            "a term-1 grant does not elect in term 2"
+        );
+    }
+
+    #[test]
+    fn pre_vote_does_not_touch_terms() {
+        let mut config = Config::new(0, 3);
+        config.pre_vote = true;
+        let mut node = Raft::new(config, 1).unwrap();
+        let ready = node.force_election_timeout();
+        assert_eq!((node.role(), node.term()), (Role::PreCandidate, 0));
+        assert!(ready.hard_state.is_none());
+        assert_eq!(ready.messages[0].message.kind(), MessageKind::PreVote);
+        node.step(
+            1,
+            Message::PreVoteReply {
+                term: 1,
+                granted: true,
+            },
+        );
+        assert_eq!((node.role(), node.term()), (Role::Candidate, 1));
+    }
+
+    #[test]
+    fn pre_vote_refused_while_leader_is_heard() {
+        let mut node = node(0, 3);
+        node.step(1, heartbeat(1, 0, 0, 0));
+        let ready = node.step(
+            2,
+            Message::PreVote {
+                term: 2,
+                last_log_index: 0,
+                last_log_term: 0,
+            },
+        );
+        assert_eq!(
+            ready.messages[0].message,
+            Message::PreVoteReply {
+                term: 1,
+                granted: false
+            }
+        );
+        assert_eq!(
+            node.term(),
+            1,
+            "a pre-vote never raises the receiver's term"
+        );
+        for _ in 0..60 {
+            node.tick();
+        }
+        // The leader went quiet; the server is campaigning itself by now,
+        // but a pre-vote for a later term with an up-to-date log is granted.
+        let ready = node.step(
+            2,
+            Message::PreVote {
+                term: 9,
+                last_log_index: 0,
+                last_log_term: 0,
+            },
+        );
+        assert!(matches!(
+            ready.messages.last().unwrap().message,
+            Message::PreVoteReply { granted: true, .. }
+        ));
+    }
+
+    #[test]
+    fn single_server_elects_itself() {
+        let mut node = Raft::new(Config::new(0, 1), 3).unwrap();
+        node.force_election_timeout();
+        assert_eq!(node.role(), Role::Leader);
+    }
+}

@@ -1,0 +1,34 @@
+//! A Raft core that reads like the paper: `#![no_std]` + `alloc`, no clocks,
+//! no threads, no I/O. The host drives it with [`Raft::tick`], [`Raft::step`]
+//! and [`Raft::propose`] and carries out the [`Ready`] each call returns:
+//! persist first, then send, then apply.
+//!
+//! Figure 2 of the Raft paper is the specification; each handler names the
+//! rule it implements.
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+mod config;
+mod election;
+mod log;
+mod message;
+mod raft;
+mod ready;
+mod replication;
+#[cfg(test)]
+mod test_support;
+
+pub use config::{Bugs, Config, ConfigError};
+pub use log::Log;
+pub use message::{Conflict, Entry, EntryData, Message, MessageKind, Payload};
+pub use raft::{NotLeader, Progress, Raft, Role};
+pub use ready::{Envelope, HardState, LogChange, Ready};
+pub use replication::Proposed;
+
+/// Servers are numbered `0..cluster_size`.
+pub type NodeId = usize;
+pub type Term = u64;
+/// Log positions start at 1; index 0 is the empty prefix (term 0).
+pub type Index = u64;

@@ -1,0 +1,169 @@
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use crate::{Index, Term};
+
+/// An application command: opaque bytes, shared so that resending an entry
+/// never copies it.
+pub type Payload = Arc<[u8]>;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EntryData {
+    Command(Payload),
+    /// Appended by a new leader when `noop_on_election` is set.
+    Noop,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub index: Index,
+    pub term: Term,
+    pub data: EntryData,
+}
+
+impl Entry {
+    pub fn payload_len(&self) -> usize {
+        match &self.data {
+            EntryData::Command(bytes) => bytes.len(),
+            EntryData::Noop => 0,
+        }
+    }
+}
+
+/// Why an AppendEntries was refused, so the leader can skip a whole term
+/// at a time (the lab's fast backup).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Conflict {
+    /// Term of the follower's entry at `prev_log_index`; `None` when its log
+    /// is too short to have one.
+    pub x_term: Option<Term>,
+    /// First index the follower holds with `x_term`.
+    pub x_index: Index,
+    /// Follower's last index + 1: where the leader should resume when the
+    /// follower's log is too short.
+    pub x_len: Index,
+}
+
+/// One variant per RPC and per reply; each carries the sender's term.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Message {
+    RequestVote {
+        term: Term,
+        last_log_index: Index,
+        last_log_term: Term,
+    },
+    RequestVoteReply {
+        term: Term,
+        granted: bool,
+    },
+    /// Dissertation §9.6: "would you vote for me in `term`?" The receiver
+    /// changes nothing.
+    PreVote {
+        term: Term,
+        last_log_index: Index,
+        last_log_term: Term,
+    },
+    PreVoteReply {
+        term: Term,
+        granted: bool,
+    },
+    AppendEntries {
+        term: Term,
+        prev_log_index: Index,
+        prev_log_term: Term,
+        entries: Vec<Entry>,
+        leader_commit: Index,
+    },
+    AppendEntriesReply {
+        term: Term,
+        success: bool,
+        /// Echoes the request's `prev_log_index`, so the leader can tell a
+        /// reply to an old request from a reply to the newest one.
+        prev_log_index: Index,
+        /// On success: the last index now known to match the leader's log.
+        match_index: Index,
+        /// Fast-backup hints when the follower's log did not match.
+        conflict: Option<Conflict>,
+    },
+}
+
+/// The name of a message's variant, as the page and traces show it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MessageKind {
+    RequestVote,
+    RequestVoteReply,
+    PreVote,
+    PreVoteReply,
+    AppendEntries,
+    AppendEntriesReply,
+}
+
+impl MessageKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            MessageKind::RequestVote => "RequestVote",
+            MessageKind::RequestVoteReply => "RequestVoteReply",
+            MessageKind::PreVote => "PreVote",
+            MessageKind::PreVoteReply => "PreVoteReply",
+            MessageKind::AppendEntries => "AppendEntries",
+            MessageKind::AppendEntriesReply => "AppendEntriesReply",
+        }
+    }
+
+    /// Requests are what the lab counts as RPCs; replies ride on them.
+    pub fn is_request(self) -> bool {
+        matches!(
+            self,
+            MessageKind::RequestVote | MessageKind::PreVote | MessageKind::AppendEntries
+        )
+    }
+}
+
+/// Fixed-width fields on the wire: a term or index is 8 bytes.
+const WORD: usize = 8;
+
+impl Message {
+    pub fn term(&self) -> Term {
+        match self {
+            Message::RequestVote { term, .. }
+            | Message::RequestVoteReply { term, .. }
+            | Message::PreVote { term, .. }
+            | Message::PreVoteReply { term, .. }
+            | Message::AppendEntries { term, .. }
+            | Message::AppendEntriesReply { term, .. } => *term,
+        }
+    }
+
+    pub fn kind(&self) -> MessageKind {
+        match self {
+            Message::RequestVote { .. } => MessageKind::RequestVote,
+            Message::RequestVoteReply { .. } => MessageKind::RequestVoteReply,
+            Message::PreVote { .. } => MessageKind::PreVote,
+            Message::PreVoteReply { .. } => MessageKind::PreVoteReply,
+            Message::AppendEntries { .. } => MessageKind::AppendEntries,
+            Message::AppendEntriesReply { .. } => MessageKind::AppendEntriesReply,
+        }
+    }
+
+    /// Size of the message in a plain binary encoding: one tag byte, fixed
+    /// 8-byte numbers, and each entry's index, term, length and payload.
+    /// The lab's RPC byte budget is checked against this.
+    pub fn wire_size(&self) -> usize {
+        let body = match self {
+            Message::RequestVote { .. } | Message::PreVote { .. } => 3 * WORD,
+            Message::RequestVoteReply { .. } | Message::PreVoteReply { .. } => WORD + 1,
+            Message::AppendEntries { entries, .. } => {
+                4 * WORD
+                    + WORD
+                    + entries
+                        .iter()
+                        .map(|entry| 3 * WORD + entry.payload_len())
+                        .sum::<usize>()
+            }
+            Message::AppendEntriesReply { conflict, .. } => {
+                3 * WORD + 1 + if conflict.is_some() { 3 * WORD } else { 0 }
+            }
+        };
+        1 + body
+    }
+}

@@ -1,0 +1,352 @@
+use alloc::vec;
+use alloc::vec::Vec;
+
+use rand_core::{RngCore, SeedableRng};
+use rand_pcg::Pcg32;
+
+use crate::config::{Config, ConfigError};
+use crate::log::Log;
+use crate::message::{Entry, Message};
+use crate::ready::{Envelope, HardState, LogChange, Ready};
+use crate::{Index, NodeId, Term};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    Follower,
+    PreCandidate,
+    Candidate,
+    Leader,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Follower => "follower",
+            Role::PreCandidate => "precandidate",
+            Role::Candidate => "candidate",
+            Role::Leader => "leader",
+        }
+    }
+}
+
+/// What a leader knows about one follower (Figure 2's nextIndex[] and
+/// matchIndex[]), plus flow control.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub next_index: Index,
+    pub match_index: Index,
+    /// While probing, the leader sends one AppendEntries per heartbeat and
+    /// waits for its answer; once a reply confirms a match it streams
+    /// entries without waiting (`next_index` moves ahead optimistically).
+    pub probing: bool,
+    /// Heard from this follower since the last quorum check.
+    pub recently_active: bool,
+}
+
+/// Returned by [`Raft::propose`] on a server that is not the leader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotLeader {
+    pub leader_hint: Option<NodeId>,
+}
+
+/// One Raft server: the state of Figure 2 and the rules that change it.
+#[derive(Clone, Debug)]
+pub struct Raft {
+    pub(crate) config: Config,
+    rng: Pcg32,
+
+    // Persistent state on all servers.
+    pub(crate) term: Term,
+    pub(crate) voted_for: Option<NodeId>,
+    pub(crate) log: Log,
+
+    // Volatile state on all servers.
+    pub(crate) commit_index: Index,
+    pub(crate) last_applied: Index,
+    pub(crate) role: Role,
+    pub(crate) leader_id: Option<NodeId>,
+
+    // Volatile state on candidates: the answer each server gave, if any.
+    pub(crate) votes: Vec<Option<bool>>,
+    // Volatile state on leaders.
+    pub(crate) progress: Vec<Progress>,
+
+    pub(crate) election_elapsed: u32,
+    pub(crate) election_timeout: u32,
+    pub(crate) heartbeat_elapsed: u32,
+
+    pub(crate) ready: Ready,
+}
+
+impl Raft {
+    /// A server that has never run: term 0, no vote, empty log.
+    pub fn new(config: Config, seed: u64) -> Result<Raft, ConfigError> {
+        Raft::restore(config, seed, HardState::default(), Log::default())
+    }
+
+    /// A server restarting from durable state. commitIndex and lastApplied
+    /// are volatile: they restart from the compacted prefix, which is known
+    /// committed and already in the application's snapshot.
+    pub fn restore(
+        config: Config,
+        seed: u64,
+        hard_state: HardState,
+        log: Log,
+    ) -> Result<Raft, ConfigError> {
+        config.validate()?;
+        let voted_for = hard_state
+            .voted_for
+            .filter(|&id| id < config.cluster_size && !config.bugs.forget_vote_on_restart);
+        let size = config.cluster_size;
+        let mut raft = Raft {
+            rng: Pcg32::seed_from_u64(seed),
+            term: hard_state.term.max(log.last_term()),
+            voted_for,
+            commit_index: log.base_index(),
+            last_applied: log.base_index(),
+            log,
+            role: Role::Follower,
+            leader_id: None,
+            votes: vec![None; size],
+            progress: vec![Progress::default(); size],
+            election_elapsed: 0,
+            election_timeout: 0,
+            heartbeat_elapsed: 0,
+            ready: Ready::default(),
+            config,
+        };
+        raft.reset_election_timer();
+        Ok(raft)
+    }
+
+    /// One logical tick of the host's clock.
+    pub fn tick(&mut self) -> Ready {
+        if self.role == Role::Leader {
+            self.tick_leader();
+        } else {
+            self.tick_election();
+        }
+        self.take_ready()
+    }
+
+    /// The single entry point for messages. Figure 2, "Rules for Servers,
+    /// All Servers": compare terms first, step down on a later term, answer
+    /// an earlier one with our term; only then does the role matter.
+    pub fn step(&mut self, from: NodeId, message: Message) -> Ready {
+        if from >= self.config.cluster_size || from == self.config.id {
+            return self.take_ready();
+        }
+        let term = message.term();
+        if term > self.term {
+            match message {
+                // A pre-vote speaks of a term nobody has entered yet.
+                Message::PreVote { .. } | Message::PreVoteReply { granted: true, .. } => {}
+                Message::AppendEntries { .. } => self.become_follower(term, Some(from)),
+                _ => self.become_follower(term, None),
+            }
+        } else if term < self.term {
+            self.reject_stale(from, &message);
+            return self.take_ready();
+        }
+        match self.role {
+            Role::Leader => self.step_leader(from, message),
+            Role::Candidate | Role::PreCandidate => self.step_candidate(from, message),
+            Role::Follower => self.step_follower(from, message),
+        }
+        self.take_ready()
+    }
+
+    /// Requests from an earlier term get our term back, so their sender
+    /// learns it is stale; replies from an earlier term answer requests
+    /// we no longer care about and are dropped.
+    fn reject_stale(&mut self, from: NodeId, message: &Message) {
+        let reply = match message {
+            Message::AppendEntries { prev_log_index, .. } => Message::AppendEntriesReply {
+                term: self.term,
+                prev_log_index: *prev_log_index,
+                match_index: 0,
+                conflict: None,
+                success: false,
+            },
+            Message::RequestVote { .. } => Message::RequestVoteReply {
+                term: self.term,
+                granted: false,
+            },
+            Message::PreVote { .. } => Message::PreVoteReply {
+                term: self.term,
+                granted: false,
+            },
+            _ => return,
+        };
+        self.send(from, reply);
+    }
+
+    fn step_follower(&mut self, from: NodeId, message: Message) {
+        match message {
+            Message::AppendEntries { .. } => self.handle_append_entries(from, message),
+            Message::RequestVote { .. } => self.handle_request_vote(from, message),
+            Message::PreVote { .. } => self.handle_pre_vote(from, message),
+            _ => {}
+        }
+    }
+
+    fn step_candidate(&mut self, from: NodeId, message: Message) {
+        match message {
+            // Figure 2, Candidates: "If AppendEntries RPC received from new
+            // leader: convert to follower".
+            Message::AppendEntries { term, .. } => {
+                self.become_follower(term, Some(from));
+                self.handle_append_entries(from, message);
+            }
+            Message::RequestVote { .. } => self.handle_request_vote(from, message),
+            Message::PreVote { .. } => self.handle_pre_vote(from, message),
+            Message::RequestVoteReply { term, granted } => {
+                self.handle_vote_reply(from, term, granted)
+            }
+            Message::PreVoteReply { term, granted } => {
+                self.handle_pre_vote_reply(from, term, granted)
+            }
+            Message::AppendEntriesReply { .. } => {}
+        }
+    }
+
+    fn step_leader(&mut self, from: NodeId, message: Message) {
+        self.progress[from].recently_active = true;
+        match message {
+            Message::AppendEntriesReply {
+                prev_log_index,
+                match_index,
+                conflict,
+                success,
+                ..
+            } => self.handle_append_reply(from, prev_log_index, match_index, conflict, success),
+            Message::RequestVote { .. } => self.handle_request_vote(from, message),
+            Message::PreVote { .. } => self.handle_pre_vote(from, message),
+            // Two leaders in one term would break Election Safety; a
+            // message claiming so is malformed and ignored.
+            Message::AppendEntries { .. } => {}
+            Message::RequestVoteReply { .. } | Message::PreVoteReply { .. } => {}
+        }
+    }
+
+    /// Figure 2, All Servers: "If RPC request or response contains term T >
+    /// currentTerm: set currentTerm = T, convert to follower". Also used to
+    /// step down within a term (a candidate that meets the leader, a leader
+    /// that lost its quorum).
+    pub(crate) fn become_follower(&mut self, term: Term, leader: Option<NodeId>) {
+        if term > self.term {
+            self.term = term;
+            self.voted_for = None;
+            self.persist_hard_state();
+        }
+        self.role = Role::Follower;
+        self.leader_id = leader;
+        self.reset_election_timer();
+    }
+
+    pub(crate) fn reset_election_timer(&mut self) {
+        self.election_elapsed = 0;
+        let spread = self.config.election_timeout_max - self.config.election_timeout_min + 1;
+        self.election_timeout = self.config.election_timeout_min + self.rng.next_u32() % spread;
+    }
+
+    pub(crate) fn persist_hard_state(&mut self) {
+        self.ready.hard_state = Some(self.hard_state());
+    }
+
+    pub(crate) fn append_to_log(&mut self, entry: Entry) {
+        self.ready
+            .log_changes
+            .push(LogChange::Append(entry.clone()));
+        self.log.append(entry);
+    }
+
+    pub(crate) fn truncate_log(&mut self, from: Index) {
+        self.ready.log_changes.push(LogChange::TruncateFrom(from));
+        self.log.truncate_from(from);
+    }
+
+    pub(crate) fn send(&mut self, to: NodeId, message: Message) {
+        self.ready.messages.push(Envelope { to, message });
+    }
+
+    pub(crate) fn peers(&self) -> impl Iterator<Item = NodeId> {
+        let me = self.config.id;
+        (0..self.config.cluster_size).filter(move |&id| id != me)
+    }
+
+    /// Figure 2, All Servers: "If commitIndex > lastApplied: increment
+    /// lastApplied, apply log[lastApplied] to state machine".
+    pub(crate) fn advance_commit(&mut self, commit: Index) {
+        if commit <= self.commit_index {
+            return;
+        }
+        self.commit_index = commit;
+        let newly = self.log.range(self.last_applied + 1, commit);
+        self.last_applied = commit;
+        self.ready.committed.extend(newly);
+    }
+
+    pub(crate) fn take_ready(&mut self) -> Ready {
+        core::mem::take(&mut self.ready)
+    }
+
+    // Read-only views for hosts, tests and the visualiser.
+
+    pub fn id(&self) -> NodeId {
+        self.config.id
+    }
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+    pub fn role(&self) -> Role {
+        self.role
+    }
+    pub fn term(&self) -> Term {
+        self.term
+    }
+    pub fn voted_for(&self) -> Option<NodeId> {
+        self.voted_for
+    }
+    pub fn hard_state(&self) -> HardState {
+        HardState {
+            term: self.term,
+            voted_for: self.voted_for,
+        }
+    }
+    pub fn leader_id(&self) -> Option<NodeId> {
+        self.leader_id
+    }
+    pub fn log(&self) -> &Log {
+        &self.log
+    }
+    pub fn commit_index(&self) -> Index {
+        self.commit_index
+    }
+    pub fn last_applied(&self) -> Index {
+        self.last_applied
+    }
+    /// A leader's view of `peer`; `None` on other roles.
+    pub fn progress(&self, peer: NodeId) -> Option<&Progress> {
+        (self.role == Role::Leader)
+            .then(|| self.progress.get(peer))
+            .flatten()
+    }
+    /// The answer `peer` gave this (pre-)candidate, if any.
+    pub fn vote_from(&self, peer: NodeId) -> Option<bool> {
+        matches!(self.role, Role::Candidate | Role::PreCandidate)
+            .then(|| self.votes.get(peer).copied().flatten())
+            .flatten()
+    }
+    /// Ticks since the election timer was last reset, and its current length.
+    pub fn election_timer(&self) -> (u32, u32) {
+        (self.election_elapsed, self.election_timeout)
+    }
+
+    /// Changes the optional behaviours of a running server.
+    pub fn set_options(&mut self, pre_vote: bool, check_quorum: bool, noop_on_election: bool) {
+        self.config.pre_vote = pre_vote;
+        self.config.check_quorum = check_quorum;
+        self.config.noop_on_election = noop_on_election;
+    }
+}
