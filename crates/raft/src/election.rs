@@ -13,6 +13,46 @@ impl Raft {
         self.election_elapsed += 1;
         if self.election_elapsed >= self.election_timeout {
             self.campaign();
+            return;
+        }
+        if matches!(self.role, Role::Candidate | Role::PreCandidate) {
+            self.heartbeat_elapsed += 1;
+            if self.heartbeat_elapsed >= self.config.heartbeat_interval {
+                self.heartbeat_elapsed = 0;
+                self.ask_again();
+            }
+        }
+    }
+
+    /// §5.1: "Servers retry RPCs if they do not receive a response in a
+    /// timely manner." A candidate asks the servers that have not answered
+    /// again, once per heartbeat interval; votes are idempotent, so a
+    /// repeated grant is harmless and a late or lost reply costs less.
+    fn ask_again(&mut self) {
+        let request = self.vote_request();
+        let silent: alloc::vec::Vec<NodeId> = self
+            .peers()
+            .filter(|&peer| self.votes[peer].is_none())
+            .collect();
+        for peer in silent {
+            self.send(peer, request.clone());
+        }
+    }
+
+    fn vote_request(&self) -> Message {
+        let (last_log_index, last_log_term) = (self.log.last_index(), self.log.last_term());
+        if self.role == Role::PreCandidate {
+            Message::PreVote {
+                term: self.term + 1,
+                last_log_index,
+                last_log_term,
+            }
+        } else {
+            Message::RequestVote {
+                term: self.term,
+                last_log_index,
+                last_log_term,
+            }
         }
     }
 
@@ -42,12 +82,7 @@ impl Raft {
         self.role = Role::PreCandidate;
         self.leader_id = None;
         self.start_counting_votes();
-        let request = Message::PreVote {
-            term: self.term + 1,
-            last_log_index: self.log.last_index(),
-            last_log_term: self.log.last_term(),
-        };
-        self.broadcast(request);
+        self.broadcast(self.vote_request());
         self.check_pre_vote_outcome();
     }
 
@@ -61,17 +96,13 @@ impl Raft {
         self.role = Role::Candidate;
         self.leader_id = None;
         self.start_counting_votes();
-        let request = Message::RequestVote {
-            term: self.term,
-            last_log_index: self.log.last_index(),
-            last_log_term: self.log.last_term(),
-        };
-        self.broadcast(request);
+        self.broadcast(self.vote_request());
         self.check_vote_outcome();
     }
 
     fn start_counting_votes(&mut self) {
         self.reset_election_timer();
+        self.heartbeat_elapsed = 0;
         self.votes.iter_mut().for_each(|vote| *vote = None);
         self.votes[self.config.id] = Some(true);
     }
@@ -231,6 +262,22 @@ mod tests {
     }
 
     #[test]
+    fn candidate_asks_silent_servers_again_each_heartbeat() {
+        let mut node = candidate(0, 3);
+        node.step(1, vote_reply(1, false));
+        let again: Vec<_> = (0..10).flat_map(|_| node.tick().messages).collect();
+        assert_eq!(
+            again.len(),
+            1,
+            "only the server that did not answer is asked again"
+        );
+        assert_eq!(
+            (again[0].to, again[0].message.kind()),
+            (2, MessageKind::RequestVote)
+        );
+    }
+
+    #[test]
     fn majority_of_votes_makes_a_leader() {
         let mut node = candidate(0, 5);
         node.step(1, vote_reply(1, true));
@@ -289,6 +336,28 @@ mod tests {
                 term: 4,
                 granted: false
             }
+        );
+    }
+
+    #[test]
+    fn refusing_a_later_candidate_does_not_restart_the_timer() {
+        let mut node = follower_with_log(0, 3, &[1, 2]);
+        for _ in 0..20 {
+            node.tick();
+        }
+        let ready = node.step(1, request_vote(5, 1, 1));
+        assert_eq!(granted(&ready), Some(false));
+        assert_eq!(node.term(), 5);
+        assert_eq!(
+            node.election_timer().0,
+            20,
+            "a stale candidate must not keep us from campaigning"
+        );
+        node.step(2, request_vote(6, 2, 2));
+        assert_eq!(
+            node.election_timer().0,
+            0,
+            "granting a vote restarts the timer"
         );
     }
 

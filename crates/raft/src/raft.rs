@@ -35,10 +35,12 @@ impl Role {
 pub struct Progress {
     pub next_index: Index,
     pub match_index: Index,
-    /// While probing, the leader sends one AppendEntries per heartbeat and
-    /// waits for its answer; once a reply confirms a match it streams
-    /// entries without waiting (`next_index` moves ahead optimistically).
-    pub probing: bool,
+    /// An AppendEntries is out and unanswered. New proposals wait for its
+    /// reply and then travel together, so a burst of proposals costs one
+    /// message per follower, and reordering cannot make a follower refuse
+    /// entries that are merely late. The heartbeat resends regardless, which
+    /// recovers a lost message.
+    pub awaiting_reply: bool,
     /// Heard from this follower since the last quorum check.
     pub recently_active: bool,
 }
@@ -239,9 +241,15 @@ impl Raft {
             self.voted_for = None;
             self.persist_hard_state();
         }
+        // The timer restarts only on hearing from a leader or granting a
+        // vote (Figure 2). A server that merely learns of a later term keeps
+        // counting, or stale candidates could starve the one server whose
+        // log can win. A leader's timer measured something else: restart it.
+        if self.role == Role::Leader {
+            self.reset_election_timer();
+        }
         self.role = Role::Follower;
         self.leader_id = leader;
-        self.reset_election_timer();
     }
 
     pub(crate) fn reset_election_timer(&mut self) {

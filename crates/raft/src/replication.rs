@@ -29,7 +29,7 @@ impl Raft {
             *progress = Progress {
                 next_index,
                 match_index: 0,
-                probing: true,
+                awaiting_reply: false,
                 recently_active: false,
             };
         }
@@ -51,11 +51,11 @@ impl Raft {
         }
         let index = self.append_as_leader(EntryData::Command(command));
         self.mark_self_matched();
-        let streaming: Vec<NodeId> = self
+        let idle: Vec<NodeId> = self
             .peers()
-            .filter(|&peer| !self.progress[peer].probing)
+            .filter(|&peer| !self.progress[peer].awaiting_reply)
             .collect();
-        for peer in streaming {
+        for peer in idle {
             self.send_append(peer);
         }
         self.maybe_commit();
@@ -125,22 +125,17 @@ impl Raft {
     }
 
     /// Sends `peer` the entries from its nextIndex on (none for a
-    /// heartbeat). While streaming, nextIndex moves past what was sent so
-    /// the next proposal does not resend it.
+    /// heartbeat to a follower that has everything).
     fn send_append(&mut self, peer: NodeId) {
-        let progress = self.progress[peer];
-        let prev_log_index = progress.next_index.saturating_sub(1);
+        let next_index = self.progress[peer].next_index;
+        let prev_log_index = next_index.saturating_sub(1);
         let Some(prev_log_term) = self.log.term_at(prev_log_index) else {
             return;
         };
         let entries = self
             .log
-            .slice_from(progress.next_index, self.config.max_entries_per_append);
-        if !progress.probing {
-            if let Some(last) = entries.last() {
-                self.progress[peer].next_index = last.index + 1;
-            }
-        }
+            .slice_from(next_index, self.config.max_entries_per_append);
+        self.progress[peer].awaiting_reply = true;
         let message = Message::AppendEntries {
             term: self.term,
             prev_log_index,
@@ -260,11 +255,9 @@ impl Raft {
             if match_index > last_index {
                 return; // claims entries we never had: malformed
             }
-            if match_index > progress.match_index {
-                progress.match_index = match_index;
-            }
+            progress.match_index = progress.match_index.max(match_index);
             progress.next_index = progress.next_index.max(progress.match_index + 1);
-            progress.probing = false;
+            progress.awaiting_reply = false;
             self.maybe_commit();
             if self.progress[from].next_index <= last_index {
                 self.send_append(from);
@@ -274,10 +267,10 @@ impl Raft {
         let Some(conflict) = conflict else {
             return; // a refusal on term grounds, handled in `step`
         };
-        // A refusal of anything but our latest probe, or of entries the
-        // follower has since confirmed, is stale.
-        let latest_probe = !progress.probing || prev_log_index + 1 == progress.next_index;
-        if prev_log_index < progress.match_index || !latest_probe {
+        // Only a refusal of the request we would send now is news; one for
+        // an older nextIndex, or below what the follower has confirmed, is
+        // stale.
+        if prev_log_index + 1 != progress.next_index || prev_log_index < progress.match_index {
             return;
         }
         let next = match conflict.x_term {
@@ -287,9 +280,7 @@ impl Raft {
                 None => conflict.x_index,
             },
         };
-        let progress = &mut self.progress[from];
         progress.next_index = next.clamp(progress.match_index + 1, last_index + 1);
-        progress.probing = true;
         self.send_append(from);
     }
 
@@ -383,21 +374,43 @@ mod tests {
     }
 
     #[test]
-    fn streaming_does_not_resend_entries_in_flight() {
+    fn proposals_wait_for_the_reply_then_travel_together() {
+        let mut node = leader(0, 3);
+        let first = node.propose(payload(1)).unwrap();
+        assert_eq!(first.ready.messages.len(), 2);
+        let second = node.propose(payload(2)).unwrap();
+        let third = node.propose(payload(3)).unwrap();
+        assert!(second.ready.messages.is_empty() && third.ready.messages.is_empty());
+        let ready = node.step(
+            1,
+            Message::AppendEntriesReply {
+                term: 1,
+                success: true,
+                prev_log_index: 0,
+                match_index: 1,
+                conflict: None,
+            },
+        );
+        let Message::AppendEntries {
+            prev_log_index,
+            entries,
+            ..
+        } = &ready.messages[0].message
+        else {
+            panic!("expected the batched entries");
+        };
+        assert_eq!((*prev_log_index, entries.len()), (1, 2));
+    }
+
+    #[test]
+    fn heartbeat_resends_unanswered_entries() {
         let mut node = leader(0, 3);
         node.propose(payload(1)).unwrap();
-        let second = node.propose(payload(2)).unwrap();
-        for envelope in &second.ready.messages {
-            let Message::AppendEntries {
-                entries,
-                prev_log_index,
-                ..
-            } = &envelope.message
-            else {
-                panic!("expected AppendEntries");
-            };
-            assert_eq!((*prev_log_index, entries.len()), (1, 1));
-        }
+        let resent = (0..10)
+            .flat_map(|_| node.tick().messages)
+            .filter(|e| matches!(&e.message, Message::AppendEntries { entries, .. } if entries.len() == 1))
+            .count();
+        assert_eq!(resent, 2);
     }
 
     #[test]
