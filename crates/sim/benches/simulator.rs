@@ -1,0 +1,65 @@
+//! `cargo xtask bench` (or `cargo bench -p raftviz-sim`): simulated events
+//! per CPU second, and CPU seconds per seed of the whole lab battery.
+//! Single-threaded, so wall time on an idle core is CPU time.
+use std::time::Instant;
+
+use raftviz_sim::{battery, lab::Lab, SimConfig, Simulation};
+
+fn events_per_second() -> (u64, f64) {
+    let mut config = SimConfig::visual(1);
+    config.record_events = false;
+    config.network.drop_probability = 0.1;
+    let mut sim = Simulation::new(config);
+    let started = Instant::now();
+    for second in 0..600u64 {
+        for _ in 0..20 {
+            let _ = sim.client_request(None);
+            sim.run_for(50);
+        }
+        if second % 30 == 10 {
+            sim.crash(sim.leader().unwrap_or(0));
+        }
+        if second % 30 == 20 {
+            (0..5).for_each(|id| sim.restart(id));
+        }
+    }
+    (sim.events_processed(), started.elapsed().as_secs_f64())
+}
+
+fn battery_seconds_per_seed(seeds: u64) -> f64 {
+    let started = Instant::now();
+    for seed in 0..seeds {
+        for test in battery::TESTS {
+            let mut lab: Lab = test.lab(seed);
+            if let Err(failure) = (test.body)(&mut lab) {
+                panic!("{} seed {seed}: {failure}", test.name);
+            }
+        }
+    }
+    started.elapsed().as_secs_f64() / seeds as f64
+}
+
+fn main() {
+    // `cargo bench` passes --bench; any other argument filters nothing here.
+    let seeds = std::env::var("BENCH_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(200);
+    let (events, seconds) = events_per_second();
+    let per_seed = battery_seconds_per_seed(seeds);
+    println!("| measure | value | goal |");
+    println!("|---|---|---|");
+    println!(
+        "| simulated events per CPU second (5 servers, 10 % drops, crashes) | {:.2} M ({events} events in {seconds:.2} s) | — |",
+        events as f64 / seconds / 1e6
+    );
+    println!(
+        "| CPU seconds per seed, whole battery ({} tests, {seeds} seeds) | {per_seed:.4} s | < 0.1 s {} |",
+        battery::TESTS.len(),
+        if per_seed < 0.1 { "✔" } else { "✘" }
+    );
+    println!(
+        "| projected 10,000-seed battery, one core | {:.0} s | minutes |",
+        per_seed * 10_000.0
+    );
+}

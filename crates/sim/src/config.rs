@@ -1,0 +1,142 @@
+use raftviz_raft::{Bugs, Config as RaftConfig, NodeId};
+
+/// How messages travel. Probabilities are in [0, 1].
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetworkConfig {
+    /// Each message takes a latency drawn uniformly from this inclusive range.
+    pub latency_ms: (u64, u64),
+    pub drop_probability: f64,
+    pub duplicate_probability: f64,
+    /// The lab's long reordering: 2/3 of replies wait an extra
+    /// 200 + rand(1 + rand(2000)) ms.
+    pub long_reordering: bool,
+}
+
+impl NetworkConfig {
+    /// The lab's reliable network: every message arrives, quickly.
+    pub fn reliable() -> NetworkConfig {
+        NetworkConfig {
+            latency_ms: (1, 5),
+            drop_probability: 0.0,
+            duplicate_probability: 0.0,
+            long_reordering: false,
+        }
+    }
+
+    /// The lab's unreliable network: 0–26 ms delays, 10 % of requests and
+    /// 10 % of replies lost.
+    pub fn unreliable() -> NetworkConfig {
+        NetworkConfig {
+            latency_ms: (0, 26),
+            drop_probability: 0.1,
+            ..NetworkConfig::reliable()
+        }
+    }
+
+    /// RaftScope's network: 10–15 ms per message.
+    pub fn visual() -> NetworkConfig {
+        NetworkConfig {
+            latency_ms: (10, 15),
+            ..NetworkConfig::reliable()
+        }
+    }
+}
+
+/// The optional Raft behaviours a person can switch on and off live.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RaftOptions {
+    pub pre_vote: bool,
+    pub check_quorum: bool,
+    pub noop_on_election: bool,
+}
+
+/// Everything that, with the seed and the list of actions, fixes a run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SimConfig {
+    pub seed: u64,
+    pub servers: usize,
+    /// One core tick lasts this long.
+    pub tick_ms: u64,
+    pub election_timeout_ms: (u64, u64),
+    pub heartbeat_ms: u64,
+    pub max_entries_per_append: usize,
+    pub options: RaftOptions,
+    pub bugs: Bugs,
+    pub network: NetworkConfig,
+    /// Keep every event in memory (the browser and failing tests want it;
+    /// long seed sweeps only need the trace hash).
+    pub record_events: bool,
+}
+
+impl SimConfig {
+    /// The lab tester's settings: elections within 300–600 ms, ten
+    /// heartbeats a second, the reliable network.
+    pub fn lab(servers: usize, seed: u64) -> SimConfig {
+        SimConfig {
+            seed,
+            servers,
+            tick_ms: 10,
+            election_timeout_ms: (300, 600),
+            heartbeat_ms: 100,
+            max_entries_per_append: 512,
+            options: RaftOptions::default(),
+            bugs: Bugs::default(),
+            network: NetworkConfig::reliable(),
+            record_events: false,
+        }
+    }
+
+    /// RaftScope's settings for watching a five-server cluster: elections
+    /// after 150–300 ms, heartbeats every 50 ms, 10–15 ms per message.
+    pub fn visual(seed: u64) -> SimConfig {
+        SimConfig {
+            tick_ms: 5,
+            election_timeout_ms: (150, 300),
+            heartbeat_ms: 50,
+            network: NetworkConfig::visual(),
+            record_events: true,
+            ..SimConfig::lab(5, seed)
+        }
+    }
+
+    pub(crate) fn raft_config(&self, id: NodeId) -> RaftConfig {
+        let ticks = |ms: u64| u32::try_from(ms.div_ceil(self.tick_ms.max(1))).unwrap_or(u32::MAX);
+        RaftConfig {
+            id,
+            cluster_size: self.servers,
+            election_timeout_min: ticks(self.election_timeout_ms.0),
+            election_timeout_max: ticks(self.election_timeout_ms.1),
+            heartbeat_interval: ticks(self.heartbeat_ms),
+            max_entries_per_append: self.max_entries_per_append,
+            pre_vote: self.options.pre_vote,
+            check_quorum: self.options.check_quorum,
+            noop_on_election: self.options.noop_on_election,
+            bugs: self.bugs,
+        }
+    }
+
+    /// Settings a person typed or a link carried; the reason when unusable.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(3..=9).contains(&self.servers) {
+            return Err(format!("servers must be 3 to 9, not {}", self.servers));
+        }
+        if self.tick_ms == 0 {
+            return Err("a tick must last at least 1 ms".into());
+        }
+        let (low, high) = self.network.latency_ms;
+        if low > high || high > 60_000 {
+            return Err(format!("latency range {low}–{high} ms is not usable"));
+        }
+        for (name, p) in [
+            ("drop", self.network.drop_probability),
+            ("duplicate", self.network.duplicate_probability),
+        ] {
+            if !(0.0..=1.0).contains(&p) {
+                return Err(format!("{name} probability must be within 0–1, not {p}"));
+            }
+        }
+        self.raft_config(0)
+            .validate()
+            .map_err(|error| format!("Raft timing is not usable: {error:?}"))
+    }
+}

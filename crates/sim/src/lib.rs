@@ -1,0 +1,642 @@
+//! The deterministic simulator: a virtual clock in ms, an event queue, a
+//! network with faults, servers that crash and restart, a key-value state
+//! machine, and the safety checkers after every event. Same seed, same
+//! settings, same actions ⇒ the same run, natively and in the browser.
+
+pub mod battery;
+mod checker;
+mod config;
+pub mod kv;
+pub mod lab;
+mod network;
+mod storage;
+mod trace;
+mod view;
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use raftviz_raft::{
+    Entry, EntryData, Envelope, Index, NodeId, NotLeader, Payload, Raft, Ready, Role, Term,
+};
+use rand_core::{RngCore, SeedableRng};
+use rand_pcg::Pcg64;
+
+pub use checker::{Violation, INVARIANTS};
+pub use config::{NetworkConfig, RaftOptions, SimConfig};
+pub use network::{InFlight, LinkCut};
+pub use storage::Storage;
+pub use trace::{DropReason, Event, EventKind, MessageSummary, Trace};
+pub use view::{InvariantStatus, MessageView, ServerView};
+
+use checker::{Checker, Finding};
+use kv::{Command, KvStore};
+use network::Network;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Action {
+    Tick { server: NodeId, incarnation: u32 },
+    Deliver { message: u64 },
+}
+
+/// Why a proposal did not enter a log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProposeError {
+    ServerDown,
+    NotLeader { leader_hint: Option<NodeId> },
+}
+
+#[derive(Clone, Debug)]
+struct Server {
+    /// `None` while crashed: its volatile state is gone.
+    node: Option<Raft>,
+    storage: Storage,
+    /// Bumped at each crash so the dead incarnation's timers are ignored.
+    incarnation: u32,
+    kv: KvStore,
+    /// Every command this server has applied, by index (kept across
+    /// restarts, as the lab's tester keeps them).
+    applied: Vec<EntryData>,
+    seen_role: (Role, Term),
+    seen_commit: Index,
+}
+
+#[derive(Clone, Debug)]
+pub struct Simulation {
+    config: SimConfig,
+    rng: Pcg64,
+    now: u64,
+    queue: BinaryHeap<Reverse<(u64, u64, Action)>>,
+    next_sequence: u64,
+    servers: Vec<Server>,
+    network: Network,
+    checker: Checker,
+    violation: Option<Violation>,
+    trace: Trace,
+    rpc_counts: Vec<u64>,
+    rpc_bytes: u64,
+    events_processed: u64,
+    next_client_key: u64,
+}
+
+impl Simulation {
+    /// Starts `config.servers` fresh servers at time 0. Settings are
+    /// clamped to what the simulator can run; use [`SimConfig::validate`]
+    /// first to tell a person what was wrong.
+    pub fn new(config: SimConfig) -> Simulation {
+        let mut rng = Pcg64::seed_from_u64(config.seed);
+        let servers = config.servers.clamp(1, 64);
+        let mut sim = Simulation {
+            network: Network::new(servers, config.network.clone()),
+            trace: Trace::new(config.record_events),
+            rng: Pcg64::seed_from_u64(rng.next_u64()),
+            now: 0,
+            queue: BinaryHeap::new(),
+            next_sequence: 0,
+            servers: Vec::with_capacity(servers),
+            checker: Checker::default(),
+            violation: None,
+            rpc_counts: vec![0; servers],
+            rpc_bytes: 0,
+            events_processed: 0,
+            next_client_key: 0,
+            config: SimConfig { servers, ..config },
+        };
+        for id in 0..servers {
+            sim.servers.push(Server {
+                node: None,
+                storage: Storage::default(),
+                incarnation: 0,
+                kv: KvStore::default(),
+                applied: Vec::new(),
+                seen_role: (Role::Follower, 0),
+                seen_commit: 0,
+            });
+            sim.boot(id);
+        }
+        sim
+    }
+
+    fn boot(&mut self, id: NodeId) {
+        let mut config = self.config.raft_config(id);
+        if config.validate().is_err() {
+            // Unusable timing from outside falls back to the lab's.
+            config = SimConfig::lab(self.config.servers, 0).raft_config(id);
+        }
+        let storage = &self.servers[id].storage;
+        let seed = self.rng.next_u64();
+        let Ok(node) = Raft::restore(config, seed, storage.hard_state, storage.log.clone()) else {
+            return;
+        };
+        let server = &mut self.servers[id];
+        server.seen_role = (node.role(), node.term());
+        server.seen_commit = node.commit_index();
+        server.node = Some(node);
+        server.kv = KvStore::default();
+        let incarnation = server.incarnation;
+        // Servers' clocks tick out of phase, as real ones do.
+        let phase = 1 + self.rng.next_u64() % self.config.tick_ms.max(1);
+        self.schedule(
+            self.now + phase,
+            Action::Tick {
+                server: id,
+                incarnation,
+            },
+        );
+    }
+
+    fn schedule(&mut self, time: u64, action: Action) {
+        self.next_sequence += 1;
+        self.queue.push(Reverse((time, self.next_sequence, action)));
+    }
+
+    // ---- Running ----
+
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+
+    /// Processes every event up to `time` (stopping at a violation) and
+    /// moves the clock there.
+    pub fn run_until(&mut self, time: u64) {
+        while self.violation.is_none() {
+            match self.queue.peek() {
+                Some(Reverse((at, _, _))) if *at <= time => self.process_next(),
+                _ => break,
+            }
+        }
+        if self.violation.is_none() {
+            self.now = self.now.max(time);
+        }
+    }
+
+    pub fn run_for(&mut self, ms: u64) {
+        self.run_until(self.now.saturating_add(ms));
+    }
+
+    /// Runs until something worth recording happens (a message, a role
+    /// change, a commit…) and returns whether it did.
+    pub fn step(&mut self) -> bool {
+        let before = self.trace.len();
+        while self.violation.is_none() && !self.queue.is_empty() && self.trace.len() == before {
+            self.process_next();
+        }
+        self.trace.len() > before
+    }
+
+    fn process_next(&mut self) {
+        let Some(Reverse((time, _, action))) = self.queue.pop() else {
+            return;
+        };
+        self.now = time;
+        self.events_processed += 1;
+        match action {
+            Action::Tick {
+                server,
+                incarnation,
+            } => {
+                if self.servers[server].incarnation != incarnation {
+                    return;
+                }
+                if let Some(node) = &mut self.servers[server].node {
+                    let ready = node.tick();
+                    self.after(server, ready);
+                }
+                let next = self.now + self.config.tick_ms.max(1);
+                self.schedule(
+                    next,
+                    Action::Tick {
+                        server,
+                        incarnation,
+                    },
+                );
+            }
+            Action::Deliver { message } => self.deliver(message),
+        }
+    }
+
+    fn deliver(&mut self, id: u64) {
+        let Some(flight) = self.network.take(id) else {
+            return;
+        };
+        let summary = MessageSummary::of(&flight.message);
+        let reason = if self.network.is_cut(flight.from, flight.to) {
+            Some(DropReason::LinkCut)
+        } else if self.servers[flight.to].node.is_none() {
+            Some(DropReason::ServerDown)
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            self.record_drop(&flight, reason);
+            return;
+        }
+        self.trace.record(
+            self.now,
+            Some(flight.to),
+            EventKind::Deliver {
+                id,
+                from: flight.from,
+                message: summary,
+            },
+        );
+        if let Some(node) = &mut self.servers[flight.to].node {
+            let ready = node.step(flight.from, flight.message);
+            self.after(flight.to, ready);
+        }
+    }
+
+    fn record_drop(&mut self, flight: &InFlight, reason: DropReason) {
+        let kind = EventKind::Drop {
+            id: flight.id,
+            from: flight.from,
+            to: flight.to,
+            reason,
+            message: MessageSummary::of(&flight.message),
+        };
+        self.trace.record(self.now, Some(flight.to), kind);
+    }
+
+    /// Carries out a `Ready` in the order the core's contract demands:
+    /// persist, then send, then apply. Checks the invariants as it goes.
+    fn after(&mut self, id: NodeId, ready: Ready) {
+        let result = self.persist(id, &ready);
+        if let Err(finding) = result {
+            return self.report(finding);
+        }
+        for Envelope { to, message } in ready.messages {
+            self.send(id, to, message);
+        }
+        for entry in &ready.committed {
+            if let Err(finding) = self.apply(id, entry) {
+                return self.report(finding);
+            }
+        }
+        if let Err(finding) = self.observe(id) {
+            self.report(finding);
+        }
+    }
+
+    fn persist(&mut self, id: NodeId, ready: &Ready) -> Result<(), Finding> {
+        let server = &mut self.servers[id];
+        if let Some(hard_state) = ready.hard_state {
+            let before = server.storage.hard_state;
+            server.storage.hard_state = hard_state;
+            if let Some(voted_for) = hard_state.voted_for {
+                if before.voted_for != Some(voted_for) || before.term != hard_state.term {
+                    let kind = EventKind::Vote {
+                        term: hard_state.term,
+                        voted_for,
+                    };
+                    self.trace.record(self.now, Some(id), kind);
+                }
+            }
+        }
+        let is_leader = server
+            .node
+            .as_ref()
+            .is_some_and(|node| node.role() == Role::Leader);
+        let mut appended: Option<(Index, Index, Term)> = None;
+        for change in &ready.log_changes {
+            let server = &mut self.servers[id];
+            server.storage.persist(change);
+            match change {
+                raftviz_raft::LogChange::TruncateFrom(from) => {
+                    self.flush_append(id, &mut appended);
+                    self.trace
+                        .record(self.now, Some(id), EventKind::Truncate { from: *from });
+                    self.checker.on_truncate(id, is_leader, *from)?;
+                }
+                raftviz_raft::LogChange::Append(entry) => {
+                    self.checker
+                        .on_append(id, entry, &self.servers[id].storage)?;
+                    appended = match appended {
+                        Some((first, _, term)) if term == entry.term => {
+                            Some((first, entry.index, term))
+                        }
+                        Some(_) => {
+                            self.flush_append(id, &mut appended);
+                            Some((entry.index, entry.index, entry.term))
+                        }
+                        None => Some((entry.index, entry.index, entry.term)),
+                    };
+                }
+            }
+        }
+        self.flush_append(id, &mut appended);
+        Ok(())
+    }
+
+    fn flush_append(&mut self, id: NodeId, appended: &mut Option<(Index, Index, Term)>) {
+        if let Some((first, last, term)) = appended.take() {
+            self.trace
+                .record(self.now, Some(id), EventKind::Append { first, last, term });
+        }
+    }
+
+    fn apply(&mut self, id: NodeId, entry: &Entry) -> Result<(), Finding> {
+        self.checker.on_apply(id, entry)?;
+        let server = &mut self.servers[id];
+        server.kv.apply(entry);
+        let slot = usize::try_from(entry.index)
+            .unwrap_or(usize::MAX)
+            .saturating_sub(1);
+        if slot < server.applied.len() {
+            server.applied[slot] = entry.data.clone();
+        } else {
+            server.applied.resize(slot, EntryData::Noop);
+            server.applied.push(entry.data.clone());
+        }
+        Ok(())
+    }
+
+    /// Notices role and commit changes after a call into the core.
+    fn observe(&mut self, id: NodeId) -> Result<(), Finding> {
+        let server = &mut self.servers[id];
+        let Some(node) = &server.node else {
+            return Ok(());
+        };
+        let role = (node.role(), node.term());
+        let commit = node.commit_index();
+        let role_changed = role != server.seen_role;
+        let committed = commit > server.seen_commit;
+        server.seen_role = role;
+        server.seen_commit = commit;
+        if committed {
+            self.trace
+                .record(self.now, Some(id), EventKind::Commit { index: commit });
+            self.checker.on_commit(commit, &self.servers[id].storage);
+        }
+        if role_changed {
+            self.trace.record(
+                self.now,
+                Some(id),
+                EventKind::Role {
+                    role: role.0,
+                    term: role.1,
+                },
+            );
+            if role.0 == Role::Leader {
+                self.checker
+                    .on_leader(id, role.1, &self.servers[id].storage)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn report(&mut self, finding: Finding) {
+        if self.violation.is_some() {
+            return;
+        }
+        let kind = EventKind::Violation {
+            invariant: finding.invariant,
+            detail: finding.detail.clone(),
+        };
+        let server = finding.servers.last().copied();
+        self.trace.record(self.now, server, kind);
+        self.violation = Some(Violation {
+            invariant: finding.invariant,
+            time: self.now,
+            event: self.trace.len(),
+            servers: finding.servers,
+            indices: finding.indices,
+            detail: finding.detail,
+        });
+    }
+
+    fn send(&mut self, from: NodeId, to: NodeId, message: raftviz_raft::Message) {
+        let kind = message.kind();
+        if kind.is_request() {
+            self.rpc_counts[to] += 1;
+            self.rpc_bytes += message.wire_size() as u64;
+        }
+        let cut = self.network.is_cut(from, to);
+        for flight in self
+            .network
+            .launch(&mut self.rng, self.now, from, to, message)
+        {
+            let summary = MessageSummary::of(&flight.message);
+            self.trace.record(
+                self.now,
+                Some(from),
+                EventKind::Send {
+                    id: flight.id,
+                    to,
+                    message: summary,
+                },
+            );
+            if cut {
+                self.record_drop(&flight, DropReason::LinkCut);
+            } else if flight.lost {
+                self.record_drop(&flight, DropReason::Random);
+            } else {
+                let (deliver_at, id) = (flight.deliver_at, flight.id);
+                self.network.hold(flight);
+                self.schedule(deliver_at, Action::Deliver { message: id });
+            }
+        }
+    }
+
+    // ---- Actions a person, a scenario or a test takes ----
+
+    /// Proposes a command at `server`, as a client talking to it would.
+    pub fn propose(
+        &mut self,
+        server: NodeId,
+        command: Payload,
+    ) -> Result<(Index, Term), ProposeError> {
+        let Some(node) = self.servers.get_mut(server).and_then(|s| s.node.as_mut()) else {
+            return Err(ProposeError::ServerDown);
+        };
+        match node.propose(command) {
+            Ok(proposed) => {
+                let kind = EventKind::Propose {
+                    index: proposed.index,
+                    term: proposed.term,
+                };
+                self.trace.record(self.now, Some(server), kind);
+                self.after(server, proposed.ready);
+                Ok((proposed.index, proposed.term))
+            }
+            Err(NotLeader { leader_hint }) => {
+                self.trace.record(
+                    self.now,
+                    Some(server),
+                    EventKind::ProposeRefused { leader_hint },
+                );
+                Err(ProposeError::NotLeader { leader_hint })
+            }
+        }
+    }
+
+    /// A client request with a fresh key, sent to `server` or, when `None`,
+    /// to the leader of the highest term among running servers.
+    pub fn client_request(
+        &mut self,
+        server: Option<NodeId>,
+    ) -> Result<(Index, Term), ProposeError> {
+        let target = server.or_else(|| self.leader()).unwrap_or(0);
+        self.next_client_key += 1;
+        let key = format!("k{}", self.next_client_key);
+        let command = Command::put(&key, &format!("v{}", self.next_client_key));
+        self.propose(target, command.encode())
+    }
+
+    pub fn crash(&mut self, id: NodeId) {
+        let Some(server) = self.servers.get_mut(id) else {
+            return;
+        };
+        if server.node.take().is_none() {
+            return;
+        }
+        server.incarnation += 1;
+        self.trace.record(self.now, Some(id), EventKind::Crash);
+        for flight in self.network.take_all_to(id) {
+            self.record_drop(&flight, DropReason::ServerDown);
+        }
+    }
+
+    pub fn restart(&mut self, id: NodeId) {
+        if self
+            .servers
+            .get(id)
+            .is_none_or(|server| server.node.is_some())
+        {
+            return;
+        }
+        self.trace.record(self.now, Some(id), EventKind::Restart);
+        self.boot(id);
+    }
+
+    /// Expires `id`'s election timer now.
+    pub fn force_timeout(&mut self, id: NodeId) {
+        let Some(node) = self.servers.get_mut(id).and_then(|s| s.node.as_mut()) else {
+            return;
+        };
+        let ready = node.force_election_timeout();
+        self.trace.record(self.now, Some(id), EventKind::Timeout);
+        self.after(id, ready);
+    }
+
+    /// Cuts or heals the one-way link `from → to`.
+    pub fn set_link(&mut self, from: NodeId, to: NodeId, cut: bool) {
+        if from == to || from >= self.servers.len() || to >= self.servers.len() {
+            return;
+        }
+        if self.network.is_cut(from, to) == cut {
+            return;
+        }
+        self.network.set_cut(from, to, cut);
+        let kind = if cut {
+            EventKind::Cut { to }
+        } else {
+            EventKind::Heal { to }
+        };
+        self.trace.record(self.now, Some(from), kind);
+    }
+
+    /// Cuts (or heals) every link between `id` and the others, both ways.
+    pub fn isolate(&mut self, id: NodeId, cut: bool) {
+        for other in 0..self.servers.len() {
+            self.set_link(id, other, cut);
+            self.set_link(other, id, cut);
+        }
+    }
+
+    pub fn heal_all(&mut self) {
+        for from in 0..self.servers.len() {
+            for to in 0..self.servers.len() {
+                self.set_link(from, to, false);
+            }
+        }
+    }
+
+    /// Loses one message in flight, as a person clicking it does.
+    pub fn drop_message(&mut self, id: u64) -> bool {
+        match self.network.take(id) {
+            Some(flight) => {
+                self.record_drop(&flight, DropReason::ByHand);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn set_network(&mut self, network: NetworkConfig) {
+        self.config.network = network.clone();
+        self.network.config = network;
+    }
+
+    /// Switches pre-vote, check-quorum and no-op-on-election on every
+    /// server, running or not.
+    pub fn set_options(&mut self, options: RaftOptions) {
+        self.config.options = options;
+        for server in &mut self.servers {
+            if let Some(node) = &mut server.node {
+                node.set_options(
+                    options.pre_vote,
+                    options.check_quorum,
+                    options.noop_on_election,
+                );
+            }
+        }
+    }
+
+    // ---- What there is to see ----
+
+    pub fn config(&self) -> &SimConfig {
+        &self.config
+    }
+    pub fn server_count(&self) -> usize {
+        self.servers.len()
+    }
+    pub fn node(&self, id: NodeId) -> Option<&Raft> {
+        self.servers.get(id)?.node.as_ref()
+    }
+    pub fn is_up(&self, id: NodeId) -> bool {
+        self.node(id).is_some()
+    }
+    pub fn storage(&self, id: NodeId) -> Option<&Storage> {
+        self.servers.get(id).map(|server| &server.storage)
+    }
+    pub fn kv(&self, id: NodeId) -> Option<&KvStore> {
+        self.servers.get(id).map(|server| &server.kv)
+    }
+    /// What `id` has applied at `index` in any of its lives.
+    pub fn applied(&self, id: NodeId, index: Index) -> Option<&EntryData> {
+        let slot = usize::try_from(index.checked_sub(1)?).ok()?;
+        self.servers.get(id)?.applied.get(slot)
+    }
+    /// The leader of the highest term among running servers.
+    pub fn leader(&self) -> Option<NodeId> {
+        (0..self.servers.len())
+            .filter_map(|id| self.node(id).map(|node| (node, id)))
+            .filter(|(node, _)| node.role() == Role::Leader)
+            .max_by_key(|(node, _)| node.term())
+            .map(|(_, id)| id)
+    }
+    pub fn link(&self, a: NodeId, b: NodeId) -> LinkCut {
+        LinkCut::of(self.network.is_cut(a, b), self.network.is_cut(b, a))
+    }
+    pub fn in_flight(&self) -> impl Iterator<Item = &InFlight> {
+        self.network.in_flight()
+    }
+    pub fn violation(&self) -> Option<&Violation> {
+        self.violation.as_ref()
+    }
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+    /// Requests (the lab's RPCs) addressed to `id` so far.
+    pub fn rpc_count(&self, id: NodeId) -> u64 {
+        self.rpc_counts.get(id).copied().unwrap_or(0)
+    }
+    /// Bytes of all requests sent so far.
+    pub fn rpc_bytes(&self) -> u64 {
+        self.rpc_bytes
+    }
+    /// Every event processed, timer ticks included.
+    pub fn events_processed(&self) -> u64 {
+        self.events_processed
+    }
+}

@@ -1,0 +1,96 @@
+//! What a server keeps across crashes: the persisted half of Figure 2.
+use raftviz_raft::{Entry, EntryData, HardState, Index, Log, LogChange, Term};
+
+/// One server's disk. It mirrors the core's log by applying the
+/// [`LogChange`]s of each `Ready`, and keeps a running hash of every log
+/// prefix so the checkers can compare logs in O(1).
+#[derive(Clone, Debug, Default)]
+pub struct Storage {
+    pub hard_state: HardState,
+    pub log: Log,
+    base_hash: u64,
+    /// `prefix_hashes[k]` covers the log through `log.first_index() + k`.
+    prefix_hashes: Vec<u64>,
+}
+
+impl Storage {
+    /// Writes one log change, keeping the prefix hashes in step.
+    pub fn persist(&mut self, change: &LogChange) {
+        match change {
+            LogChange::TruncateFrom(from) => {
+                self.log.truncate_from(*from);
+                self.prefix_hashes.truncate(self.log.entries().len());
+            }
+            LogChange::Append(entry) => {
+                let previous = self.prefix_hashes.last().copied().unwrap_or(self.base_hash);
+                self.prefix_hashes.push(chain(previous, entry));
+                self.log.append(entry.clone());
+            }
+        }
+    }
+
+    /// Hash of the log prefix ending at `index`, if this disk still has it.
+    pub fn prefix_hash(&self, index: Index) -> Option<u64> {
+        if index == self.log.base_index() {
+            return Some(self.base_hash);
+        }
+        let offset = index.checked_sub(self.log.first_index())?;
+        self.prefix_hashes
+            .get(usize::try_from(offset).ok()?)
+            .copied()
+    }
+
+    pub fn last_term(&self) -> Term {
+        self.log.last_term()
+    }
+
+    /// Bytes this disk holds for Raft: term, vote, and each entry's index,
+    /// term, length and payload.
+    pub fn raft_state_size(&self) -> usize {
+        16 + self
+            .log
+            .entries()
+            .iter()
+            .map(|entry| 24 + entry.payload_len())
+            .sum::<usize>()
+    }
+}
+
+/// FNV-1a over the previous prefix hash, the entry's position and content.
+pub fn chain(previous: u64, entry: &Entry) -> u64 {
+    let mut hash = Fnv(previous ^ 0xcbf2_9ce4_8422_2325);
+    hash.write(&entry.index.to_le_bytes());
+    hash.write(&entry.term.to_le_bytes());
+    match &entry.data {
+        EntryData::Command(bytes) => {
+            hash.write(&[1]);
+            hash.write(bytes);
+        }
+        EntryData::Noop => hash.write(&[0]),
+    }
+    hash.0
+}
+
+/// Content hash of one entry's payload, for comparing applied commands.
+pub fn payload_hash(data: &EntryData) -> u64 {
+    let mut hash = Fnv(0xcbf2_9ce4_8422_2325);
+    match data {
+        EntryData::Command(bytes) => {
+            hash.write(&[1]);
+            hash.write(bytes);
+        }
+        EntryData::Noop => hash.write(&[0]),
+    }
+    hash.0
+}
+
+pub(crate) struct Fnv(pub u64);
+
+impl Fnv {
+    pub fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 ^= u64::from(byte);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}

@@ -1,0 +1,331 @@
+//! The record of a run: every event with its time and server, a running
+//! hash of them (two runs are identical exactly when their hashes are), and
+//! a per-server text log in the style of the lab's dslog.py.
+use std::fmt::{self, Write as _};
+
+use raftviz_raft::{Index, Message, MessageKind, NodeId, Role, Term};
+
+use crate::storage::Fnv;
+
+/// The fields of a message worth showing in one line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MessageSummary {
+    pub kind: MessageKind,
+    pub term: Term,
+    /// AppendEntries: prevLogIndex. Votes: last log index. Replies to
+    /// AppendEntries: the matched index (or the XLen hint when refused).
+    pub index: Index,
+    /// AppendEntries: number of entries carried.
+    pub count: u32,
+    /// Replies: granted / success.
+    pub ok: bool,
+}
+
+impl MessageSummary {
+    pub fn of(message: &Message) -> MessageSummary {
+        let (index, count, ok) = match message {
+            Message::RequestVote { last_log_index, .. }
+            | Message::PreVote { last_log_index, .. } => (*last_log_index, 0, true),
+            Message::RequestVoteReply { granted, .. } | Message::PreVoteReply { granted, .. } => {
+                (0, 0, *granted)
+            }
+            Message::AppendEntries {
+                prev_log_index,
+                entries,
+                ..
+            } => (*prev_log_index, entries.len() as u32, true),
+            Message::AppendEntriesReply {
+                success,
+                match_index,
+                conflict,
+                ..
+            } => {
+                let index = conflict.map_or(*match_index, |c| c.x_len);
+                (index, 0, *success)
+            }
+        };
+        MessageSummary {
+            kind: message.kind(),
+            term: message.term(),
+            index,
+            count,
+            ok,
+        }
+    }
+}
+
+impl fmt::Display for MessageSummary {
+    /// Short labels as drawn on the page: "AE t3 [4..6]", "RV t5", "ok", "✗".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = self.term;
+        match self.kind {
+            MessageKind::AppendEntries if self.count == 0 => write!(f, "AE t{t} ♥ @{}", self.index),
+            MessageKind::AppendEntries => write!(
+                f,
+                "AE t{t} [{}..{}]",
+                self.index + 1,
+                self.index + u64::from(self.count)
+            ),
+            MessageKind::RequestVote => write!(f, "RV t{t}"),
+            MessageKind::PreVote => write!(f, "PV t{t}"),
+            MessageKind::RequestVoteReply | MessageKind::PreVoteReply => {
+                write!(f, "{} t{t}", if self.ok { "ok" } else { "✗" })
+            }
+            MessageKind::AppendEntriesReply if self.ok => write!(f, "ok t{t} @{}", self.index),
+            MessageKind::AppendEntriesReply => write!(f, "✗ t{t} len {}", self.index),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DropReason {
+    LinkCut,
+    Random,
+    ServerDown,
+    ByHand,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    Send {
+        id: u64,
+        to: NodeId,
+        message: MessageSummary,
+    },
+    Deliver {
+        id: u64,
+        from: NodeId,
+        message: MessageSummary,
+    },
+    Drop {
+        id: u64,
+        from: NodeId,
+        to: NodeId,
+        reason: DropReason,
+        message: MessageSummary,
+    },
+    Role {
+        role: Role,
+        term: Term,
+    },
+    Vote {
+        term: Term,
+        voted_for: NodeId,
+    },
+    Append {
+        first: Index,
+        last: Index,
+        term: Term,
+    },
+    Truncate {
+        from: Index,
+    },
+    Commit {
+        index: Index,
+    },
+    Propose {
+        index: Index,
+        term: Term,
+    },
+    ProposeRefused {
+        leader_hint: Option<NodeId>,
+    },
+    Timeout,
+    Crash,
+    Restart,
+    Cut {
+        to: NodeId,
+    },
+    Heal {
+        to: NodeId,
+    },
+    Violation {
+        invariant: &'static str,
+        detail: String,
+    },
+}
+
+impl EventKind {
+    /// The filter name used by the text log and the page's event pane.
+    pub fn topic(&self) -> &'static str {
+        match self {
+            EventKind::Send { .. } | EventKind::Deliver { .. } | EventKind::Drop { .. } => "net",
+            EventKind::Role { .. } | EventKind::Vote { .. } | EventKind::Timeout => "elect",
+            EventKind::Append { .. } | EventKind::Truncate { .. } => "log",
+            EventKind::Commit { .. } => "commit",
+            EventKind::Propose { .. } | EventKind::ProposeRefused { .. } => "client",
+            EventKind::Crash
+            | EventKind::Restart
+            | EventKind::Cut { .. }
+            | EventKind::Heal { .. } => "fault",
+            EventKind::Violation { .. } => "violation",
+        }
+    }
+}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EventKind::Send { id, to, message } => write!(f, "→S{} {message} #{id}", to + 1),
+            EventKind::Deliver { id, from, message } => write!(f, "←S{} {message} #{id}", from + 1),
+            EventKind::Drop {
+                id,
+                from,
+                to,
+                reason,
+                message,
+            } => {
+                write!(
+                    f,
+                    "lost S{}→S{} {message} #{id} ({reason:?})",
+                    from + 1,
+                    to + 1
+                )
+            }
+            EventKind::Role { role, term } => write!(f, "{} in term {term}", role.name()),
+            EventKind::Vote { term, voted_for } => {
+                write!(f, "votes S{} in term {term}", voted_for + 1)
+            }
+            EventKind::Append { first, last, term } => write!(f, "log +[{first}..{last}] t{term}"),
+            EventKind::Truncate { from } => write!(f, "log cut from {from}"),
+            EventKind::Commit { index } => write!(f, "commit {index}"),
+            EventKind::Propose { index, term } => write!(f, "propose @{index} t{term}"),
+            EventKind::ProposeRefused { leader_hint } => match leader_hint {
+                Some(leader) => write!(f, "refuses request: leader is S{}", leader + 1),
+                None => write!(f, "refuses request: no leader known"),
+            },
+            EventKind::Timeout => write!(f, "election timer forced"),
+            EventKind::Crash => write!(f, "CRASH"),
+            EventKind::Restart => write!(f, "RESTART"),
+            EventKind::Cut { to } => write!(f, "link →S{} cut", to + 1),
+            EventKind::Heal { to } => write!(f, "link →S{} healed", to + 1),
+            EventKind::Violation { invariant, detail } => {
+                write!(f, "VIOLATION {invariant}: {detail}")
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub time: u64,
+    /// `None` for events of the whole cluster.
+    pub server: Option<NodeId>,
+    pub kind: EventKind,
+}
+
+/// Events in order, or only their hash when a run need not keep them.
+#[derive(Clone, Debug)]
+pub struct Trace {
+    pub events: Option<Vec<Event>>,
+    hash: u64,
+    count: u64,
+}
+
+impl Trace {
+    pub fn new(keep_events: bool) -> Trace {
+        Trace {
+            events: keep_events.then(Vec::new),
+            hash: 0xcbf2_9ce4_8422_2325,
+            count: 0,
+        }
+    }
+
+    pub fn record(&mut self, time: u64, server: Option<NodeId>, kind: EventKind) {
+        let mut hash = Fnv(self.hash);
+        hash.write(&time.to_le_bytes());
+        hash.write(&[server.map_or(0xff, |s| s as u8)]);
+        hash_kind(&mut hash, &kind);
+        self.hash = hash.0;
+        self.count += 1;
+        if let Some(events) = &mut self.events {
+            events.push(Event { time, server, kind });
+        }
+    }
+
+    pub fn hash(&self) -> u64 {
+        self.hash
+    }
+
+    pub fn len(&self) -> u64 {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Columns per server, one event a line, like the lab's dslog.py.
+    /// `topics` filters by [`EventKind::topic`]; empty keeps everything.
+    pub fn dslog(&self, servers: usize, topics: &[&str]) -> String {
+        const WIDTH: usize = 34;
+        let mut out = String::new();
+        let _ = write!(out, "{:>9} ", "ms");
+        for id in 0..servers {
+            let _ = write!(out, "{:<WIDTH$}", format!("S{}", id + 1));
+        }
+        out.push('\n');
+        for event in self.events.iter().flatten() {
+            if !topics.is_empty() && !topics.contains(&event.kind.topic()) {
+                continue;
+            }
+            let text = event.kind.to_string();
+            let column = event.server.unwrap_or(0);
+            let _ = write!(
+                out,
+                "{:>9} {:width$}",
+                event.time,
+                "",
+                width = column * WIDTH
+            );
+            let _ = writeln!(out, "{text}");
+        }
+        out
+    }
+}
+
+/// Hashes the structure of an event (not its display text, which is slow).
+fn hash_kind(hash: &mut Fnv, kind: &EventKind) {
+    let numbers: [u64; 4] = match kind {
+        EventKind::Send { id, to, message } => [1, *id, *to as u64, summary_bits(message)],
+        EventKind::Deliver { id, from, message } => [2, *id, *from as u64, summary_bits(message)],
+        EventKind::Drop {
+            id,
+            from,
+            to,
+            message,
+            ..
+        } => [
+            3,
+            *id,
+            (*from as u64) << 8 | *to as u64,
+            summary_bits(message),
+        ],
+        EventKind::Role { role, term } => [4, *role as u64, *term, 0],
+        EventKind::Vote { term, voted_for } => [5, *term, *voted_for as u64, 0],
+        EventKind::Append { first, last, term } => [6, *first, *last, *term],
+        EventKind::Truncate { from } => [7, *from, 0, 0],
+        EventKind::Commit { index } => [8, *index, 0, 0],
+        EventKind::Propose { index, term } => [9, *index, *term, 0],
+        EventKind::ProposeRefused { leader_hint } => {
+            [10, leader_hint.map_or(99, |l| l as u64), 0, 0]
+        }
+        EventKind::Timeout => [11, 0, 0, 0],
+        EventKind::Crash => [12, 0, 0, 0],
+        EventKind::Restart => [13, 0, 0, 0],
+        EventKind::Cut { to } => [14, *to as u64, 0, 0],
+        EventKind::Heal { to } => [15, *to as u64, 0, 0],
+        EventKind::Violation { .. } => [16, 0, 0, 0],
+    };
+    for number in numbers {
+        hash.write(&number.to_le_bytes());
+    }
+}
+
+fn summary_bits(message: &MessageSummary) -> u64 {
+    (message.kind as u64) << 56
+        ^ message.term << 40
+        ^ message.index << 16
+        ^ u64::from(message.count) << 1
+        ^ u64::from(message.ok)
+}
