@@ -1,0 +1,95 @@
+// Shared helpers for the browser tests: serve the built dist/ folder on a free
+// loopback port, and drive Debian's Chromium through playwright-core (which never
+// downloads a browser of its own).
+import { createServer } from 'node:http';
+import { readFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '..', '..', '..');
+export const distDir = process.env.RAFTVIZ_DIST ?? path.join(repoRoot, 'dist');
+export const screenshotDir = process.env.RAFTVIZ_SCREENSHOTS ?? path.join(repoRoot, 'target', 'screenshots');
+
+const CONTENT_TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  // The wasm MIME type matters: browsers refuse streaming compilation without it.
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+/** Serves `root` read-only on 127.0.0.1; resolves to { url, close }. */
+export async function serveStatic(root = distDir) {
+  const server = createServer(async (request, response) => {
+    const urlPath = decodeURIComponent(new URL(request.url, 'http://localhost').pathname);
+    const relative = urlPath === '/' ? 'index.html' : urlPath.slice(1);
+    const file = path.resolve(root, relative);
+    // Never serve anything outside dist/, whatever the request path says.
+    if (!file.startsWith(path.resolve(root) + path.sep)) {
+      response.writeHead(403).end();
+      return;
+    }
+    try {
+      const body = await readFile(file);
+      const type = CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream';
+      response.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
+    } catch {
+      response.writeHead(404).end('not found');
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+/** Headless Debian Chromium; flags keep it off the network and quiet on a small machine. */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+    ],
+  });
+}
+
+/**
+ * Opens `pathAndQuery` in a fresh page and records every uncaught error and console
+ * error, so a test can assert that the page ran cleanly.
+ */
+export async function openPage(browser, baseUrl, pathAndQuery) {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+  });
+  // The console only says "404"; this names the missing file.
+  page.on('response', (response) => {
+    if (response.status() >= 400) problems.push(`HTTP ${response.status()} for ${response.url()}`);
+  });
+  await page.goto(baseUrl + pathAndQuery);
+  return { page, problems };
+}
+
+/** Reads one numeric data-* attribute of the first element matching `selector`. */
+export async function numberAttribute(page, selector, attribute) {
+  const text = await page.getAttribute(selector, attribute);
+  return Number(text);
+}
+
+export async function screenshot(page, name) {
+  await mkdir(screenshotDir, { recursive: true });
+  const file = path.join(screenshotDir, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}

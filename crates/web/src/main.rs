@@ -1,0 +1,23 @@
+//! raftviz in the browser: reads the start parameters from the URL, then mounts the
+//! Yew app that drives the deterministic simulator in virtual time.
+
+mod app;
+mod frames;
+mod panic_panel;
+mod params;
+mod view;
+
+fn main() {
+    // First, so that even a panic while starting shows a panel instead of a blank page.
+    panic_panel::install();
+
+    let window = web_sys::window().expect("raftviz runs in a browser window");
+    let query = window.location().search().unwrap_or_default();
+    let start = params::StartParams::from_query(&query);
+
+    let root = window
+        .document()
+        .and_then(|document| document.get_element_by_id("app"))
+        .expect("index.html has a #app element");
+    yew::Renderer::<app::App>::with_root_and_props(root, app::AppProps { start }).render();
+}

@@ -1,0 +1,50 @@
+//! If the app panics, Yew stops rendering and the page would freeze silently. This hook
+//! adds a visible panel (outside Yew's tree, written straight into the DOM) with the
+//! message and a reload button, besides logging to the console.
+
+use web_sys::Document;
+
+pub fn install() {
+    // Through Yew, not std::panic::set_hook: Yew replaces a plain hook with its own
+    // console-only one when the app is rendered.
+    yew::set_custom_panic_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        // Nothing more can be done if even the DOM is out of reach.
+        let _ = show(&info.to_string());
+    }));
+}
+
+fn show(message: &str) -> Option<()> {
+    let document = web_sys::window()?.document()?;
+    if document.query_selector("[data-panic]").ok()?.is_some() {
+        return Some(()); // the first panic is the informative one
+    }
+    let panel = document.create_element("div").ok()?;
+    panel.set_class_name("panic");
+    panel.set_attribute("data-panic", "").ok()?;
+    panel.set_attribute("role", "alert").ok()?;
+    append_text(
+        &document,
+        &panel,
+        "h2",
+        "raftviz stopped because of an internal error",
+    )?;
+    append_text(&document, &panel, "pre", message)?;
+    let reload = append_text(&document, &panel, "button", "Reload the page")?;
+    // An inline handler, because Rust closures cannot be relied on after a panic.
+    reload.set_attribute("onclick", "location.reload()").ok()?;
+    document.body()?.append_child(&panel).ok()?;
+    Some(())
+}
+
+fn append_text(
+    document: &Document,
+    parent: &web_sys::Element,
+    tag: &str,
+    text: &str,
+) -> Option<web_sys::Element> {
+    let child = document.create_element(tag).ok()?;
+    child.set_text_content(Some(text));
+    parent.append_child(&child).ok()?;
+    Some(child)
+}

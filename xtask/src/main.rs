@@ -1,0 +1,179 @@
+//! `cargo xtask <serve|test|bench>`: the one entry point for building, serving and
+//! testing raftviz, so a fresh machine and CI run exactly the same steps.
+
+mod browser;
+mod process;
+mod size;
+mod tools;
+
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+
+use process::{run_step, StepError};
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  serve          install missing tools, build the web app and serve it on http://127.0.0.1:8080
+  test [STEP..]  run every test (or only the named steps: unit, nostd, web, size, browser)
+  bench [ARGS..] run the simulator benchmarks (extra ARGS go to `cargo bench`)";
+
+/// Gzipped .wasm + .js shipped to the browser must stay under this (300 KiB).
+const SIZE_BUDGET_BYTES: u64 = 300 * 1024;
+
+/// The steps of `cargo xtask test`, in the order they run.
+const TEST_STEPS: [&str; 5] = ["unit", "nostd", "web", "size", "browser"];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("serve") => serve(),
+        Some("test") => test(&args[1..]),
+        Some("bench") => bench(&args[1..]),
+        Some("help" | "-h" | "--help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!(
+                "\nxtask: FAILED at step `{}`: {}",
+                error.step, error.message
+            );
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root: xtask lives one level below it.
+fn repo_root() -> PathBuf {
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .expect("xtask sits inside the workspace")
+        .to_path_buf()
+}
+
+fn serve() -> Result<(), StepError> {
+    let root = repo_root();
+    tools::ensure_tools(&root)?;
+    println!("\n==> serving on http://127.0.0.1:8080 (Ctrl-C to stop)");
+    run_step(
+        "serve",
+        Command::new("trunk")
+            .args(["serve", "--release", "--offline"])
+            .args(["--address", "127.0.0.1", "--port", "8080"])
+            .current_dir(&root),
+    )
+}
+
+fn test(requested: &[String]) -> Result<(), StepError> {
+    for name in requested {
+        if !TEST_STEPS.contains(&name.as_str()) {
+            return Err(StepError::new(
+                "test",
+                format!("unknown step `{name}`\n{USAGE}"),
+            ));
+        }
+    }
+    let wanted = |step: &str| requested.is_empty() || requested.iter().any(|r| r == step);
+    let root = repo_root();
+    if let Ok(seeds) = std::env::var("RAFT_SEEDS") {
+        println!("==> RAFT_SEEDS={seeds} (passed through to the simulator battery)");
+    }
+
+    tools::ensure_tools(&root)?;
+    if wanted("browser") {
+        browser::ensure_browser()?;
+        browser::ensure_node_deps(&root)?;
+    }
+
+    let mut passed = Vec::new();
+    if wanted("unit") {
+        // Release mode: the simulator battery runs many seeded clusters and is far
+        // too slow unoptimised.
+        announce("unit", "unit tests and simulator battery");
+        run_step(
+            "unit",
+            Command::new("cargo")
+                .args([
+                    "test",
+                    "--workspace",
+                    "--exclude",
+                    "raftviz-web",
+                    "--release",
+                ])
+                .current_dir(&root),
+        )?;
+        passed.push("unit");
+    }
+    if wanted("nostd") {
+        // A bare-metal target has no std at all, so this build proves the core is no_std.
+        announce("nostd", "raft core builds for thumbv7em-none-eabihf");
+        run_step(
+            "nostd",
+            Command::new("cargo")
+                .args(["build", "-p", "raftviz-raft", "--release"])
+                .args(["--target", "thumbv7em-none-eabihf"])
+                .current_dir(&root),
+        )?;
+        passed.push("nostd");
+    }
+    if wanted("web") {
+        announce("web", "trunk build of crates/web into dist/");
+        run_step(
+            "web",
+            Command::new("trunk")
+                .args(["build", "--release", "--offline"])
+                .current_dir(&root),
+        )?;
+        passed.push("web");
+    }
+    if wanted("size") {
+        announce("size", "gzip -9 size of dist/*.wasm + dist/*.js");
+        let total = size::gzipped_bundle_size(&root.join("dist"))?;
+        println!("    total gzipped: {total} bytes (budget {SIZE_BUDGET_BYTES})");
+        if total > SIZE_BUDGET_BYTES {
+            return Err(StepError::new(
+                "size",
+                format!(
+                    "bundle is {total} bytes gzipped, over the {SIZE_BUDGET_BYTES}-byte budget"
+                ),
+            ));
+        }
+        passed.push("size");
+    }
+    if wanted("browser") {
+        announce("browser", "headless Chromium tests over dist/");
+        browser::run_browser_tests(&root)?;
+        passed.push("browser");
+    }
+
+    println!(
+        "\nxtask test: all requested steps passed ({})",
+        passed.join(", ")
+    );
+    println!("steps: {} passed, 0 failed", passed.len());
+    Ok(())
+}
+
+fn bench(extra: &[String]) -> Result<(), StepError> {
+    announce("bench", "simulator benchmarks");
+    run_step(
+        "bench",
+        Command::new("cargo")
+            .args(["bench", "-p", "raftviz-sim"])
+            .args(extra)
+            .current_dir(repo_root()),
+    )
+}
+
+fn announce(step: &str, what: &str) {
+    println!("\n==> [{step}] {what}");
+}

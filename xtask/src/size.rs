@@ -1,0 +1,67 @@
+//! Measures what the browser downloads: each .wasm and .js in dist/, gzipped at -9.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::process::StepError;
+
+/// Sum of `gzip -9` sizes of every .wasm and .js file directly in `dist`.
+pub fn gzipped_bundle_size(dist: &Path) -> Result<u64, StepError> {
+    let entries = std::fs::read_dir(dist).map_err(|e| {
+        StepError::new(
+            "size",
+            format!(
+                "cannot read {} (did the web build run?): {e}",
+                dist.display()
+            ),
+        )
+    })?;
+    let mut shipped: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("wasm" | "js")
+            )
+        })
+        .collect();
+    shipped.sort();
+    if !shipped
+        .iter()
+        .any(|p| p.extension().is_some_and(|e| e == "wasm"))
+    {
+        return Err(StepError::new(
+            "size",
+            format!("no .wasm file in {}", dist.display()),
+        ));
+    }
+    let mut total = 0;
+    for path in &shipped {
+        let size = gzipped_size(path)?;
+        println!(
+            "    {:>8} bytes gz  {}",
+            size,
+            path.file_name().unwrap_or_default().to_string_lossy()
+        );
+        total += size;
+    }
+    Ok(total)
+}
+
+/// Shells out to gzip (present on every Debian) rather than pulling a compression crate
+/// into a tool that must build before anything else is installed.
+fn gzipped_size(path: &Path) -> Result<u64, StepError> {
+    let output = Command::new("gzip")
+        .args(["-9", "-c"])
+        .arg(path)
+        .output()
+        .map_err(|e| StepError::new("size", format!("could not run gzip: {e}")))?;
+    if !output.status.success() {
+        return Err(StepError::new(
+            "size",
+            format!("gzip failed on {}", path.display()),
+        ));
+    }
+    Ok(output.stdout.len() as u64)
+}

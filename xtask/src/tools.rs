@@ -1,0 +1,142 @@
+//! Installs the Rust-side tools a fresh machine lacks: compile targets, trunk, and the
+//! wasm-bindgen CLI. Trunk runs with `--offline`, so everything it needs must already
+//! be on PATH with the exact versions it will ask for.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::process::{probe_output, run_step, StepError};
+
+const TRUNK_VERSION: &str = "0.21.14";
+const TARGETS: [&str; 2] = ["wasm32-unknown-unknown", "thumbv7em-none-eabihf"];
+
+pub fn ensure_tools(root: &Path) -> Result<(), StepError> {
+    put_cargo_bin_on_path();
+    ensure_targets()?;
+    ensure_trunk()?;
+    ensure_wasm_bindgen(root)
+}
+
+/// `cargo install` puts binaries in ~/.cargo/bin, which a bare CI shell may not have on
+/// PATH; children (trunk looking up wasm-bindgen) inherit this process's PATH.
+fn put_cargo_bin_on_path() {
+    let Some(home) = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))
+    else {
+        return;
+    };
+    let bin = home.join("bin");
+    let current = std::env::var_os("PATH").unwrap_or_default();
+    let mut entries: Vec<_> = std::env::split_paths(&current).collect();
+    if !entries.contains(&bin) {
+        entries.insert(0, bin);
+        let joined = std::env::join_paths(entries).expect("PATH entries contain no separator");
+        // Single-threaded at this point, so changing the environment is sound.
+        std::env::set_var("PATH", joined);
+    }
+}
+
+fn ensure_targets() -> Result<(), StepError> {
+    println!("==> [tools] rust targets: {}", TARGETS.join(", "));
+    let installed = probe_output(Command::new("rustup").args(["target", "list", "--installed"]))
+        .ok_or_else(|| StepError::new("tools", "`rustup target list --installed` failed"))?;
+    for target in TARGETS {
+        if installed.lines().any(|line| line.trim() == target) {
+            println!("    {target}: installed");
+        } else {
+            run_step(
+                "tools",
+                Command::new("rustup").args(["target", "add", target]),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn ensure_trunk() -> Result<(), StepError> {
+    println!("==> [tools] trunk {TRUNK_VERSION}");
+    let found = probe_output(Command::new("trunk").arg("--version"));
+    if version_word(found.as_deref()) == Some(TRUNK_VERSION) {
+        println!("    trunk {TRUNK_VERSION}: installed");
+        return Ok(());
+    }
+    run_step(
+        "tools",
+        Command::new("cargo").args(["install", "--locked", "trunk", "--version", TRUNK_VERSION]),
+    )
+}
+
+fn ensure_wasm_bindgen(root: &Path) -> Result<(), StepError> {
+    let lock_path = root.join("Cargo.lock");
+    if !lock_path.exists() {
+        run_step(
+            "tools",
+            Command::new("cargo")
+                .arg("generate-lockfile")
+                .current_dir(root),
+        )?;
+    }
+    let lock = std::fs::read_to_string(&lock_path)
+        .map_err(|e| StepError::new("tools", format!("reading {}: {e}", lock_path.display())))?;
+    let wanted = locked_version(&lock, "wasm-bindgen").ok_or_else(|| {
+        StepError::new(
+            "tools",
+            "Cargo.lock has no `wasm-bindgen` package; is crates/web in the workspace?",
+        )
+    })?;
+    println!("==> [tools] wasm-bindgen CLI {wanted} (the version Cargo.lock pins)");
+    let found = probe_output(Command::new("wasm-bindgen").arg("--version"));
+    if version_word(found.as_deref()) == Some(wanted.as_str()) {
+        println!("    wasm-bindgen {wanted}: installed");
+        return Ok(());
+    }
+    // Not --locked: the CLI's own lockfile has pinned crates that no longer build on
+    // current Rust, while fresh resolution does.
+    run_step(
+        "tools",
+        Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &wanted]),
+    )
+}
+
+/// "trunk 0.21.14\n" -> "0.21.14": the version is the second word of `--version` output.
+fn version_word(output: Option<&str>) -> Option<&str> {
+    output?.split_whitespace().nth(1)
+}
+
+/// The version of `package` recorded in a Cargo.lock text, if it appears there.
+fn locked_version(lock: &str, package: &str) -> Option<String> {
+    let wanted_name = format!("name = \"{package}\"");
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == wanted_name {
+            let version_line = lines.next()?.trim();
+            let quoted = version_line.strip_prefix("version = ")?;
+            return Some(quoted.trim_matches('"').to_string());
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_locked_version_of_a_package_and_not_of_its_prefix_siblings() {
+        let lock = "[[package]]\nname = \"wasm-bindgen-macro\"\nversion = \"9.9.9\"\n\n\
+                    [[package]]\nname = \"wasm-bindgen\"\nversion = \"0.2.130\"\n";
+        assert_eq!(
+            locked_version(lock, "wasm-bindgen").as_deref(),
+            Some("0.2.130")
+        );
+        assert_eq!(locked_version(lock, "yew"), None);
+    }
+
+    #[test]
+    fn reads_the_version_word_of_tool_banners() {
+        assert_eq!(version_word(Some("trunk 0.21.14\n")), Some("0.21.14"));
+        assert_eq!(version_word(Some("wasm-bindgen 0.2.130")), Some("0.2.130"));
+        assert_eq!(version_word(None), None);
+    }
+}
