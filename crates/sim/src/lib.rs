@@ -8,6 +8,7 @@ mod checker;
 mod config;
 pub mod kv;
 pub mod lab;
+pub mod linearizability;
 mod network;
 mod storage;
 mod trace;
