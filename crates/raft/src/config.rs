@@ -13,6 +13,8 @@ pub struct Config {
     pub heartbeat_interval: u32,
     /// Most entries carried by one AppendEntries.
     pub max_entries_per_append: usize,
+    /// Bytes of snapshot carried by one InstallSnapshot chunk.
+    pub snapshot_chunk_bytes: usize,
     /// Dissertation §9.6: ask for pre-votes before bumping the term.
     pub pre_vote: bool,
     /// Dissertation §6.2: a leader that has not heard from a majority within
@@ -59,6 +61,7 @@ impl Config {
             election_timeout_max: 60,
             heartbeat_interval: 10,
             max_entries_per_append: 128,
+            snapshot_chunk_bytes: 1024,
             pre_vote: false,
             check_quorum: false,
             noop_on_election: false,
@@ -81,7 +84,7 @@ impl Config {
         if self.heartbeat_interval == 0 || self.heartbeat_interval >= self.election_timeout_min {
             return Err(ConfigError::BadHeartbeat);
         }
-        if self.max_entries_per_append == 0 {
+        if self.max_entries_per_append == 0 || self.snapshot_chunk_bytes == 0 {
             return Err(ConfigError::ZeroBatch);
         }
         Ok(())

@@ -89,7 +89,7 @@ impl Raft {
     /// Figure 2, Candidates: "On conversion to candidate, start election:
     /// increment currentTerm, vote for self, reset election timer, send
     /// RequestVote RPCs to all other servers".
-    fn become_candidate(&mut self) {
+    pub(crate) fn become_candidate(&mut self) {
         self.term += 1;
         self.voted_for = Some(self.config.id);
         self.persist_hard_state();

@@ -15,16 +15,19 @@ mod election;
 mod log;
 mod message;
 mod raft;
+mod read_index;
 mod ready;
 mod replication;
+mod snapshot;
 #[cfg(test)]
 mod test_support;
+mod transfer;
 
 pub use config::{Bugs, Config, ConfigError};
 pub use log::Log;
-pub use message::{Conflict, Entry, EntryData, Message, MessageKind, Payload};
-pub use raft::{NotLeader, Progress, Raft, Role};
-pub use ready::{Envelope, HardState, LogChange, Ready};
+pub use message::{Conflict, Entry, EntryData, Message, MessageKind, Payload, Snapshot};
+pub use raft::{Progress, ProposeError, Raft, Role};
+pub use ready::{Envelope, HardState, LogChange, ReadState, Ready};
 pub use replication::Proposed;
 
 /// Servers are numbered `0..cluster_size`.

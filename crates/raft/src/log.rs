@@ -3,6 +3,10 @@ use alloc::vec::Vec;
 use crate::message::Entry;
 use crate::{Index, Term};
 
+/// No log reaches this index; peers' messages beyond it are malformed, which
+/// keeps every `index + 1` in the core from overflowing.
+pub(crate) const INDEX_LIMIT: Index = u64::MAX / 2;
+
 /// The replicated log. Entries before `first_index()` have been compacted
 /// away; their last index and term stay as the log's base, which plays the
 /// part of the paper's dummy entry at index 0.

@@ -30,6 +30,14 @@ impl Entry {
     }
 }
 
+/// A state machine image covering the log through `index`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    pub index: Index,
+    pub term: Term,
+    pub data: Payload,
+}
+
 /// Why an AppendEntries was refused, so the leader can skip a whole term
 /// at a time (the lab's fast backup).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,6 +81,9 @@ pub enum Message {
         prev_log_term: Term,
         entries: Vec<Entry>,
         leader_commit: Index,
+        /// The leader's heartbeat round, echoed in the reply, so a leader can
+        /// tell replies that prove it still leads *now* (ReadIndex).
+        round: u64,
     },
     AppendEntriesReply {
         term: Term,
@@ -84,6 +95,32 @@ pub enum Message {
         match_index: Index,
         /// Fast-backup hints when the follower's log did not match.
         conflict: Option<Conflict>,
+        round: u64,
+    },
+    /// Figure 13: one chunk of the leader's snapshot.
+    InstallSnapshot {
+        term: Term,
+        last_included_index: Index,
+        last_included_term: Term,
+        /// Byte offset of this chunk in the snapshot.
+        offset: u64,
+        data: Payload,
+        /// This chunk is the last.
+        done: bool,
+    },
+    InstallSnapshotReply {
+        term: Term,
+        last_included_index: Index,
+        /// How many bytes of that snapshot the follower holds in order: where
+        /// the next chunk should start.
+        next_offset: u64,
+        /// The follower has the snapshot (or a later state) installed.
+        installed: bool,
+    },
+    /// Dissertation §3.10: "start an election now", sent by a leader handing
+    /// over to an up-to-date follower.
+    TimeoutNow {
+        term: Term,
     },
 }
 
@@ -96,6 +133,9 @@ pub enum MessageKind {
     PreVoteReply,
     AppendEntries,
     AppendEntriesReply,
+    InstallSnapshot,
+    InstallSnapshotReply,
+    TimeoutNow,
 }
 
 impl MessageKind {
@@ -107,6 +147,9 @@ impl MessageKind {
             MessageKind::PreVoteReply => "PreVoteReply",
             MessageKind::AppendEntries => "AppendEntries",
             MessageKind::AppendEntriesReply => "AppendEntriesReply",
+            MessageKind::InstallSnapshot => "InstallSnapshot",
+            MessageKind::InstallSnapshotReply => "InstallSnapshotReply",
+            MessageKind::TimeoutNow => "TimeoutNow",
         }
     }
 
@@ -114,7 +157,11 @@ impl MessageKind {
     pub fn is_request(self) -> bool {
         matches!(
             self,
-            MessageKind::RequestVote | MessageKind::PreVote | MessageKind::AppendEntries
+            MessageKind::RequestVote
+                | MessageKind::PreVote
+                | MessageKind::AppendEntries
+                | MessageKind::InstallSnapshot
+                | MessageKind::TimeoutNow
         )
     }
 }
@@ -130,7 +177,10 @@ impl Message {
             | Message::PreVote { term, .. }
             | Message::PreVoteReply { term, .. }
             | Message::AppendEntries { term, .. }
-            | Message::AppendEntriesReply { term, .. } => *term,
+            | Message::AppendEntriesReply { term, .. }
+            | Message::InstallSnapshot { term, .. }
+            | Message::InstallSnapshotReply { term, .. }
+            | Message::TimeoutNow { term } => *term,
         }
     }
 
@@ -142,6 +192,9 @@ impl Message {
             Message::PreVoteReply { .. } => MessageKind::PreVoteReply,
             Message::AppendEntries { .. } => MessageKind::AppendEntries,
             Message::AppendEntriesReply { .. } => MessageKind::AppendEntriesReply,
+            Message::InstallSnapshot { .. } => MessageKind::InstallSnapshot,
+            Message::InstallSnapshotReply { .. } => MessageKind::InstallSnapshotReply,
+            Message::TimeoutNow { .. } => MessageKind::TimeoutNow,
         }
     }
 
@@ -153,7 +206,7 @@ impl Message {
             Message::RequestVote { .. } | Message::PreVote { .. } => 3 * WORD,
             Message::RequestVoteReply { .. } | Message::PreVoteReply { .. } => WORD + 1,
             Message::AppendEntries { entries, .. } => {
-                4 * WORD
+                5 * WORD
                     + WORD
                     + entries
                         .iter()
@@ -161,8 +214,11 @@ impl Message {
                         .sum::<usize>()
             }
             Message::AppendEntriesReply { conflict, .. } => {
-                3 * WORD + 1 + if conflict.is_some() { 3 * WORD } else { 0 }
+                4 * WORD + 1 + if conflict.is_some() { 3 * WORD } else { 0 }
             }
+            Message::InstallSnapshot { data, .. } => 5 * WORD + 1 + data.len(),
+            Message::InstallSnapshotReply { .. } => 3 * WORD + 1,
+            Message::TimeoutNow { .. } => WORD,
         };
         1 + body
     }

@@ -6,8 +6,10 @@ use rand_pcg::Pcg32;
 
 use crate::config::{Config, ConfigError};
 use crate::log::Log;
-use crate::message::{Entry, Message};
+use crate::message::{Entry, Message, Snapshot};
+use crate::read_index::PendingRead;
 use crate::ready::{Envelope, HardState, LogChange, Ready};
+use crate::snapshot::PartialSnapshot;
 use crate::{Index, NodeId, Term};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -43,12 +45,23 @@ pub struct Progress {
     pub awaiting_reply: bool,
     /// Heard from this follower since the last quorum check.
     pub recently_active: bool,
+    /// The latest heartbeat round this follower has answered (ReadIndex).
+    pub acked_round: u64,
+    /// A snapshot transfer under way: the snapshot's index and the offset
+    /// of the next chunk.
+    pub snapshot_transfer: Option<(Index, u64)>,
 }
 
-/// Returned by [`Raft::propose`] on a server that is not the leader.
+/// Why [`Raft::propose`] refused a command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NotLeader {
-    pub leader_hint: Option<NodeId>,
+pub enum ProposeError {
+    NotLeader {
+        leader_hint: Option<NodeId>,
+    },
+    /// The leader is handing over to `target` and takes no new commands.
+    TransferringLeadership {
+        target: NodeId,
+    },
 }
 
 /// One Raft server: the state of Figure 2 and the rules that change it.
@@ -61,6 +74,8 @@ pub struct Raft {
     pub(crate) term: Term,
     pub(crate) voted_for: Option<NodeId>,
     pub(crate) log: Log,
+    /// The snapshot standing in for the compacted prefix of `log`.
+    pub(crate) snapshot: Option<Snapshot>,
 
     // Volatile state on all servers.
     pub(crate) commit_index: Index,
@@ -72,6 +87,12 @@ pub struct Raft {
     pub(crate) votes: Vec<Option<bool>>,
     // Volatile state on leaders.
     pub(crate) progress: Vec<Progress>,
+    pub(crate) round: u64,
+    pub(crate) pending_reads: Vec<PendingRead>,
+    /// Leadership transfer under way: the target and ticks spent so far.
+    pub(crate) transfer: Option<(NodeId, u32)>,
+    // Volatile state on followers: a snapshot arriving in chunks.
+    pub(crate) partial_snapshot: Option<PartialSnapshot>,
 
     pub(crate) election_elapsed: u32,
     pub(crate) election_timeout: u32,
@@ -83,19 +104,24 @@ pub struct Raft {
 impl Raft {
     /// A server that has never run: term 0, no vote, empty log.
     pub fn new(config: Config, seed: u64) -> Result<Raft, ConfigError> {
-        Raft::restore(config, seed, HardState::default(), Log::default())
+        Raft::restore(config, seed, HardState::default(), None, Log::default())
     }
 
     /// A server restarting from durable state. commitIndex and lastApplied
-    /// are volatile: they restart from the compacted prefix, which is known
-    /// committed and already in the application's snapshot.
+    /// are volatile: they restart from the snapshot, which is known
+    /// committed and which the application restores itself from.
     pub fn restore(
         config: Config,
         seed: u64,
         hard_state: HardState,
+        snapshot: Option<Snapshot>,
         log: Log,
     ) -> Result<Raft, ConfigError> {
         config.validate()?;
+        let mut log = log;
+        if let Some(snapshot) = &snapshot {
+            log.compact(snapshot.index, snapshot.term);
+        }
         let voted_for = hard_state
             .voted_for
             .filter(|&id| id < config.cluster_size && !config.bugs.forget_vote_on_restart);
@@ -107,10 +133,15 @@ impl Raft {
             commit_index: log.base_index(),
             last_applied: log.base_index(),
             log,
+            snapshot,
             role: Role::Follower,
             leader_id: None,
             votes: vec![None; size],
             progress: vec![Progress::default(); size],
+            round: 0,
+            pending_reads: Vec::new(),
+            transfer: None,
+            partial_snapshot: None,
             election_elapsed: 0,
             election_timeout: 0,
             heartbeat_elapsed: 0,
@@ -143,7 +174,9 @@ impl Raft {
             match message {
                 // A pre-vote speaks of a term nobody has entered yet.
                 Message::PreVote { .. } | Message::PreVoteReply { granted: true, .. } => {}
-                Message::AppendEntries { .. } => self.become_follower(term, Some(from)),
+                Message::AppendEntries { .. }
+                | Message::InstallSnapshot { .. }
+                | Message::TimeoutNow { .. } => self.become_follower(term, Some(from)),
                 _ => self.become_follower(term, None),
             }
         } else if term < self.term {
@@ -169,6 +202,16 @@ impl Raft {
                 match_index: 0,
                 conflict: None,
                 success: false,
+                round: 0,
+            },
+            Message::InstallSnapshot {
+                last_included_index,
+                ..
+            } => Message::InstallSnapshotReply {
+                term: self.term,
+                last_included_index: *last_included_index,
+                next_offset: 0,
+                installed: false,
             },
             Message::RequestVote { .. } => Message::RequestVoteReply {
                 term: self.term,
@@ -186,6 +229,8 @@ impl Raft {
     fn step_follower(&mut self, from: NodeId, message: Message) {
         match message {
             Message::AppendEntries { .. } => self.handle_append_entries(from, message),
+            Message::InstallSnapshot { .. } => self.handle_install_snapshot(from, message),
+            Message::TimeoutNow { .. } => self.handle_timeout_now(from),
             Message::RequestVote { .. } => self.handle_request_vote(from, message),
             Message::PreVote { .. } => self.handle_pre_vote(from, message),
             _ => {}
@@ -200,6 +245,10 @@ impl Raft {
                 self.become_follower(term, Some(from));
                 self.handle_append_entries(from, message);
             }
+            Message::InstallSnapshot { term, .. } => {
+                self.become_follower(term, Some(from));
+                self.handle_install_snapshot(from, message);
+            }
             Message::RequestVote { .. } => self.handle_request_vote(from, message),
             Message::PreVote { .. } => self.handle_pre_vote(from, message),
             Message::RequestVoteReply { term, granted } => {
@@ -208,7 +257,9 @@ impl Raft {
             Message::PreVoteReply { term, granted } => {
                 self.handle_pre_vote_reply(from, term, granted)
             }
-            Message::AppendEntriesReply { .. } => {}
+            Message::AppendEntriesReply { .. }
+            | Message::InstallSnapshotReply { .. }
+            | Message::TimeoutNow { .. } => {}
         }
     }
 
@@ -220,14 +271,27 @@ impl Raft {
                 match_index,
                 conflict,
                 success,
+                round,
                 ..
-            } => self.handle_append_reply(from, prev_log_index, match_index, conflict, success),
+            } => {
+                self.handle_append_reply(from, prev_log_index, match_index, conflict, success);
+                self.note_round_acked(from, round);
+            }
+            Message::InstallSnapshotReply {
+                last_included_index,
+                next_offset,
+                installed,
+                ..
+            } => self.handle_snapshot_reply(from, last_included_index, next_offset, installed),
             Message::RequestVote { .. } => self.handle_request_vote(from, message),
             Message::PreVote { .. } => self.handle_pre_vote(from, message),
             // Two leaders in one term would break Election Safety; a
             // message claiming so is malformed and ignored.
-            Message::AppendEntries { .. } => {}
-            Message::RequestVoteReply { .. } | Message::PreVoteReply { .. } => {}
+            Message::AppendEntries { .. }
+            | Message::InstallSnapshot { .. }
+            | Message::TimeoutNow { .. }
+            | Message::RequestVoteReply { .. }
+            | Message::PreVoteReply { .. } => {}
         }
     }
 
@@ -247,6 +311,10 @@ impl Raft {
         // log can win. A leader's timer measured something else: restart it.
         if self.role == Role::Leader {
             self.reset_election_timer();
+            // Reads waiting for this leader will never be confirmed: their
+            // clients retry elsewhere.
+            self.pending_reads.clear();
+            self.transfer = None;
         }
         self.role = Role::Follower;
         self.leader_id = leader;
@@ -293,6 +361,7 @@ impl Raft {
         let newly = self.log.range(self.last_applied + 1, commit);
         self.last_applied = commit;
         self.ready.committed.extend(newly);
+        self.release_reads();
     }
 
     pub(crate) fn take_ready(&mut self) -> Ready {
@@ -327,6 +396,19 @@ impl Raft {
     }
     pub fn log(&self) -> &Log {
         &self.log
+    }
+    pub fn latest_snapshot(&self) -> Option<&Snapshot> {
+        self.snapshot.as_ref()
+    }
+    /// Index and bytes received of a snapshot arriving in chunks.
+    pub fn partial_snapshot(&self) -> Option<(Index, usize)> {
+        self.partial_snapshot
+            .as_ref()
+            .map(|partial| (partial.index, partial.data.len()))
+    }
+    /// The follower a leader is handing over to, if any.
+    pub fn transfer_target(&self) -> Option<NodeId> {
+        self.transfer.map(|(target, _)| target)
     }
     pub fn commit_index(&self) -> Index {
         self.commit_index

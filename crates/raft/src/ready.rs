@@ -1,6 +1,6 @@
 use alloc::vec::Vec;
 
-use crate::message::{Entry, Message};
+use crate::message::{Entry, Message, Snapshot};
 use crate::{Index, NodeId, Term};
 
 /// The durable fields of Figure 2 besides the log.
@@ -16,6 +16,21 @@ pub enum LogChange {
     /// Remove `from` and every later entry.
     TruncateFrom(Index),
     Append(Entry),
+    /// Drop every entry through `index` (kept in the snapshot persisted
+    /// alongside); later entries stay when `index` held `term`.
+    Compact {
+        index: Index,
+        term: Term,
+    },
+}
+
+/// A linearizable read the leader may now serve: its state machine has
+/// applied everything up to `index`, and it was still leader after the
+/// read arrived (dissertation §6.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadState {
+    pub request: u64,
+    pub index: Index,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,22 +40,32 @@ pub struct Envelope {
 }
 
 /// What one call into the core asks of its host, in the order the host must
-/// carry it out: persist `hard_state` and `log_changes`, then send
-/// `messages`, then apply `committed` to the state machine.
+/// carry it out: persist `hard_state`, `snapshot` and `log_changes`, then
+/// send `messages`, then install `install_snapshot` in the state machine,
+/// apply `committed`, and serve `reads`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Ready {
     pub hard_state: Option<HardState>,
+    /// The latest snapshot, to keep in place of the compacted log prefix.
+    pub snapshot: Option<Snapshot>,
     pub log_changes: Vec<LogChange>,
     pub messages: Vec<Envelope>,
+    /// A snapshot received from the leader: the state machine restarts from it.
+    pub install_snapshot: Option<Snapshot>,
     pub committed: Vec<Entry>,
+    pub reads: Vec<ReadState>,
 }
 
 impl Ready {
     pub fn must_persist(&self) -> bool {
-        self.hard_state.is_some() || !self.log_changes.is_empty()
+        self.hard_state.is_some() || self.snapshot.is_some() || !self.log_changes.is_empty()
     }
 
     pub fn is_empty(&self) -> bool {
-        !self.must_persist() && self.messages.is_empty() && self.committed.is_empty()
+        !self.must_persist()
+            && self.messages.is_empty()
+            && self.install_snapshot.is_none()
+            && self.committed.is_empty()
+            && self.reads.is_empty()
     }
 }

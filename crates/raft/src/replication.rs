@@ -2,8 +2,9 @@
 //! backup, heartbeats and check-quorum.
 use alloc::vec::Vec;
 
+use crate::log::INDEX_LIMIT;
 use crate::message::{Conflict, Entry, EntryData, Message, Payload};
-use crate::raft::{NotLeader, Progress, Raft, Role};
+use crate::raft::{Progress, ProposeError, Raft, Role};
 use crate::ready::Ready;
 use crate::{Index, NodeId, Term};
 
@@ -31,6 +32,8 @@ impl Raft {
                 match_index: 0,
                 awaiting_reply: false,
                 recently_active: false,
+                acked_round: 0,
+                snapshot_transfer: None,
             };
         }
         if self.config.noop_on_election {
@@ -43,12 +46,8 @@ impl Raft {
 
     /// Leaders: "If command received from client: append entry to local
     /// log, respond after entry applied to state machine".
-    pub fn propose(&mut self, command: Payload) -> Result<Proposed, NotLeader> {
-        if self.role != Role::Leader {
-            return Err(NotLeader {
-                leader_hint: self.leader_id,
-            });
-        }
+    pub fn propose(&mut self, command: Payload) -> Result<Proposed, ProposeError> {
+        self.check_accepting()?;
         let index = self.append_as_leader(EntryData::Command(command));
         self.mark_self_matched();
         let idle: Vec<NodeId> = self
@@ -66,7 +65,20 @@ impl Raft {
         })
     }
 
-    fn append_as_leader(&mut self, data: EntryData) -> Index {
+    /// Only a leader that is not handing over takes commands.
+    pub(crate) fn check_accepting(&self) -> Result<(), ProposeError> {
+        if self.role != Role::Leader {
+            return Err(ProposeError::NotLeader {
+                leader_hint: self.leader_id,
+            });
+        }
+        if let Some((target, _)) = self.transfer {
+            return Err(ProposeError::TransferringLeadership { target });
+        }
+        Ok(())
+    }
+
+    pub(crate) fn append_as_leader(&mut self, data: EntryData) -> Index {
         let index = self.log.last_index() + 1;
         let entry = Entry {
             index,
@@ -78,7 +90,7 @@ impl Raft {
     }
 
     /// The leader counts itself among the servers that store its log.
-    fn mark_self_matched(&mut self) {
+    pub(crate) fn mark_self_matched(&mut self) {
         let last = self.log.last_index();
         let me = &mut self.progress[self.config.id];
         me.match_index = last;
@@ -88,6 +100,7 @@ impl Raft {
     pub(crate) fn tick_leader(&mut self) {
         self.heartbeat_elapsed += 1;
         self.election_elapsed += 1;
+        self.tick_transfer();
         if self.config.check_quorum && self.election_elapsed >= self.config.election_timeout_min {
             self.election_elapsed = 0;
             if !self.quorum_recently_active() {
@@ -117,7 +130,7 @@ impl Raft {
         active >= self.config.quorum()
     }
 
-    fn broadcast_append(&mut self) {
+    pub(crate) fn broadcast_append(&mut self) {
         let peers: Vec<NodeId> = self.peers().collect();
         for peer in peers {
             self.send_append(peer);
@@ -125,12 +138,13 @@ impl Raft {
     }
 
     /// Sends `peer` the entries from its nextIndex on (none for a
-    /// heartbeat to a follower that has everything).
-    fn send_append(&mut self, peer: NodeId) {
+    /// heartbeat to a follower that has everything), or our snapshot when
+    /// those entries are compacted away.
+    pub(crate) fn send_append(&mut self, peer: NodeId) {
         let next_index = self.progress[peer].next_index;
         let prev_log_index = next_index.saturating_sub(1);
         let Some(prev_log_term) = self.log.term_at(prev_log_index) else {
-            return;
+            return self.send_snapshot_chunk(peer);
         };
         let entries = self
             .log
@@ -142,6 +156,7 @@ impl Raft {
             prev_log_term,
             entries,
             leader_commit: self.commit_index,
+            round: self.round,
         };
         self.send(peer, message);
     }
@@ -162,6 +177,7 @@ impl Raft {
             prev_log_term,
             entries,
             leader_commit,
+            round,
         } = message
         else {
             return;
@@ -179,6 +195,7 @@ impl Raft {
                 prev_log_index,
                 match_index: 0,
                 conflict: Some(conflict),
+                round,
             };
             self.send(from, reply);
             return;
@@ -186,8 +203,13 @@ impl Raft {
 
         let last_new = prev_log_index + entries.len() as Index;
         for entry in entries {
-            // Entries inside the compacted prefix are committed, so they match.
+            // Entries inside the compacted prefix are committed, so they
+            // match; one contradicting our snapshot cannot come from a
+            // legitimate leader.
             if entry.index <= self.log.base_index() {
+                if entry.index == self.log.base_index() && entry.term != self.log.base_term() {
+                    return;
+                }
                 continue;
             }
             match self.log.term_at(entry.index) {
@@ -212,6 +234,7 @@ impl Raft {
             prev_log_index,
             match_index: last_new,
             conflict: None,
+            round,
         };
         self.send(from, reply);
     }
@@ -259,7 +282,8 @@ impl Raft {
             progress.next_index = progress.next_index.max(progress.match_index + 1);
             progress.awaiting_reply = false;
             self.maybe_commit();
-            if self.progress[from].next_index <= last_index {
+            self.continue_transfer(from);
+            if self.progress[from].next_index <= last_index && !self.progress[from].awaiting_reply {
                 self.send_append(from);
             }
             return;
@@ -270,7 +294,9 @@ impl Raft {
         // Only a refusal of the request we would send now is news; one for
         // an older nextIndex, or below what the follower has confirmed, is
         // stale.
-        if prev_log_index + 1 != progress.next_index || prev_log_index < progress.match_index {
+        if prev_log_index.checked_add(1) != Some(progress.next_index)
+            || prev_log_index < progress.match_index
+        {
             return;
         }
         let next = match conflict.x_term {
@@ -288,7 +314,7 @@ impl Raft {
     /// of matchIndex[i] ≥ N, and log[N].term == currentTerm: set
     /// commitIndex = N". Entries of earlier terms commit only indirectly,
     /// which is what Figure 8 is about.
-    fn maybe_commit(&mut self) {
+    pub(crate) fn maybe_commit(&mut self) {
         let mut matched: Vec<Index> = self.progress.iter().map(|p| p.match_index).collect();
         matched.sort_unstable_by(|a, b| b.cmp(a));
         let Some(&majority_match) = matched.get(self.config.quorum() - 1) else {
@@ -315,7 +341,10 @@ fn well_formed(term: Term, prev_log_index: Index, prev_log_term: Term, entries: 
         let expected = prev_log_index
             .checked_add(1 + offset as Index)
             .filter(|&index| index == entry.index);
-        if expected.is_none() || entry.term < last_term || entry.term > term {
+        if expected.is_none_or(|index| index >= INDEX_LIMIT)
+            || entry.term < last_term
+            || entry.term > term
+        {
             return false;
         }
         last_term = entry.term;
@@ -358,7 +387,7 @@ mod tests {
         node.step(2, heartbeat(1, 0, 0, 0));
         assert_eq!(
             node.propose(payload(1)),
-            Err(NotLeader {
+            Err(ProposeError::NotLeader {
                 leader_hint: Some(2)
             })
         );
@@ -389,6 +418,7 @@ mod tests {
                 prev_log_index: 0,
                 match_index: 1,
                 conflict: None,
+                round: 0,
             },
         );
         let Message::AppendEntries {
@@ -429,6 +459,7 @@ mod tests {
                     x_index: 2,
                     x_len: 2
                 }),
+                round: 0
             }
         );
     }
@@ -508,6 +539,7 @@ mod tests {
                 prev_log_index: 0,
                 match_index: 1,
                 conflict: None,
+                round: 0,
             },
         );
         assert_eq!(node.commit_index(), 1);
@@ -524,7 +556,7 @@ mod tests {
             term: 3,
             voted_for: None,
         };
-        let mut node = Raft::restore(config, 1, hard_state, log).unwrap();
+        let mut node = Raft::restore(config, 1, hard_state, None, log).unwrap();
         node.force_election_timeout();
         node.step(1, vote_reply(4, true));
         assert_eq!((node.role(), node.term()), (Role::Leader, 4));
@@ -536,6 +568,7 @@ mod tests {
                 prev_log_index: 1,
                 match_index: 1,
                 conflict: None,
+                round: 0,
             },
         );
         node
@@ -559,6 +592,7 @@ mod tests {
                 prev_log_index: 1,
                 match_index: 2,
                 conflict: None,
+                round: 0,
             },
         );
         assert_eq!(node.commit_index(), 2);
@@ -576,6 +610,7 @@ mod tests {
                 term: 3,
                 voted_for: None,
             },
+            None,
             log,
         )
         .unwrap();
@@ -591,6 +626,7 @@ mod tests {
                 prev_log_index: 0,
                 match_index: 2,
                 conflict: None,
+                round: 0,
             },
         );
         assert_eq!(node.commit_index(), 2);
@@ -607,6 +643,7 @@ mod tests {
                 term: 4,
                 voted_for: None,
             },
+            None,
             log,
         )
         .unwrap();
@@ -625,6 +662,7 @@ mod tests {
                     x_index: 3,
                     x_len: 7,
                 }),
+                round: 0,
             },
         );
         assert_eq!(node.progress(1).unwrap().next_index, 3);
@@ -649,6 +687,7 @@ mod tests {
                 term: 4,
                 voted_for: None,
             },
+            None,
             log,
         )
         .unwrap();
@@ -666,6 +705,7 @@ mod tests {
                     x_index: 3,
                     x_len: 9,
                 }),
+                round: 0,
             },
         );
         assert_eq!(node.progress(1).unwrap().next_index, 5);
@@ -683,6 +723,7 @@ mod tests {
                 prev_log_index: 0,
                 match_index: 1,
                 conflict: None,
+                round: 0,
             },
         );
         node.step(
@@ -697,6 +738,7 @@ mod tests {
                     x_index: 1,
                     x_len: 1,
                 }),
+                round: 0,
             },
         );
         assert_eq!(node.progress(1).unwrap().next_index, 2);
@@ -735,6 +777,7 @@ mod tests {
                         prev_log_index: 0,
                         match_index: 0,
                         conflict: None,
+                        round: 0,
                     },
                 );
             }
@@ -764,7 +807,7 @@ mod tests {
             term: 2,
             voted_for: Some(1),
         };
-        let node = Raft::restore(Config::new(0, 3), 5, hard_state, log.clone()).unwrap();
+        let node = Raft::restore(Config::new(0, 3), 5, hard_state, None, log.clone()).unwrap();
         assert_eq!(
             (node.term(), node.voted_for(), node.log().last_index()),
             (2, Some(1), 2)
@@ -772,7 +815,7 @@ mod tests {
         assert_eq!((node.commit_index(), node.last_applied()), (0, 0));
         let mut forgetful = Config::new(0, 3);
         forgetful.bugs.forget_vote_on_restart = true;
-        let node = Raft::restore(forgetful, 5, hard_state, log).unwrap();
+        let node = Raft::restore(forgetful, 5, hard_state, None, log).unwrap();
         assert_eq!(node.voted_for(), None);
     }
 }

@@ -17,7 +17,7 @@ pub fn follower_with_log(id: NodeId, size: usize, terms: &[Term]) -> Raft {
         term,
         voted_for: None,
     };
-    Raft::restore(Config::new(id, size), 7, hard_state, log).unwrap()
+    Raft::restore(Config::new(id, size), 7, hard_state, None, log).unwrap()
 }
 
 pub fn entries(first: Index, terms: &[Term]) -> Vec<Entry> {
@@ -58,6 +58,7 @@ pub fn leader(id: NodeId, size: usize) -> Raft {
                     prev_log_index: 0,
                     match_index: 0,
                     conflict: None,
+                    round: 0,
                 },
             );
         }
@@ -94,6 +95,7 @@ pub fn append(
         prev_log_term,
         entries,
         leader_commit,
+        round: 0,
     }
 }
 
@@ -120,4 +122,71 @@ pub fn terms_of(raft: &Raft) -> Vec<Term> {
 
 pub fn payload(byte: u8) -> Payload {
     alloc::sync::Arc::from(&[byte][..])
+}
+
+/// Delivers messages among `nodes` (indexed by id) until none are left,
+/// passing each through `filter` (return false to lose it). Returns every
+/// ready produced, in order.
+pub fn exchange(
+    nodes: &mut [Raft],
+    first: Ready,
+    from: NodeId,
+    mut filter: impl FnMut(NodeId, &Envelope) -> bool,
+) -> Vec<(NodeId, Ready)> {
+    let mut queue: std::collections::VecDeque<(NodeId, Envelope)> =
+        first.messages.iter().cloned().map(|e| (from, e)).collect();
+    let mut readies = alloc::vec![(from, first)];
+    while let Some((sender, envelope)) = queue.pop_front() {
+        if !filter(sender, &envelope) {
+            continue;
+        }
+        let to = envelope.to;
+        let ready = nodes[to].step(sender, envelope.message);
+        queue.extend(ready.messages.iter().cloned().map(|e| (to, e)));
+        readies.push((to, ready));
+    }
+    readies
+}
+
+/// Three fresh nodes with node 0 elected leader of term 1 and in contact.
+pub fn cluster(configure: impl Fn(&mut Config)) -> Vec<Raft> {
+    let mut nodes: Vec<Raft> = (0..3)
+        .map(|id| {
+            let mut config = Config::new(id, 3);
+            configure(&mut config);
+            Raft::new(config, id as u64 + 11).unwrap()
+        })
+        .collect();
+    let ready = nodes[0].force_election_timeout();
+    exchange(&mut nodes, ready, 0, |_, _| true);
+    let ready = nodes[0].tick();
+    exchange(&mut nodes, ready, 0, |_, _| true);
+    assert_eq!(nodes[0].role(), Role::Leader);
+    nodes
+}
+
+/// Proposes `count` commands at the leader and lets them replicate to
+/// the nodes `reachable` allows.
+pub fn replicate(nodes: &mut [Raft], count: u8, reachable: impl Fn(NodeId) -> bool) {
+    for k in 0..count {
+        let ready = nodes[0].propose(payload(k)).unwrap().ready;
+        exchange(nodes, ready, 0, |from, e| {
+            reachable(from) && reachable(e.to)
+        });
+    }
+    let ready = nodes[0].tick_until_heartbeat();
+    exchange(nodes, ready, 0, |from, e| {
+        reachable(from) && reachable(e.to)
+    });
+}
+
+impl Raft {
+    pub fn tick_until_heartbeat(&mut self) -> Ready {
+        loop {
+            let ready = self.tick();
+            if !ready.messages.is_empty() {
+                return ready;
+            }
+        }
+    }
 }

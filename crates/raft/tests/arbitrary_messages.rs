@@ -60,7 +60,7 @@ impl Fuzz {
         let term = self.number(node.term());
         let index = self.number(node.log().last_index());
         let other = self.number(node.log().last_term());
-        match self.below(6) {
+        match self.below(9) {
             0 => Message::RequestVote {
                 term,
                 last_log_index: index,
@@ -85,7 +85,23 @@ impl Fuzz {
                 prev_log_term: other,
                 entries: self.entries(index, term),
                 leader_commit: self.number(index),
+                round: self.number(3),
             },
+            5 => Message::InstallSnapshot {
+                term,
+                last_included_index: index,
+                last_included_term: other,
+                offset: self.number(3),
+                data: Arc::from(vec![7u8; self.below(5) as usize]),
+                done: self.chance(50),
+            },
+            6 => Message::InstallSnapshotReply {
+                term,
+                last_included_index: index,
+                next_offset: self.number(3),
+                installed: self.chance(50),
+            },
+            7 => Message::TimeoutNow { term },
             _ => Message::AppendEntriesReply {
                 term,
                 success: self.chance(50),
@@ -96,6 +112,7 @@ impl Fuzz {
                     x_index: self.number(index),
                     x_len: self.number(index),
                 }),
+                round: self.number(3),
             },
         }
     }
@@ -117,7 +134,11 @@ fn assert_coherent(node: &Raft, last_applied_seen: Index) {
         node.term() >= log.last_term(),
         "an entry from a future term"
     );
-    assert!(node.commit_index() <= log.last_index().max(log.base_index()));
+    assert!(node.commit_index() <= log.last_index());
+    assert_eq!(
+        node.latest_snapshot().map_or(0, |s| s.index),
+        log.base_index()
+    );
     assert_eq!(node.last_applied(), node.commit_index());
     assert!(
         node.last_applied() >= last_applied_seen,
@@ -132,6 +153,13 @@ fn assert_coherent(node: &Raft, last_applied_seen: Index) {
 fn check_ready(ready: &Ready, applied: &mut Index) {
     for envelope in &ready.messages {
         assert!(envelope.to < CLUSTER);
+    }
+    if let Some(snapshot) = &ready.install_snapshot {
+        assert!(
+            snapshot.index > *applied,
+            "an installed snapshot never rolls back"
+        );
+        *applied = snapshot.index;
     }
     for entry in &ready.committed {
         assert_eq!(entry.index, *applied + 1, "applied out of order");
@@ -151,8 +179,14 @@ fn run(seed: u64, steps: usize) {
     let mut applied = 0;
     let mut previous: Option<(NodeId, Message)> = None;
     for _ in 0..steps {
-        let ready = match fuzz.below(10) {
+        let ready = match fuzz.below(13) {
             0 | 1 => node.tick(),
+            10 => {
+                let index = fuzz.number(node.last_applied());
+                node.snapshot(index, Arc::from(vec![3u8; 4]))
+            }
+            11 => node.read_index(fuzz.below(100)).unwrap_or_default(),
+            12 => node.transfer_leadership(fuzz.below(CLUSTER as u64 + 1) as NodeId),
             2 => match node.propose(Arc::from(vec![1u8, 2])) {
                 Ok(proposed) => proposed.ready,
                 Err(_) => Ready::default(),

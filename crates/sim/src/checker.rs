@@ -129,6 +129,11 @@ impl Checker {
         }
     }
 
+    /// The prefix hash of (index, term) as any server held it.
+    pub(crate) fn prefix_hash(&self, index: Index, term: Term) -> Option<u64> {
+        self.prefix_of.get(&(index, term)).map(|(hash, _)| *hash)
+    }
+
     /// Records a commit, so later leaders can be checked for completeness.
     pub(crate) fn on_commit(&mut self, index: Index, storage: &Storage) {
         let newer = self.committed.is_none_or(|(known, _)| index > known);

@@ -50,6 +50,17 @@ pub struct RaftOptions {
     pub noop_on_election: bool,
 }
 
+/// When a server's application snapshots its state and compacts the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SnapshotPolicy {
+    Never,
+    /// After every `n`th applied index, as the lab's snapshot tester does.
+    EveryEntries(u64),
+    /// When the persisted Raft state passes this many bytes (the lab's
+    /// maxraftstate for the key-value service).
+    RaftStateBytes(usize),
+}
+
 /// Everything that, with the seed and the list of actions, fixes a run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SimConfig {
@@ -60,6 +71,8 @@ pub struct SimConfig {
     pub election_timeout_ms: (u64, u64),
     pub heartbeat_ms: u64,
     pub max_entries_per_append: usize,
+    pub snapshot_chunk_bytes: usize,
+    pub snapshot_policy: SnapshotPolicy,
     pub options: RaftOptions,
     pub bugs: Bugs,
     pub network: NetworkConfig,
@@ -79,6 +92,8 @@ impl SimConfig {
             election_timeout_ms: (300, 600),
             heartbeat_ms: 100,
             max_entries_per_append: 512,
+            snapshot_chunk_bytes: 1024,
+            snapshot_policy: SnapshotPolicy::Never,
             options: RaftOptions::default(),
             bugs: Bugs::default(),
             network: NetworkConfig::reliable(),
@@ -108,6 +123,7 @@ impl SimConfig {
             election_timeout_max: ticks(self.election_timeout_ms.1),
             heartbeat_interval: ticks(self.heartbeat_ms),
             max_entries_per_append: self.max_entries_per_append,
+            snapshot_chunk_bytes: self.snapshot_chunk_bytes,
             pre_vote: self.options.pre_vote,
             check_quorum: self.options.check_quorum,
             noop_on_election: self.options.noop_on_election,

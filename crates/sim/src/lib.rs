@@ -18,13 +18,13 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use raftviz_raft::{
-    Entry, EntryData, Envelope, Index, NodeId, NotLeader, Payload, Raft, Ready, Role, Term,
+    Entry, EntryData, Envelope, Index, LogChange, NodeId, Payload, Raft, Ready, Role, Term,
 };
 use rand_core::{RngCore, SeedableRng};
 use rand_pcg::Pcg64;
 
 pub use checker::{Violation, INVARIANTS};
-pub use config::{NetworkConfig, RaftOptions, SimConfig};
+pub use config::{NetworkConfig, RaftOptions, SimConfig, SnapshotPolicy};
 pub use network::{InFlight, LinkCut};
 pub use storage::Storage;
 pub use trace::{DropReason, Event, EventKind, MessageSummary, Trace};
@@ -45,6 +45,7 @@ enum Action {
 pub enum ProposeError {
     ServerDown,
     NotLeader { leader_hint: Option<NodeId> },
+    TransferringLeadership { target: NodeId },
 }
 
 #[derive(Clone, Debug)]
@@ -126,7 +127,14 @@ impl Simulation {
         }
         let storage = &self.servers[id].storage;
         let seed = self.rng.next_u64();
-        let Ok(node) = Raft::restore(config, seed, storage.hard_state, storage.log.clone()) else {
+        let snapshot = storage.snapshot.clone();
+        let Ok(node) = Raft::restore(
+            config,
+            seed,
+            storage.hard_state,
+            snapshot,
+            storage.log.clone(),
+        ) else {
             return;
         };
         let server = &mut self.servers[id];
@@ -298,17 +306,32 @@ impl Simulation {
             .as_ref()
             .is_some_and(|node| node.role() == Role::Leader);
         let mut appended: Option<(Index, Index, Term)> = None;
+        if let Some(snapshot) = &ready.snapshot {
+            self.servers[id].storage.snapshot = Some(snapshot.clone());
+        }
         for change in &ready.log_changes {
-            let server = &mut self.servers[id];
-            server.storage.persist(change);
+            let storage = &mut self.servers[id].storage;
+            if let LogChange::Compact { index, term } = *change {
+                // A snapshot from the leader may cover entries this disk
+                // never held: its prefix hash comes from whoever did.
+                let hash = storage
+                    .prefix_hash(index)
+                    .or_else(|| self.checker.prefix_hash(index, term));
+                storage.compact(index, term, hash.unwrap_or_default());
+                self.trace
+                    .record(self.now, Some(id), EventKind::Compact { index });
+                continue;
+            }
+            storage.persist(change);
             match change {
-                raftviz_raft::LogChange::TruncateFrom(from) => {
+                LogChange::Compact { .. } => {}
+                LogChange::TruncateFrom(from) => {
                     self.flush_append(id, &mut appended);
                     self.trace
                         .record(self.now, Some(id), EventKind::Truncate { from: *from });
                     self.checker.on_truncate(id, is_leader, *from)?;
                 }
-                raftviz_raft::LogChange::Append(entry) => {
+                LogChange::Append(entry) => {
                     self.checker
                         .on_append(id, entry, &self.servers[id].storage)?;
                     appended = match appended {
@@ -459,13 +482,22 @@ impl Simulation {
                 self.after(server, proposed.ready);
                 Ok((proposed.index, proposed.term))
             }
-            Err(NotLeader { leader_hint }) => {
+            Err(refusal) => {
+                let (error, leader_hint) = match refusal {
+                    raftviz_raft::ProposeError::NotLeader { leader_hint } => {
+                        (ProposeError::NotLeader { leader_hint }, leader_hint)
+                    }
+                    raftviz_raft::ProposeError::TransferringLeadership { target } => (
+                        ProposeError::TransferringLeadership { target },
+                        Some(target),
+                    ),
+                };
                 self.trace.record(
                     self.now,
                     Some(server),
                     EventKind::ProposeRefused { leader_hint },
                 );
-                Err(ProposeError::NotLeader { leader_hint })
+                Err(error)
             }
         }
     }

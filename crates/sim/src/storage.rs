@@ -1,5 +1,5 @@
 //! What a server keeps across crashes: the persisted half of Figure 2.
-use raftviz_raft::{Entry, EntryData, HardState, Index, Log, LogChange, Term};
+use raftviz_raft::{Entry, EntryData, HardState, Index, Log, LogChange, Snapshot, Term};
 
 /// One server's disk. It mirrors the core's log by applying the
 /// [`LogChange`]s of each `Ready`, and keeps a running hash of every log
@@ -7,6 +7,7 @@ use raftviz_raft::{Entry, EntryData, HardState, Index, Log, LogChange, Term};
 #[derive(Clone, Debug, Default)]
 pub struct Storage {
     pub hard_state: HardState,
+    pub snapshot: Option<Snapshot>,
     pub log: Log,
     base_hash: u64,
     /// `prefix_hashes[k]` covers the log through `log.first_index() + k`.
@@ -15,8 +16,13 @@ pub struct Storage {
 
 impl Storage {
     /// Writes one log change, keeping the prefix hashes in step.
+    /// Compaction needs the prefix hash at its index: see [`Storage::compact`].
     pub fn persist(&mut self, change: &LogChange) {
         match change {
+            LogChange::Compact { index, term } => {
+                let hash = self.prefix_hash(*index).unwrap_or_default();
+                self.compact(*index, *term, hash);
+            }
             LogChange::TruncateFrom(from) => {
                 self.log.truncate_from(*from);
                 self.prefix_hashes.truncate(self.log.entries().len());
@@ -27,6 +33,23 @@ impl Storage {
                 self.log.append(entry.clone());
             }
         }
+    }
+
+    /// Drops entries through `index`; `hash` is the prefix hash there.
+    pub fn compact(&mut self, index: Index, term: Term, hash: u64) {
+        if index <= self.log.base_index() {
+            return;
+        }
+        let keep_from = if self.log.term_at(index) == Some(term) {
+            usize::try_from(index - self.log.base_index()).unwrap_or(usize::MAX)
+        } else {
+            usize::MAX
+        };
+        self.log.compact(index, term);
+        self.prefix_hashes
+            .drain(..keep_from.min(self.prefix_hashes.len()));
+        self.prefix_hashes.truncate(self.log.entries().len());
+        self.base_hash = hash;
     }
 
     /// Hash of the log prefix ending at `index`, if this disk still has it.
@@ -44,8 +67,9 @@ impl Storage {
         self.log.last_term()
     }
 
-    /// Bytes this disk holds for Raft: term, vote, and each entry's index,
-    /// term, length and payload.
+    /// Bytes this disk holds for Raft besides the snapshot: term, vote, and
+    /// each entry's index, term, length and payload (the lab's
+    /// RaftStateSize).
     pub fn raft_state_size(&self) -> usize {
         16 + self
             .log

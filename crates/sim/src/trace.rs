@@ -43,6 +43,31 @@ impl MessageSummary {
                 let index = conflict.map_or(*match_index, |c| c.x_len);
                 (index, 0, *success)
             }
+            // For snapshot chunks, `count` is the byte offset reached.
+            Message::InstallSnapshot {
+                last_included_index,
+                offset,
+                data,
+                done,
+                ..
+            } => {
+                let end = offset.saturating_add(data.len() as u64);
+                (
+                    *last_included_index,
+                    u32::try_from(end).unwrap_or(u32::MAX),
+                    *done,
+                )
+            }
+            Message::InstallSnapshotReply {
+                last_included_index,
+                next_offset,
+                installed,
+                ..
+            } => {
+                let offset = u32::try_from(*next_offset).unwrap_or(u32::MAX);
+                (*last_included_index, offset, *installed)
+            }
+            Message::TimeoutNow { .. } => (0, 0, true),
         };
         MessageSummary {
             kind: message.kind(),
@@ -73,6 +98,22 @@ impl fmt::Display for MessageSummary {
             }
             MessageKind::AppendEntriesReply if self.ok => write!(f, "ok t{t} @{}", self.index),
             MessageKind::AppendEntriesReply => write!(f, "✗ t{t} len {}", self.index),
+            MessageKind::InstallSnapshot => {
+                write!(
+                    f,
+                    "IS t{t} @{} ..{}B{}",
+                    self.index,
+                    self.count,
+                    if self.ok { " done" } else { "" }
+                )
+            }
+            MessageKind::InstallSnapshotReply if self.ok => {
+                write!(f, "ok t{t} snap @{}", self.index)
+            }
+            MessageKind::InstallSnapshotReply => {
+                write!(f, "need t{t} @{} from {}B", self.index, self.count)
+            }
+            MessageKind::TimeoutNow => write!(f, "TN t{t}"),
         }
     }
 }
@@ -120,6 +161,22 @@ pub enum EventKind {
     Truncate {
         from: Index,
     },
+    /// The log through `index` was replaced by a snapshot.
+    Compact {
+        index: Index,
+    },
+    /// The state machine restarted from a snapshot received from the leader.
+    InstallSnapshot {
+        index: Index,
+    },
+    /// A linearizable read was confirmed at `index`.
+    Read {
+        request: u64,
+        index: Index,
+    },
+    Transfer {
+        to: NodeId,
+    },
     Commit {
         index: Index,
     },
@@ -152,6 +209,9 @@ impl EventKind {
             EventKind::Send { .. } | EventKind::Deliver { .. } | EventKind::Drop { .. } => "net",
             EventKind::Role { .. } | EventKind::Vote { .. } | EventKind::Timeout => "elect",
             EventKind::Append { .. } | EventKind::Truncate { .. } => "log",
+            EventKind::Compact { .. } | EventKind::InstallSnapshot { .. } => "snapshot",
+            EventKind::Read { .. } => "client",
+            EventKind::Transfer { .. } => "elect",
             EventKind::Commit { .. } => "commit",
             EventKind::Propose { .. } | EventKind::ProposeRefused { .. } => "client",
             EventKind::Crash
@@ -188,6 +248,10 @@ impl fmt::Display for EventKind {
             }
             EventKind::Append { first, last, term } => write!(f, "log +[{first}..{last}] t{term}"),
             EventKind::Truncate { from } => write!(f, "log cut from {from}"),
+            EventKind::Compact { index } => write!(f, "snapshot through {index}"),
+            EventKind::InstallSnapshot { index } => write!(f, "installs snapshot @{index}"),
+            EventKind::Read { request, index } => write!(f, "read #{request} at {index}"),
+            EventKind::Transfer { to } => write!(f, "hands leadership to S{}", to + 1),
             EventKind::Commit { index } => write!(f, "commit {index}"),
             EventKind::Propose { index, term } => write!(f, "propose @{index} t{term}"),
             EventKind::ProposeRefused { leader_hint } => match leader_hint {
@@ -316,6 +380,10 @@ fn hash_kind(hash: &mut Fnv, kind: &EventKind) {
         EventKind::Cut { to } => [14, *to as u64, 0, 0],
         EventKind::Heal { to } => [15, *to as u64, 0, 0],
         EventKind::Violation { .. } => [16, 0, 0, 0],
+        EventKind::Compact { index } => [17, *index, 0, 0],
+        EventKind::InstallSnapshot { index } => [18, *index, 0, 0],
+        EventKind::Read { request, index } => [19, *request, *index, 0],
+        EventKind::Transfer { to } => [20, *to as u64, 0, 0],
     };
     for number in numbers {
         hash.write(&number.to_le_bytes());
