@@ -3,18 +3,34 @@
 //! settings, timeouts and checks. They live in the library so the test
 //! suite, the benchmarks and the seed explorer run the very same code.
 use crate::lab::{command, value_of, Check, Lab, ELECTION_TIMEOUT_MS as ELECTION};
+use crate::{NetworkConfig, SimConfig, SnapshotPolicy};
 
 /// One lab test: its name, the cluster it needs, and its body.
 pub struct LabTest {
     pub name: &'static str,
     pub servers: usize,
     pub unreliable: bool,
+    /// The 3D tests' applier snapshots every `SNAPSHOT_INTERVAL` entries.
+    pub snapshots: bool,
     pub body: fn(&mut Lab) -> Check,
 }
 
+/// The lab's SnapShotInterval.
+pub const SNAPSHOT_INTERVAL: u64 = 10;
+/// The lab's MAXLOGSIZE: persisted Raft state must stay below it.
+pub const MAX_LOG_SIZE: usize = 2000;
+
 impl LabTest {
     pub fn lab(&self, seed: u64) -> Lab {
-        Lab::new(self.servers, seed, self.unreliable)
+        let mut config = SimConfig::lab(self.servers, seed);
+        config.record_events = std::env::var_os("RAFT_LOG").is_some();
+        if self.unreliable {
+            config.network = NetworkConfig::unreliable();
+        }
+        if self.snapshots {
+            config.snapshot_policy = SnapshotPolicy::EveryEntries(SNAPSHOT_INTERVAL);
+        }
+        Lab::with_config(config)
     }
 }
 
@@ -23,127 +39,197 @@ pub const TESTS: &[LabTest] = &[
         name: "initial_election",
         servers: 3,
         unreliable: false,
+        snapshots: false,
         body: initial_election,
     },
     LabTest {
         name: "re_election",
         servers: 3,
         unreliable: false,
+        snapshots: false,
         body: re_election,
     },
     LabTest {
         name: "many_elections",
         servers: 7,
         unreliable: false,
+        snapshots: false,
         body: many_elections,
     },
     LabTest {
         name: "basic_agree",
         servers: 3,
         unreliable: false,
+        snapshots: false,
         body: basic_agree,
     },
     LabTest {
         name: "rpc_bytes",
         servers: 3,
         unreliable: false,
+        snapshots: false,
         body: rpc_bytes,
     },
     LabTest {
         name: "follower_failure",
         servers: 3,
         unreliable: false,
+        snapshots: false,
         body: follower_failure,
     },
     LabTest {
         name: "leader_failure",
         servers: 3,
         unreliable: false,
+        snapshots: false,
         body: leader_failure,
     },
     LabTest {
         name: "fail_agree",
         servers: 3,
         unreliable: false,
+        snapshots: false,
         body: fail_agree,
     },
     LabTest {
         name: "fail_no_agree",
         servers: 5,
         unreliable: false,
+        snapshots: false,
         body: fail_no_agree,
     },
     LabTest {
         name: "concurrent_starts",
         servers: 3,
         unreliable: false,
+        snapshots: false,
         body: concurrent_starts,
     },
     LabTest {
         name: "rejoin",
         servers: 3,
         unreliable: false,
+        snapshots: false,
         body: rejoin,
     },
     LabTest {
         name: "backup",
         servers: 5,
         unreliable: false,
+        snapshots: false,
         body: backup,
     },
     LabTest {
         name: "count",
         servers: 3,
         unreliable: false,
+        snapshots: false,
         body: count,
     },
     LabTest {
         name: "persist1",
         servers: 3,
         unreliable: false,
+        snapshots: false,
         body: persist1,
     },
     LabTest {
         name: "persist2",
         servers: 5,
         unreliable: false,
+        snapshots: false,
         body: persist2,
     },
     LabTest {
         name: "persist3",
         servers: 3,
         unreliable: false,
+        snapshots: false,
         body: persist3,
     },
     LabTest {
         name: "figure8",
         servers: 5,
         unreliable: false,
+        snapshots: false,
         body: figure8,
     },
     LabTest {
         name: "unreliable_agree",
         servers: 5,
         unreliable: true,
+        snapshots: false,
         body: unreliable_agree,
     },
     LabTest {
         name: "figure8_unreliable",
         servers: 5,
         unreliable: true,
+        snapshots: false,
         body: figure8_unreliable,
     },
     LabTest {
         name: "reliable_churn",
         servers: 5,
         unreliable: false,
+        snapshots: false,
         body: reliable_churn,
     },
     LabTest {
         name: "unreliable_churn",
         servers: 5,
         unreliable: true,
+        snapshots: false,
         body: unreliable_churn,
+    },
+    LabTest {
+        name: "snapshot_basic",
+        servers: 3,
+        unreliable: false,
+        snapshots: true,
+        body: snapshot_basic,
+    },
+    LabTest {
+        name: "snapshot_install",
+        servers: 3,
+        unreliable: false,
+        snapshots: true,
+        body: snapshot_install,
+    },
+    LabTest {
+        name: "snapshot_install_unreliable",
+        servers: 3,
+        unreliable: true,
+        snapshots: true,
+        body: snapshot_install_unreliable,
+    },
+    LabTest {
+        name: "snapshot_install_crash",
+        servers: 3,
+        unreliable: false,
+        snapshots: true,
+        body: snapshot_install_crash,
+    },
+    LabTest {
+        name: "snapshot_install_uncrash",
+        servers: 3,
+        unreliable: true,
+        snapshots: true,
+        body: snapshot_install_uncrash,
+    },
+    LabTest {
+        name: "snapshot_all_crash",
+        servers: 3,
+        unreliable: false,
+        snapshots: true,
+        body: snapshot_all_crash,
+    },
+    LabTest {
+        name: "snapshot_init",
+        servers: 3,
+        unreliable: false,
+        snapshots: true,
+        body: snapshot_init,
     },
 ];
 
@@ -788,4 +874,141 @@ fn reliable_churn(lab: &mut Lab) -> Check {
 
 fn unreliable_churn(lab: &mut Lab) -> Check {
     churn(lab, true)
+}
+
+// ---- 3D: snapshots ----
+
+/// snapcommon: 30 rounds of cutting or crashing a follower (or the
+/// leader), sending enough commands to snapshot, and bringing it back —
+/// often behind the leader's snapshot, so it needs InstallSnapshot.
+fn snapshot_rounds(lab: &mut Lab, disconnect: bool, crash: bool) -> Check {
+    let servers = lab.servers();
+    let value = lab.rand();
+    lab.one_value(value, servers, true)?;
+    let mut leader1 = lab.check_one_leader()?;
+    for i in 0..30 {
+        let (mut victim, mut sender) = ((leader1 + 1) % servers, leader1);
+        if i % 3 == 1 {
+            sender = (leader1 + 1) % servers;
+            victim = leader1;
+        }
+        if disconnect {
+            lab.disconnect(victim);
+            let value = lab.rand();
+            lab.one_value(value, servers - 1, true)?;
+        }
+        if crash {
+            lab.crash(victim);
+            let value = lab.rand();
+            lab.one_value(value, servers - 1, true)?;
+        }
+        // Perhaps send enough to get a snapshot.
+        let count = SNAPSHOT_INTERVAL / 2 + lab.rand() % SNAPSHOT_INTERVAL;
+        for _ in 0..count {
+            let value = lab.rand();
+            lab.start_command(sender, command(value));
+        }
+        let value = lab.rand();
+        if !disconnect && !crash {
+            // Everyone caught up: no InstallSnapshot needed for the basic test.
+            lab.one_value(value, servers, true)?;
+        } else {
+            lab.one_value(value, servers - 1, true)?;
+        }
+        let size = lab.log_size();
+        if size >= MAX_LOG_SIZE {
+            return Err(format!("log size too large: {size} bytes"));
+        }
+        if disconnect {
+            // The follower may be behind and need a snapshot to catch up.
+            lab.connect(victim);
+            let value = lab.rand();
+            lab.one_value(value, servers, true)?;
+            leader1 = lab.check_one_leader()?;
+        }
+        if crash {
+            lab.start(victim);
+            lab.connect(victim);
+            let value = lab.rand();
+            lab.one_value(value, servers, true)?;
+            leader1 = lab.check_one_leader()?;
+        }
+    }
+    Ok(())
+}
+
+fn snapshot_basic(lab: &mut Lab) -> Check {
+    snapshot_rounds(lab, false, false)
+}
+
+fn snapshot_install(lab: &mut Lab) -> Check {
+    snapshot_rounds(lab, true, false)
+}
+
+fn snapshot_install_unreliable(lab: &mut Lab) -> Check {
+    snapshot_rounds(lab, true, false)
+}
+
+fn snapshot_install_crash(lab: &mut Lab) -> Check {
+    snapshot_rounds(lab, false, true)
+}
+
+fn snapshot_install_uncrash(lab: &mut Lab) -> Check {
+    snapshot_rounds(lab, false, true)
+}
+
+fn crash_and_revive_all(lab: &mut Lab) {
+    for i in 0..lab.servers() {
+        lab.crash(i);
+    }
+    for i in 0..lab.servers() {
+        lab.start(i);
+        lab.connect(i);
+    }
+}
+
+/// Crash and restart every server, five times; the index keeps growing.
+fn snapshot_all_crash(lab: &mut Lab) -> Check {
+    let servers = lab.servers();
+    let value = lab.rand();
+    lab.one_value(value, servers, true)?;
+    for _ in 0..5 {
+        // Perhaps enough to get a snapshot.
+        let count = SNAPSHOT_INTERVAL / 2 + lab.rand() % SNAPSHOT_INTERVAL;
+        for _ in 0..count {
+            let value = lab.rand();
+            lab.one_value(value, servers, true)?;
+        }
+        let value = lab.rand();
+        let index1 = lab.one_value(value, servers, true)?;
+        crash_and_revive_all(lab);
+        let value = lab.rand();
+        let index2 = lab.one_value(value, servers, true)?;
+        if index2 < index1 + 1 {
+            return Err(format!("index decreased from {index1} to {index2}"));
+        }
+    }
+    Ok(())
+}
+
+/// Restart from a snapshot, write once, restart again: a server must not
+/// lose the snapshot when it persists state after restarting.
+fn snapshot_init(lab: &mut Lab) -> Check {
+    let servers = lab.servers();
+    let value = lab.rand();
+    lab.one_value(value, servers, true)?;
+    // Enough operations to make a snapshot.
+    for _ in 0..=SNAPSHOT_INTERVAL {
+        let value = lab.rand();
+        lab.one_value(value, servers, true)?;
+    }
+    crash_and_revive_all(lab);
+    // A single op, to get something written back to persistent storage.
+    let value = lab.rand();
+    lab.one_value(value, servers, true)?;
+    crash_and_revive_all(lab);
+    // Another op to trigger a potential bug.
+    let value = lab.rand();
+    lab.one_value(value, servers, true)?;
+    Ok(())
 }

@@ -2,9 +2,9 @@
 //! event. Each check is incremental so a long run stays fast.
 use std::collections::HashMap;
 
-use raftviz_raft::{Entry, Index, NodeId, Term};
+use raftviz_raft::{Entry, EntryData, Index, NodeId, Term};
 
-use crate::storage::{payload_hash, Storage};
+use crate::storage::Storage;
 
 /// Names as the page shows them (CONTRACT.md).
 pub const ELECTION_SAFETY: &str = "election-safety";
@@ -41,10 +41,20 @@ pub struct Checker {
     /// For every (index, term) any log has held: the hash of the prefix
     /// through it, and who held it first.
     prefix_of: HashMap<(Index, Term), (u64, NodeId)>,
-    /// Entries applied anywhere, by index: (payload hash, term, server).
-    applied: Vec<Option<(u64, Term, NodeId)>>,
+    /// Entries applied anywhere, by index.
+    applied: Vec<Option<AppliedRecord>>,
     /// The highest index known committed, with its prefix hash.
     committed: Option<(Index, u64)>,
+}
+
+/// The first application of an index anywhere: what, by whom, and the
+/// digest of everything applied through it.
+#[derive(Clone, Debug)]
+struct AppliedRecord {
+    data: EntryData,
+    term: Term,
+    server: NodeId,
+    digest: u64,
 }
 
 /// A finding before it is stamped with time and event number.
@@ -143,31 +153,75 @@ impl Checker {
     }
 
     /// State Machine Safety: no two servers apply different commands at
-    /// the same index.
-    pub(crate) fn on_apply(&mut self, server: NodeId, entry: &Entry) -> Found {
+    /// the same index. `digest` covers everything the server applied
+    /// through this entry, so a server whose earlier history differs is
+    /// caught too.
+    pub(crate) fn on_apply(&mut self, server: NodeId, entry: &Entry, digest: u64) -> Found {
         let slot = usize::try_from(entry.index).unwrap_or(usize::MAX);
         if self.applied.len() <= slot {
             self.applied.resize(slot + 1, None);
         }
-        let hash = payload_hash(&entry.data);
-        match self.applied[slot] {
-            Some((known, term, holder)) if known != hash || term != entry.term => Err(Finding {
+        match &self.applied[slot] {
+            Some(known) if known.digest != digest || known.term != entry.term => Err(Finding {
                 invariant: STATE_MACHINE_SAFETY,
-                servers: vec![holder, server],
+                servers: vec![known.server, server],
                 indices: vec![entry.index],
                 detail: format!(
-                    "S{} applied a term-{term} entry at index {} but S{} applied a term-{} one",
-                    holder + 1,
+                    "S{} applied a term-{} entry at index {} but S{} applied a term-{} one{}",
+                    known.server + 1,
+                    known.term,
                     entry.index,
                     server + 1,
-                    entry.term
+                    entry.term,
+                    if known.data == entry.data {
+                        " after a different history"
+                    } else {
+                        ""
+                    }
                 ),
             }),
             Some(_) => Ok(()),
             None => {
-                self.applied[slot] = Some((hash, entry.term, server));
+                self.applied[slot] = Some(AppliedRecord {
+                    data: entry.data.clone(),
+                    term: entry.term,
+                    server,
+                    digest,
+                });
                 Ok(())
             }
         }
+    }
+
+    /// A snapshot installed at `index` must stand for the same history
+    /// every server applied through it.
+    pub(crate) fn on_install(&mut self, server: NodeId, index: Index, digest: u64) -> Found {
+        let known = usize::try_from(index)
+            .ok()
+            .and_then(|slot| self.applied.get(slot))
+            .cloned()
+            .flatten();
+        match known {
+            Some(known) if known.digest != digest => Err(Finding {
+                invariant: STATE_MACHINE_SAFETY,
+                servers: vec![known.server, server],
+                indices: vec![index],
+                detail: format!(
+                    "S{} installed a snapshot at {index} that disagrees with what S{} applied",
+                    server + 1,
+                    known.server + 1
+                ),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// What was applied at `index`, wherever it first was.
+    pub(crate) fn applied_data(&self, index: Index) -> Option<EntryData> {
+        let slot = usize::try_from(index).ok()?;
+        self.applied
+            .get(slot)?
+            .as_ref()
+            .map(|record| record.data.clone())
     }
 }

@@ -75,6 +75,10 @@ pub struct SimConfig {
     pub snapshot_policy: SnapshotPolicy,
     pub options: RaftOptions,
     pub bugs: Bugs,
+    pub read_mode: crate::ReadMode,
+    /// Bug switch: a server that believes it leads answers Get from its own
+    /// state, without ReadIndex. A deposed leader then serves stale reads.
+    pub stale_read_bug: bool,
     pub network: NetworkConfig,
     /// Keep every event in memory (the browser and failing tests want it;
     /// long seed sweeps only need the trace hash).
@@ -96,6 +100,8 @@ impl SimConfig {
             snapshot_policy: SnapshotPolicy::Never,
             options: RaftOptions::default(),
             bugs: Bugs::default(),
+            read_mode: crate::ReadMode::ReadIndex,
+            stale_read_bug: false,
             network: NetworkConfig::reliable(),
             record_events: false,
         }

@@ -238,6 +238,15 @@ impl Lab {
         self.sim.rpc_count(i)
     }
 
+    /// The lab's LogSize: the largest persisted Raft state of any server.
+    pub fn log_size(&self) -> usize {
+        (0..self.servers())
+            .filter_map(|i| self.sim.storage(i))
+            .map(|storage| storage.raft_state_size())
+            .max()
+            .unwrap_or(0)
+    }
+
     pub fn bytes_total(&self) -> u64 {
         self.sim.rpc_bytes()
     }

@@ -10,6 +10,7 @@ pub mod kv;
 pub mod lab;
 pub mod linearizability;
 mod network;
+mod service;
 mod storage;
 mod trace;
 mod view;
@@ -26,18 +27,40 @@ use rand_pcg::Pcg64;
 pub use checker::{Violation, INVARIANTS};
 pub use config::{NetworkConfig, RaftOptions, SimConfig, SnapshotPolicy};
 pub use network::{InFlight, LinkCut};
+pub use service::{Client, ClientId, ReadMode, Reply, CLIENT_TIMEOUT_MS};
 pub use storage::Storage;
 pub use trace::{DropReason, Event, EventKind, MessageSummary, Trace};
 pub use view::{InvariantStatus, MessageView, ServerView};
 
 use checker::{Checker, Finding};
 use kv::{Command, KvStore};
+use linearizability::History;
 use network::Network;
+use service::ServiceState;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Action {
-    Tick { server: NodeId, incarnation: u32 },
-    Deliver { message: u64 },
+    Tick {
+        server: NodeId,
+        incarnation: u32,
+    },
+    Deliver {
+        message: u64,
+    },
+    ClientRequest {
+        client: ClientId,
+        server: NodeId,
+        seq: u64,
+        attempt: u32,
+    },
+    ClientReply {
+        client: ClientId,
+    },
+    ClientTimeout {
+        client: ClientId,
+        seq: u64,
+        attempt: u32,
+    },
 }
 
 /// Why a proposal did not enter a log.
@@ -56,6 +79,7 @@ struct Server {
     /// Bumped at each crash so the dead incarnation's timers are ignored.
     incarnation: u32,
     kv: KvStore,
+    service: ServiceState,
     /// Every command this server has applied, by index (kept across
     /// restarts, as the lab's tester keeps them).
     applied: Vec<EntryData>,
@@ -79,6 +103,11 @@ pub struct Simulation {
     rpc_bytes: u64,
     events_processed: u64,
     next_client_key: u64,
+    clients: Vec<service::Client>,
+    history: History,
+    pending_replies: Vec<(u64, ClientId, u64, u32, Reply)>,
+    next_read: u64,
+    read_mode: ReadMode,
 }
 
 impl Simulation {
@@ -102,6 +131,11 @@ impl Simulation {
             rpc_bytes: 0,
             events_processed: 0,
             next_client_key: 0,
+            clients: Vec::new(),
+            history: History::new(),
+            pending_replies: Vec::new(),
+            next_read: 0,
+            read_mode: config.read_mode,
             config: SimConfig { servers, ..config },
         };
         for id in 0..servers {
@@ -110,6 +144,7 @@ impl Simulation {
                 storage: Storage::default(),
                 incarnation: 0,
                 kv: KvStore::default(),
+                service: ServiceState::default(),
                 applied: Vec::new(),
                 seen_role: (Role::Follower, 0),
                 seen_commit: 0,
@@ -141,7 +176,14 @@ impl Simulation {
         server.seen_role = (node.role(), node.term());
         server.seen_commit = node.commit_index();
         server.node = Some(node);
-        server.kv = KvStore::default();
+        // The state machine restarts from the snapshot on disk, if any.
+        server.kv = server
+            .storage
+            .snapshot
+            .as_ref()
+            .and_then(|snapshot| KvStore::decode(&snapshot.data))
+            .unwrap_or_default();
+        server.service = ServiceState::default();
         let incarnation = server.incarnation;
         // Servers' clocks tick out of phase, as real ones do.
         let phase = 1 + self.rng.next_u64() % self.config.tick_ms.max(1);
@@ -221,6 +263,18 @@ impl Simulation {
                 );
             }
             Action::Deliver { message } => self.deliver(message),
+            Action::ClientRequest {
+                client,
+                server,
+                seq,
+                attempt,
+            } => self.serve_request(client, server, seq, attempt),
+            Action::ClientReply { client } => self.deliver_replies(client),
+            Action::ClientTimeout {
+                client,
+                seq,
+                attempt,
+            } => self.client_timeout(client, seq, attempt),
         }
     }
 
@@ -276,13 +330,80 @@ impl Simulation {
         for Envelope { to, message } in ready.messages {
             self.send(id, to, message);
         }
+        if let Some(snapshot) = &ready.install_snapshot {
+            if let Err(finding) = self.install(id, snapshot) {
+                return self.report(finding);
+            }
+        }
         for entry in &ready.committed {
             if let Err(finding) = self.apply(id, entry) {
                 return self.report(finding);
             }
         }
+        for read in &ready.reads {
+            self.trace.record(
+                self.now,
+                Some(id),
+                EventKind::Read {
+                    request: read.request,
+                    index: read.index,
+                },
+            );
+            self.on_read(id, read.request);
+        }
         if let Err(finding) = self.observe(id) {
             self.report(finding);
+        }
+    }
+
+    /// The state machine restarts from a snapshot sent by the leader. Its
+    /// digest must match the entries every other server applied up to it.
+    fn install(&mut self, id: NodeId, snapshot: &raftviz_raft::Snapshot) -> Result<(), Finding> {
+        self.trace.record(
+            self.now,
+            Some(id),
+            EventKind::InstallSnapshot {
+                index: snapshot.index,
+            },
+        );
+        let store = KvStore::decode(&snapshot.data).unwrap_or_default();
+        self.checker.on_install(id, snapshot.index, store.digest)?;
+        let server = &mut self.servers[id];
+        server.kv = store;
+        // The lab's tester reads what each server applied; a snapshot
+        // stands for everything through its index.
+        let through = usize::try_from(snapshot.index).unwrap_or(usize::MAX);
+        for index in 1..=through {
+            let data = self
+                .checker
+                .applied_data(index as Index)
+                .unwrap_or(EntryData::Noop);
+            if index <= server.applied.len() {
+                server.applied[index - 1] = data;
+            } else {
+                server.applied.push(data);
+            }
+        }
+        Ok(())
+    }
+
+    /// The application snapshots when its policy says so.
+    fn maybe_snapshot(&mut self, id: NodeId, index: Index) {
+        let server = &self.servers[id];
+        let due = match self.config.snapshot_policy {
+            SnapshotPolicy::Never => false,
+            SnapshotPolicy::EveryEntries(every) => every > 0 && index % every == 0,
+            SnapshotPolicy::RaftStateBytes(limit) => server.storage.raft_state_size() >= limit,
+        };
+        if !due {
+            return;
+        }
+        let image = server.kv.encode();
+        if let Some(node) = self.servers[id].node.as_mut() {
+            let ready = node.snapshot(index, image);
+            if let Err(finding) = self.persist(id, &ready) {
+                self.report(finding);
+            }
         }
     }
 
@@ -314,8 +435,10 @@ impl Simulation {
             if let LogChange::Compact { index, term } = *change {
                 // A snapshot from the leader may cover entries this disk
                 // never held: its prefix hash comes from whoever did.
-                let hash = storage
-                    .prefix_hash(index)
+                let own = storage.log.term_at(index) == Some(term);
+                let hash = own
+                    .then(|| storage.prefix_hash(index))
+                    .flatten()
                     .or_else(|| self.checker.prefix_hash(index, term));
                 storage.compact(index, term, hash.unwrap_or_default());
                 self.trace
@@ -359,9 +482,10 @@ impl Simulation {
     }
 
     fn apply(&mut self, id: NodeId, entry: &Entry) -> Result<(), Finding> {
-        self.checker.on_apply(id, entry)?;
         let server = &mut self.servers[id];
-        server.kv.apply(entry);
+        let applied = server.kv.apply(entry);
+        self.checker.on_apply(id, entry, server.kv.digest)?;
+        let server = &mut self.servers[id];
         let slot = usize::try_from(entry.index)
             .unwrap_or(usize::MAX)
             .saturating_sub(1);
@@ -371,6 +495,8 @@ impl Simulation {
             server.applied.resize(slot, EntryData::Noop);
             server.applied.push(entry.data.clone());
         }
+        self.on_applied(id, entry.index, applied.as_ref());
+        self.maybe_snapshot(id, entry.index);
         Ok(())
     }
 
@@ -392,6 +518,7 @@ impl Simulation {
             self.checker.on_commit(commit, &self.servers[id].storage);
         }
         if role_changed {
+            self.on_leadership_change(id, role.1, role.0 == Role::Leader);
             self.trace.record(
                 self.now,
                 Some(id),

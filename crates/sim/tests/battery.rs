@@ -44,6 +44,13 @@ lab_tests!(
     figure8_unreliable,
     reliable_churn,
     unreliable_churn,
+    snapshot_basic,
+    snapshot_install,
+    snapshot_install_unreliable,
+    snapshot_install_crash,
+    snapshot_install_uncrash,
+    snapshot_all_crash,
+    snapshot_init,
 );
 
 /// Seeds that once failed, each replayed exactly (a bug fixed is a seed kept).

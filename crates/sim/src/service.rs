@@ -1,0 +1,383 @@
+//! The key-value service above Raft, and its clients. Clients reach servers
+//! over the simulated network (latency, loss, cuts); a server answers once
+//! the command is applied (writes, and reads through the log) or once a
+//! ReadIndex round confirms it (reads). Clients retry on timeout or "not
+//! leader", following leader hints, with the same sequence number, so a
+//! command applies once however often it is sent. Every client operation
+//! is recorded, with its call and return times, for the linearizability
+//! checker.
+use std::collections::BTreeMap;
+
+use raftviz_raft::{Index, NodeId, Term};
+use rand_core::RngCore;
+
+use crate::kv::{Command, Op};
+use crate::linearizability::{History, OpKind};
+use crate::{Action, Simulation};
+
+pub type ClientId = usize;
+
+/// How long a client waits for an answer before trying another server.
+pub const CLIENT_TIMEOUT_MS: u64 = 400;
+
+/// How the service serves Get.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadMode {
+    /// ReadIndex (dissertation §6.4): no log entry per read.
+    ReadIndex,
+    /// Through the log, like writes.
+    Log,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reply {
+    Done(Option<String>),
+    NotLeader(Option<NodeId>),
+}
+
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub id: ClientId,
+    seq: u64,
+    leader_guess: NodeId,
+    pending: Option<PendingOp>,
+    /// Servers this client cannot reach (its side of a partition).
+    pub cut_from: Vec<bool>,
+    pub completed: u64,
+    pub last_result: Option<Option<String>>,
+}
+
+#[derive(Clone, Debug)]
+struct PendingOp {
+    command: Command,
+    history_id: usize,
+    attempt: u32,
+}
+
+impl Client {
+    pub fn is_idle(&self) -> bool {
+        self.pending.is_none()
+    }
+}
+
+/// A server's volatile service state: requests waiting to be answered.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ServiceState {
+    /// Writes (and log reads) by the index they were proposed at.
+    waiting: BTreeMap<Index, Waiter>,
+    /// ReadIndex requests by request id.
+    reads: BTreeMap<u64, Waiter>,
+}
+
+#[derive(Clone, Debug)]
+struct Waiter {
+    client: ClientId,
+    seq: u64,
+    attempt: u32,
+    key: String,
+    term: Term,
+}
+
+impl Simulation {
+    pub fn add_client(&mut self) -> ClientId {
+        let id = self.clients.len();
+        let servers = self.servers.len();
+        self.clients.push(Client {
+            id,
+            seq: 0,
+            leader_guess: id % servers,
+            pending: None,
+            cut_from: vec![false; servers],
+            completed: 0,
+            last_result: None,
+        });
+        id
+    }
+
+    pub fn client(&self, id: ClientId) -> Option<&Client> {
+        self.clients.get(id)
+    }
+
+    pub fn clients(&self) -> &[Client] {
+        &self.clients
+    }
+
+    /// Cuts (or heals) the link between a client and a server, both ways.
+    pub fn set_client_link(&mut self, client: ClientId, server: NodeId, cut: bool) {
+        if let Some(link) = self
+            .clients
+            .get_mut(client)
+            .and_then(|c| c.cut_from.get_mut(server))
+        {
+            *link = cut;
+        }
+    }
+
+    /// Starts a client operation; ignored while the client has one pending.
+    pub fn submit(&mut self, client: ClientId, op: Op, key: &str, value: &str) {
+        let now = self.now;
+        let Some(state) = self.clients.get_mut(client) else {
+            return;
+        };
+        if state.pending.is_some() {
+            return;
+        }
+        state.seq += 1;
+        let kind = match op {
+            Op::Get => OpKind::Get,
+            Op::Put => OpKind::Put,
+            Op::Append => OpKind::Append,
+        };
+        let history_id = self.history.call(client as u64, kind, key, value, now);
+        let command = Command {
+            client: client as u64 + 1,
+            seq: state.seq,
+            op,
+            key: key.into(),
+            value: value.into(),
+        };
+        state.pending = Some(PendingOp {
+            command,
+            history_id,
+            attempt: 0,
+        });
+        self.send_attempt(client);
+    }
+
+    fn send_attempt(&mut self, client: ClientId) {
+        let state = &mut self.clients[client];
+        let Some(pending) = &mut state.pending else {
+            return;
+        };
+        pending.attempt += 1;
+        let (seq, attempt, server) = (state.seq, pending.attempt, state.leader_guess);
+        let timeout = self.now + CLIENT_TIMEOUT_MS;
+        self.schedule(
+            timeout,
+            Action::ClientTimeout {
+                client,
+                seq,
+                attempt,
+            },
+        );
+        if let Some(arrival) = self.client_hop(client, server) {
+            self.schedule(
+                arrival,
+                Action::ClientRequest {
+                    client,
+                    server,
+                    seq,
+                    attempt,
+                },
+            );
+        }
+    }
+
+    /// When a message between `client` and `server` arrives, if it does.
+    fn client_hop(&mut self, client: ClientId, server: NodeId) -> Option<u64> {
+        if self.clients[client]
+            .cut_from
+            .get(server)
+            .copied()
+            .unwrap_or(true)
+        {
+            return None;
+        }
+        let network = &self.config.network;
+        let unit = (self.rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        if unit < network.drop_probability {
+            return None;
+        }
+        let (low, high) = network.latency_ms;
+        Some(self.now + low + self.rng.next_u64() % (high.saturating_sub(low) + 1))
+    }
+
+    pub(crate) fn client_timeout(&mut self, client: ClientId, seq: u64, attempt: u32) {
+        let state = &mut self.clients[client];
+        let current =
+            state.seq == seq && state.pending.as_ref().is_some_and(|p| p.attempt == attempt);
+        if current {
+            state.leader_guess = (state.leader_guess + 1) % self.servers.len();
+            self.send_attempt(client);
+        }
+    }
+
+    pub(crate) fn client_reply(&mut self, client: ClientId, seq: u64, attempt: u32, reply: Reply) {
+        let now = self.now;
+        let servers = self.servers.len();
+        let state = &mut self.clients[client];
+        let current =
+            state.seq == seq && state.pending.as_ref().is_some_and(|p| p.attempt == attempt);
+        if !current {
+            return;
+        }
+        match reply {
+            Reply::Done(read) => {
+                if let Some(pending) = state.pending.take() {
+                    self.history.ret(pending.history_id, read.clone(), now);
+                }
+                state.completed += 1;
+                state.last_result = Some(read);
+            }
+            Reply::NotLeader(hint) => {
+                state.leader_guess = hint.unwrap_or((state.leader_guess + 1) % servers);
+                self.send_attempt(client);
+            }
+        }
+    }
+
+    /// A request reaches `server`'s service.
+    pub(crate) fn serve_request(
+        &mut self,
+        client: ClientId,
+        server: NodeId,
+        seq: u64,
+        attempt: u32,
+    ) {
+        let Some(command) = self.clients[client]
+            .pending
+            .as_ref()
+            .map(|p| p.command.clone())
+        else {
+            return;
+        };
+        if command.seq != seq {
+            return;
+        }
+        let Some(node) = self.servers[server].node.as_mut() else {
+            return; // a crashed server answers nothing
+        };
+        let term = node.term();
+        let key = command.key.clone();
+        let waiter = Waiter {
+            client,
+            seq,
+            attempt,
+            key: key.clone(),
+            term,
+        };
+        if command.op == Op::Get && self.read_mode == ReadMode::ReadIndex {
+            if self.config.stale_read_bug && node.role() == raftviz_raft::Role::Leader {
+                // The bug: trust our own belief that we lead.
+                let value = self.servers[server].kv.get(&key);
+                return self.answer(server, waiter, Reply::Done(Some(value)));
+            }
+            self.next_read += 1;
+            let request = self.next_read;
+            match node.read_index(request) {
+                Ok(ready) => {
+                    self.servers[server].service.reads.insert(request, waiter);
+                    self.after(server, ready);
+                }
+                Err(refusal) => self.answer(server, waiter, Reply::NotLeader(hint_of(refusal))),
+            }
+            return;
+        }
+        match node.propose(command.encode()) {
+            Ok(proposed) => {
+                self.trace.record(
+                    self.now,
+                    Some(server),
+                    crate::EventKind::Propose {
+                        index: proposed.index,
+                        term: proposed.term,
+                    },
+                );
+                self.servers[server]
+                    .service
+                    .waiting
+                    .insert(proposed.index, waiter);
+                self.after(server, proposed.ready);
+            }
+            Err(refusal) => self.answer(server, waiter, Reply::NotLeader(hint_of(refusal))),
+        }
+    }
+
+    /// Answers whoever waits for the entry just applied at `index`.
+    pub(crate) fn on_applied(
+        &mut self,
+        server: NodeId,
+        index: Index,
+        applied: Option<&crate::kv::Applied>,
+    ) {
+        let Some(waiter) = self.servers[server].service.waiting.remove(&index) else {
+            return;
+        };
+        let ours =
+            applied.is_some_and(|a| a.client == waiter.client as u64 + 1 && a.seq == waiter.seq);
+        let reply = match applied {
+            Some(applied) if ours => Reply::Done(applied.read.clone()),
+            // Another leader's entry took the index: ours was lost.
+            _ => Reply::NotLeader(None),
+        };
+        self.answer(server, waiter, reply);
+    }
+
+    pub(crate) fn on_read(&mut self, server: NodeId, request: u64) {
+        let Some(waiter) = self.servers[server].service.reads.remove(&request) else {
+            return;
+        };
+        let value = self.servers[server].kv.get(&waiter.key);
+        self.answer(server, waiter, Reply::Done(Some(value)));
+    }
+
+    /// A server that stopped leading (or moved to a later term) tells its
+    /// waiting clients to look elsewhere.
+    pub(crate) fn on_leadership_change(&mut self, server: NodeId, term: Term, leading: bool) {
+        let service = &mut self.servers[server].service;
+        let lost = |waiter: &Waiter| !leading || waiter.term != term;
+        let failed: Vec<Waiter> = service
+            .waiting
+            .values()
+            .chain(service.reads.values())
+            .filter(|waiter| lost(waiter))
+            .cloned()
+            .collect();
+        service.waiting.retain(|_, waiter| !lost(waiter));
+        service.reads.retain(|_, waiter| !lost(waiter));
+        let hint = self.servers[server]
+            .node
+            .as_ref()
+            .and_then(|node| node.leader_id());
+        for waiter in failed {
+            self.answer(server, waiter, Reply::NotLeader(hint));
+        }
+    }
+
+    fn answer(&mut self, server: NodeId, waiter: Waiter, reply: Reply) {
+        if let Some(arrival) = self.client_hop(waiter.client, server) {
+            self.pending_replies
+                .push((arrival, waiter.client, waiter.seq, waiter.attempt, reply));
+            self.schedule(
+                arrival,
+                Action::ClientReply {
+                    client: waiter.client,
+                },
+            );
+        }
+    }
+
+    /// Delivers the replies due for `client` now.
+    pub(crate) fn deliver_replies(&mut self, client: ClientId) {
+        let now = self.now;
+        let (due, later): (Vec<_>, Vec<_>) = self
+            .pending_replies
+            .drain(..)
+            .partition(|(at, to, ..)| *at <= now && *to == client);
+        self.pending_replies = later;
+        for (_, client, seq, attempt, reply) in due {
+            self.client_reply(client, seq, attempt, reply);
+        }
+    }
+
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+}
+
+fn hint_of(refusal: raftviz_raft::ProposeError) -> Option<NodeId> {
+    match refusal {
+        raftviz_raft::ProposeError::NotLeader { leader_hint } => leader_hint,
+        raftviz_raft::ProposeError::TransferringLeadership { target } => Some(target),
+    }
+}
