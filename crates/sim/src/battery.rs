@@ -865,7 +865,16 @@ fn churn(lab: &mut Lab, unreliable: bool) -> Check {
             ));
         }
     }
-    Ok(())
+    lab.sim.stop_workload();
+    while !lab.sim.clients_idle() {
+        lab.sleep(100)?;
+    }
+    match lab.sim.check_linearizable() {
+        crate::linearizability::Verdict::Linearizable => Ok(()),
+        crate::linearizability::Verdict::Violation { key, .. } => {
+            Err(format!("key-value history not linearizable on key {key:?}"))
+        }
+    }
 }
 
 fn reliable_churn(lab: &mut Lab) -> Check {

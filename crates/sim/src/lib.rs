@@ -27,7 +27,7 @@ use rand_pcg::Pcg64;
 pub use checker::{Violation, INVARIANTS};
 pub use config::{NetworkConfig, RaftOptions, SimConfig, SnapshotPolicy};
 pub use network::{InFlight, LinkCut};
-pub use service::{Client, ClientId, ReadMode, Reply, CLIENT_TIMEOUT_MS};
+pub use service::{Client, ClientId, ReadMode, Reply, Workload, CLIENT_TIMEOUT_MS};
 pub use storage::Storage;
 pub use trace::{DropReason, Event, EventKind, MessageSummary, Trace};
 pub use view::{InvariantStatus, MessageView, ServerView};
@@ -60,6 +60,9 @@ enum Action {
         client: ClientId,
         seq: u64,
         attempt: u32,
+    },
+    ClientThink {
+        client: ClientId,
     },
 }
 
@@ -108,6 +111,7 @@ pub struct Simulation {
     pending_replies: Vec<(u64, ClientId, u64, u32, Reply)>,
     next_read: u64,
     read_mode: ReadMode,
+    workload: Option<service::Workload>,
 }
 
 impl Simulation {
@@ -136,6 +140,7 @@ impl Simulation {
             pending_replies: Vec::new(),
             next_read: 0,
             read_mode: config.read_mode,
+            workload: None,
             config: SimConfig { servers, ..config },
         };
         for id in 0..servers {
@@ -275,6 +280,7 @@ impl Simulation {
                 seq,
                 attempt,
             } => self.client_timeout(client, seq, attempt),
+            Action::ClientThink { client } => self.client_think(client),
         }
     }
 
@@ -666,6 +672,17 @@ impl Simulation {
         }
         self.trace.record(self.now, Some(id), EventKind::Restart);
         self.boot(id);
+    }
+
+    /// Asks the leader `from` to hand leadership to `to` (§3.10).
+    pub fn transfer_leadership(&mut self, from: NodeId, to: NodeId) {
+        let Some(node) = self.servers.get_mut(from).and_then(|s| s.node.as_mut()) else {
+            return;
+        };
+        let ready = node.transfer_leadership(to);
+        self.trace
+            .record(self.now, Some(from), EventKind::Transfer { to });
+        self.after(from, ready);
     }
 
     /// Expires `id`'s election timer now.

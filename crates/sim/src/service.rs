@@ -29,6 +29,28 @@ pub enum ReadMode {
     Log,
 }
 
+/// Clients that keep issuing random operations on a few keys: Append of a
+/// unique value, Put, or Get.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Workload {
+    pub keys: u64,
+    /// Pause between a client's operations.
+    pub think_ms: u64,
+    pub get_percent: u64,
+    pub put_percent: u64,
+}
+
+impl Default for Workload {
+    fn default() -> Workload {
+        Workload {
+            keys: 5,
+            think_ms: 10,
+            get_percent: 40,
+            put_percent: 10,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reply {
     Done(Option<String>),
@@ -372,6 +394,56 @@ impl Simulation {
 
     pub fn history(&self) -> &History {
         &self.history
+    }
+
+    /// Adds `clients` clients that keep issuing operations until
+    /// [`Simulation::stop_workload`].
+    pub fn start_workload(&mut self, clients: usize, workload: Workload) -> Vec<ClientId> {
+        self.workload = Some(workload);
+        (0..clients)
+            .map(|_| {
+                let client = self.add_client();
+                let first = self.now + 1 + self.rng.next_u64() % workload.think_ms.max(1);
+                self.schedule(first, Action::ClientThink { client });
+                client
+            })
+            .collect()
+    }
+
+    /// Clients issue no new operations; those under way still finish.
+    pub fn stop_workload(&mut self) {
+        self.workload = None;
+    }
+
+    /// Every client has its answer.
+    pub fn clients_idle(&self) -> bool {
+        self.clients.iter().all(Client::is_idle)
+    }
+
+    pub(crate) fn client_think(&mut self, client: ClientId) {
+        let Some(workload) = self.workload else {
+            return;
+        };
+        if self.clients[client].is_idle() {
+            let key = format!("k{}", self.rng.next_u64() % workload.keys.max(1));
+            let roll = self.rng.next_u64() % 100;
+            let seq = self.clients[client].seq + 1;
+            if roll < workload.get_percent {
+                self.submit(client, Op::Get, &key, "");
+            } else if roll < workload.get_percent + workload.put_percent {
+                self.submit(client, Op::Put, &key, &format!("c{client}.{seq};"));
+            } else {
+                self.submit(client, Op::Append, &key, &format!("c{client}.{seq};"));
+            }
+        }
+        let next = self.now + workload.think_ms.max(1);
+        self.schedule(next, Action::ClientThink { client });
+    }
+
+    /// Checks every client operation so far against a linearizable
+    /// key-value store.
+    pub fn check_linearizable(&self) -> crate::linearizability::Verdict {
+        crate::linearizability::check(self.history.operations())
     }
 }
 

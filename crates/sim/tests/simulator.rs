@@ -294,3 +294,49 @@ fn options_switch_live_on_running_servers() {
         "the new leader opened its term with a no-op"
     );
 }
+
+#[test]
+fn leadership_transfer_hands_over_to_an_up_to_date_follower() {
+    for seed in 0..10 {
+        let mut sim = Simulation::new(SimConfig::visual(seed));
+        let leader = elect(&mut sim);
+        for _ in 0..5 {
+            sim.client_request(Some(leader)).unwrap();
+        }
+        let target = (leader + 2) % 5;
+        let term = sim.node(leader).unwrap().term();
+        sim.transfer_leadership(leader, target);
+        sim.run_for(200);
+        assert_eq!(sim.leader(), Some(target), "seed {seed}");
+        let node = sim.node(target).unwrap();
+        assert_eq!(
+            node.term(),
+            term + 1,
+            "seed {seed}: one election, no split vote"
+        );
+        assert!(
+            node.log().last_index() >= 5,
+            "seed {seed}: the target had every entry"
+        );
+    }
+}
+
+#[test]
+fn a_transfer_to_a_cut_off_target_is_abandoned() {
+    let mut sim = Simulation::new(SimConfig::visual(31));
+    let leader = elect(&mut sim);
+    let target = (leader + 1) % 5;
+    sim.isolate(target, true);
+    sim.client_request(Some(leader)).unwrap();
+    sim.transfer_leadership(leader, target);
+    assert_eq!(
+        sim.client_request(Some(leader)),
+        Err(raftviz_sim::ProposeError::TransferringLeadership { target })
+    );
+    sim.run_for(400);
+    assert_eq!(sim.leader(), Some(leader), "the leader keeps leading");
+    assert!(
+        sim.client_request(Some(leader)).is_ok(),
+        "and takes requests again after giving up"
+    );
+}
