@@ -398,7 +398,7 @@ impl Simulation {
         let server = &self.servers[id];
         let due = match self.config.snapshot_policy {
             SnapshotPolicy::Never => false,
-            SnapshotPolicy::EveryEntries(every) => every > 0 && index % every == 0,
+            SnapshotPolicy::EveryEntries(every) => every > 0 && index.is_multiple_of(every),
             SnapshotPolicy::RaftStateBytes(limit) => server.storage.raft_state_size() >= limit,
         };
         if !due {

@@ -118,7 +118,7 @@ fn linearizable(lab: &Lab) -> Check {
 fn partition_randomly(lab: &mut Lab) {
     let servers = lab.servers();
     lab.sim.heal_all();
-    let side: Vec<bool> = (0..servers).map(|_| lab.rand() % 2 == 0).collect();
+    let side: Vec<bool> = (0..servers).map(|_| lab.rand().is_multiple_of(2)).collect();
     for a in 0..servers {
         for b in 0..servers {
             if side[a] != side[b] {
