@@ -116,6 +116,17 @@ pub fn run_browser_tests(root: &Path) -> Result<(), StepError> {
     Ok(())
 }
 
+/// Runs the browser benchmark script over the built `dist/`.
+pub fn run_browser_bench(root: &Path) -> Result<(), StepError> {
+    run_step(
+        "bench",
+        Command::new("node")
+            .arg("bench.mjs")
+            .env("RAFTVIZ_DIST", root.join("dist"))
+            .current_dir(root.join(E2E_DIR)),
+    )
+}
+
 /// Node 20's runner does not expand globs, so the files are listed here.
 fn test_files(dir: &Path) -> Result<Vec<PathBuf>, StepError> {
     let entries = std::fs::read_dir(dir)

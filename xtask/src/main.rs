@@ -16,7 +16,8 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   serve          install missing tools, build the web app and serve it on http://127.0.0.1:8080
   test [STEP..]  run every test (or only the named steps: unit, nostd, web, size, browser)
-  bench [ARGS..] run the simulator benchmarks (extra ARGS go to `cargo bench`)";
+  bench [ARGS..] run the simulator benchmarks (extra ARGS go to `cargo bench`)
+  bench browser  build the page (release) and measure it in headless Chromium";
 
 /// Gzipped .wasm + .js shipped to the browser must stay under this (300 KiB).
 const SIZE_BUDGET_BYTES: u64 = 300 * 1024;
@@ -164,6 +165,9 @@ fn test(requested: &[String]) -> Result<(), StepError> {
 }
 
 fn bench(extra: &[String]) -> Result<(), StepError> {
+    if extra.first().map(String::as_str) == Some("browser") {
+        return bench_browser();
+    }
     announce("bench", "simulator benchmarks");
     run_step(
         "bench",
@@ -172,6 +176,24 @@ fn bench(extra: &[String]) -> Result<(), StepError> {
             .args(extra)
             .current_dir(repo_root()),
     )
+}
+
+/// Frame times, simulator work per frame, time to the first leader and bundle size of
+/// the release page, as docs/performance.md records them.
+fn bench_browser() -> Result<(), StepError> {
+    let root = repo_root();
+    tools::ensure_tools(&root)?;
+    browser::ensure_browser()?;
+    browser::ensure_node_deps(&root)?;
+    announce("bench", "trunk build of crates/web into dist/");
+    run_step(
+        "bench",
+        Command::new("trunk")
+            .args(["build", "--release", "--offline"])
+            .current_dir(&root),
+    )?;
+    announce("bench", "the page in headless Chromium");
+    browser::run_browser_bench(&root)
 }
 
 fn announce(step: &str, what: &str) {

@@ -1,8 +1,9 @@
 //! Plain snapshots of the simulation for drawing; nothing here changes it.
-use raftviz_raft::NodeId;
+use raftviz_raft::{EntryData, Message, NodeId};
 
 use crate::checker::INVARIANTS;
-use crate::Simulation;
+use crate::kv::{Command, Op};
+use crate::{InFlight, Simulation};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServerView {
@@ -98,5 +99,182 @@ impl Simulation {
                 }
             })
             .collect()
+    }
+}
+
+/// One server's log as drawn: the compacted prefix as a single base, then
+/// every entry still held.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogView {
+    pub base_index: u64,
+    pub base_term: u64,
+    pub entries: Vec<EntryView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntryView {
+    pub index: u64,
+    pub term: u64,
+    /// What the entry asks of the state machine, e.g. "put k3=v3" or "no-op".
+    pub command: String,
+}
+
+/// A leader's Figure 2 bookkeeping for one follower.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProgressView {
+    pub peer: NodeId,
+    pub next_index: u64,
+    pub match_index: u64,
+}
+
+/// The election timer in virtual ms: how long it has run and when it fires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimerView {
+    pub elapsed_ms: u64,
+    pub timeout_ms: u64,
+}
+
+impl Simulation {
+    /// The log `id` holds: the running node's, or the disk's while it is down.
+    pub fn log_view(&self, id: NodeId) -> LogView {
+        let log = match (self.node(id), self.storage(id)) {
+            (Some(node), _) => node.log(),
+            (None, Some(storage)) => &storage.log,
+            (None, None) => {
+                return LogView {
+                    base_index: 0,
+                    base_term: 0,
+                    entries: Vec::new(),
+                }
+            }
+        };
+        LogView {
+            base_index: log.base_index(),
+            base_term: log.base_term(),
+            entries: log
+                .entries()
+                .iter()
+                .map(|entry| EntryView {
+                    index: entry.index,
+                    term: entry.term,
+                    command: describe_entry(&entry.data),
+                })
+                .collect(),
+        }
+    }
+
+    /// nextIndex[] and matchIndex[] of `id` when it leads; empty otherwise.
+    pub fn progress_view(&self, id: NodeId) -> Vec<ProgressView> {
+        let Some(node) = self.node(id) else {
+            return Vec::new();
+        };
+        (0..self.server_count())
+            .filter(|&peer| peer != id)
+            .filter_map(|peer| {
+                node.progress(peer).map(|progress| ProgressView {
+                    peer,
+                    next_index: progress.next_index,
+                    match_index: progress.match_index,
+                })
+            })
+            .collect()
+    }
+
+    /// The answer each server gave `id` while it is a (pre-)candidate, by
+    /// server id: granted, refused, or not yet heard. `id` votes for itself.
+    pub fn votes_view(&self, id: NodeId) -> Vec<Option<bool>> {
+        let Some(node) = self.node(id) else {
+            return Vec::new();
+        };
+        (0..self.server_count())
+            .map(|peer| {
+                if peer == id {
+                    Some(true)
+                } else {
+                    node.vote_from(peer)
+                }
+            })
+            .collect()
+    }
+
+    /// `None` while the server is down.
+    pub fn timer_view(&self, id: NodeId) -> Option<TimerView> {
+        let (elapsed, timeout) = self.node(id)?.election_timer();
+        let tick_ms = self.config().tick_ms;
+        Some(TimerView {
+            elapsed_ms: u64::from(elapsed) * tick_ms,
+            timeout_ms: u64::from(timeout) * tick_ms,
+        })
+    }
+
+    /// The leader `id` currently follows, as far as it knows.
+    pub fn leader_hint(&self, id: NodeId) -> Option<NodeId> {
+        self.node(id)?.leader_id()
+    }
+
+    /// The key-value pairs `id` has applied, in key order.
+    pub fn kv_view(&self, id: NodeId) -> Vec<(String, String)> {
+        self.kv(id)
+            .map(|kv| {
+                kv.data
+                    .iter()
+                    .map(|(key, value)| (key.clone(), value.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl InFlight {
+    /// Every field of the message, for a tooltip or a detail box.
+    pub fn describe(&self) -> String {
+        describe_message(&self.message)
+    }
+}
+
+fn describe_entry(data: &EntryData) -> String {
+    match data {
+        EntryData::Noop => "no-op".into(),
+        EntryData::Command(bytes) => match Command::decode(bytes) {
+            Some(command) => match command.op {
+                Op::Put => format!("put {}={}", command.key, command.value),
+                Op::Append => format!("append {}+={}", command.key, command.value),
+                Op::Get => format!("get {}", command.key),
+            },
+            None => format!("{} bytes", bytes.len()),
+        },
+    }
+}
+
+/// AppendEntries is spelt out with its entries in short form (payload bytes
+/// would drown the rest); every other kind, including kinds added later,
+/// shows its derived field list.
+fn describe_message(message: &Message) -> String {
+    match message {
+        Message::AppendEntries {
+            term,
+            prev_log_index,
+            prev_log_term,
+            entries,
+            leader_commit,
+            ..
+        } => {
+            let carried: Vec<String> = entries
+                .iter()
+                .map(|entry| {
+                    format!(
+                        "{}@t{} {}",
+                        entry.index,
+                        entry.term,
+                        describe_entry(&entry.data)
+                    )
+                })
+                .collect();
+            format!(
+                "AppendEntries {{ term: {term}, prev_log_index: {prev_log_index}, prev_log_term: {prev_log_term}, leader_commit: {leader_commit}, entries: [{}] }}",
+                carried.join(", ")
+            )
+        }
+        other => format!("{other:?}"),
     }
 }

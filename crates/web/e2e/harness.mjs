@@ -93,3 +93,53 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** Every server's contract hooks, as numbers where they are numbers. */
+export async function readServers(page) {
+  return page.$$eval('[data-node]', (nodes) => nodes.map((node) => ({
+    id: Number(node.dataset.node),
+    role: node.dataset.role,
+    up: node.dataset.up === 'true',
+    term: Number(node.dataset.term),
+    commit: Number(node.dataset.commit),
+    lastIndex: Number(node.dataset.lastIndex),
+  })));
+}
+
+/**
+ * Waits until exactly one running server leads in the highest term and `accept` (given
+ * that leader) agrees; resolves to the leader's hooks.
+ */
+export async function waitForLeader(page, accept = '() => true', timeout = 20_000) {
+  const handle = await page.waitForFunction((acceptSource) => {
+    const accept = eval(acceptSource);
+    const up = [...document.querySelectorAll('[data-node][data-up=true]')];
+    const leaders = up.filter((node) => node.dataset.role === 'leader')
+      .map((node) => ({ id: Number(node.dataset.node), term: Number(node.dataset.term) }));
+    if (leaders.length === 0) return false;
+    const top = leaders.reduce((a, b) => (b.term > a.term ? b : a));
+    return accept(top) && top;
+  }, accept, { timeout });
+  return handle.jsonValue();
+}
+
+/** Waits until `predicate(servers)` holds for the servers' hooks (a function source). */
+export async function waitForServers(page, predicate, timeout = 20_000) {
+  await page.waitForFunction((predicateSource) => {
+    const predicate = eval(predicateSource);
+    const servers = [...document.querySelectorAll('[data-node]')].map((node) => ({
+      id: Number(node.dataset.node),
+      role: node.dataset.role,
+      up: node.dataset.up === 'true',
+      term: Number(node.dataset.term),
+      commit: Number(node.dataset.commit),
+      lastIndex: Number(node.dataset.lastIndex),
+    }));
+    return predicate(servers);
+  }, predicate, { timeout });
+}
+
+/** The link element between two servers, whichever order they are given in. */
+export function linkSelector(a, b) {
+  return `[data-link="${Math.min(a, b)}-${Math.max(a, b)}"]`;
+}

@@ -1,122 +1,151 @@
-//! The app: one reducer owns the simulation and the playback settings; each animation
-//! frame advances virtual time by real elapsed time × speed.
+//! The page: one reducer (state.rs) owns the simulation and the view state; each
+//! animation frame advances virtual time by real elapsed time × speed, and every
+//! component below reads the simulation to draw itself.
 
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
-
-use raftviz_sim::{SimConfig, Simulation};
+use gloo_events::{EventListener, EventListenerOptions};
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::components::controls::Controls;
+use crate::components::event_log::EventLog;
+use crate::components::help::ShortcutHelp;
+use crate::components::inspector::Inspector;
+use crate::components::invariants::InvariantBadges;
+use crate::components::log_grid::LogGrid;
+use crate::components::ring::ServerRing;
+use crate::components::settings::SettingsPanel;
 use crate::frames::use_animation_frames;
 use crate::params::StartParams;
-use crate::view;
+use crate::state::{Action, AppState, Dispatch};
 
 #[derive(Properties, PartialEq)]
 pub struct AppProps {
     pub start: StartParams,
 }
 
-pub struct AppState {
-    /// Shared rather than cloned: a simulation is large, and every action moves it on.
-    pub sim: Rc<RefCell<Simulation>>,
-    pub playing: bool,
-    /// Virtual ms per real ms.
-    pub speed: f64,
-    /// Virtual time we want to have reached. Kept fractional, because at slow speeds a
-    /// single frame is worth less than one virtual millisecond; a Cell so that such a
-    /// frame can record its progress without a new state (and so without a render).
-    target_ms: Cell<f64>,
-}
-
-pub enum Action {
-    /// An animation frame happened this many real ms after the previous one.
-    Frame(f64),
-    Play,
-    Pause,
-}
-
-impl AppState {
-    fn new(start: &StartParams) -> AppState {
-        let sim = Simulation::new(SimConfig::visual(start.seed));
-        let target_ms = Cell::new(sim.now() as f64);
-        AppState {
-            sim: Rc::new(RefCell::new(sim)),
-            playing: true,
-            speed: start.speed,
-            target_ms,
-        }
-    }
-
-    /// A fresh state over the same simulation: Yew re-renders when the reducer returns
-    /// a different Rc, which is how the views learn that the shared simulation moved.
-    fn next(&self, playing: bool) -> AppState {
-        AppState {
-            sim: self.sim.clone(),
-            playing,
-            speed: self.speed,
-            target_ms: self.target_ms.clone(),
-        }
-    }
-}
-
-impl Reducible for AppState {
-    type Action = Action;
-
-    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        match action {
-            // Returning the same Rc tells Yew nothing changed, so a paused page stays idle.
-            Action::Frame(_) if !self.playing => self,
-            Action::Frame(real_ms) => {
-                let target_ms = self.target_ms.get() + real_ms * self.speed;
-                self.target_ms.set(target_ms);
-                let whole_ms = target_ms as u64;
-                if whole_ms <= self.sim.borrow().now() {
-                    return self; // not a whole virtual ms further yet
-                }
-                self.sim.borrow_mut().run_until(whole_ms);
-                Rc::new(self.next(true))
-            }
-            Action::Play if self.playing => self,
-            Action::Play => Rc::new(self.next(true)),
-            Action::Pause if !self.playing => self,
-            Action::Pause => Rc::new(self.next(false)),
-        }
-    }
-}
-
 #[function_component(App)]
 pub fn app(props: &AppProps) -> Html {
-    let state = use_reducer(|| AppState::new(&props.start));
+    let state = use_reducer(|| AppState::new(props.start.seed, props.start.speed));
+    let dispatch = state.dispatcher();
 
     let on_frame = {
-        let dispatcher = state.dispatcher();
-        Callback::from(move |real_ms: f64| dispatcher.dispatch(Action::Frame(real_ms)))
+        let dispatch = dispatch.clone();
+        Callback::from(move |real_ms: f64| dispatch.dispatch(Action::Frame(real_ms)))
     };
     use_animation_frames(on_frame);
+    use_keyboard_shortcuts(dispatch.clone());
 
-    let on_play = {
-        let dispatcher = state.dispatcher();
-        Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::Play))
-    };
-    let on_pause = {
-        let dispatcher = state.dispatcher();
-        Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::Pause))
-    };
     let sim = state.sim.borrow();
+    let revision = sim.trace().len();
+    let config = sim.config().clone();
+    let clock_ms = sim.now();
+    drop(sim);
+    let send = |action: Action| {
+        let dispatch = dispatch.clone();
+        Callback::from(move |_: MouseEvent| dispatch.dispatch(action.clone()))
+    };
     html! {
         <main class="app">
             <header class="masthead">
                 <h1>{ "raftviz" }</h1>
-                <p class="tagline">{ format!("Raft consensus, simulated deterministically — seed {}", props.start.seed) }</p>
+                <p class="tagline">
+                    { format!("A five-server Raft cluster running in your browser · seed {} · ", config.seed) }
+                    { "break it by clicking; press ? for shortcuts" }
+                </p>
             </header>
+            <Controls playing={state.playing} speed={state.speed} seed={config.seed} {clock_ms}
+                      sim_ms_last_frame={state.sim_ms_last_frame} dispatch={dispatch.clone()} />
             { for props.start.errors.iter().map(|error| html! {
                 <div class="error" role="alert" data-error="">{ error }</div>
             }) }
-            { view::controls(state.playing, on_play, on_pause) }
-            { view::clock(sim.now(), state.speed) }
-            { view::servers(&sim) }
-            { view::messages(&sim) }
-            { view::invariants(&sim) }
+            <p class="notice" aria-live="polite" data-notice="">{ state.notice.clone().unwrap_or_default() }</p>
+            <div class="stage">
+                <section class="panel cluster" aria-label="Cluster">
+                    <div class="presets" role="group" aria-label="Partitions">
+                        <button data-action="isolate-leader" onclick={send(Action::IsolateLeader)}
+                                aria-label="Cut every link of the leader">{ "Isolate leader" }</button>
+                        <button data-action="split" onclick={send(Action::SplitTwoThree)}
+                                aria-label="Split the cluster into two servers (with the leader) and three">{ "Split 2 | 3" }</button>
+                        <button data-action="heal" onclick={send(Action::HealAll)}
+                                aria-label="Heal every link">{ "Heal all" }</button>
+                    </div>
+                    <ServerRing sim={state.sim.clone()} shown_ms={state.shown_ms} {revision}
+                                selected={state.inspected()} link_menu={state.link_menu}
+                                dispatch={dispatch.clone()} />
+                    <InvariantBadges sim={state.sim.clone()} {revision} />
+                </section>
+                <div class="side">
+                    <LogGrid sim={state.sim.clone()} {revision} dispatch={dispatch.clone()} />
+                    <Inspector sim={state.sim.clone()} {revision} selected={state.selected}
+                               dispatch={dispatch.clone()} />
+                </div>
+            </div>
+            <div class="lower">
+                <EventLog sim={state.sim.clone()} {revision} hidden_topics={state.hidden_topics.clone()}
+                          dispatch={dispatch.clone()} />
+                <SettingsPanel network={config.network.clone()} options={config.options}
+                               dispatch={dispatch.clone()} />
+            </div>
+            if state.help_open {
+                <ShortcutHelp dispatch={dispatch.clone()} />
+            }
         </main>
     }
+}
+
+/// Space, →, ?, Esc and the rest (see help.rs), from anywhere on the page except
+/// while typing into a field.
+#[hook]
+fn use_keyboard_shortcuts(dispatch: Dispatch) {
+    use_effect_with((), move |_| {
+        let window = web_sys::window().expect("raftviz runs in a browser window");
+        // Not passive: Space and → must not also scroll the page or press a button.
+        let listener = EventListener::new_with_options(
+            &window,
+            "keydown",
+            EventListenerOptions::enable_prevent_default(),
+            move |event| {
+                let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
+                    return;
+                };
+                if let Some(action) = shortcut(event) {
+                    event.prevent_default();
+                    dispatch.dispatch(action);
+                }
+            },
+        );
+        move || drop(listener)
+    });
+}
+
+fn shortcut(event: &web_sys::KeyboardEvent) -> Option<Action> {
+    if event.ctrl_key() || event.meta_key() || event.alt_key() {
+        return None;
+    }
+    let key = event.key();
+    let typing = event
+        .target()
+        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|element| {
+            matches!(element.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
+        });
+    if typing && key != "Escape" {
+        return None;
+    }
+    Some(match key.as_str() {
+        " " => Action::TogglePlay,
+        "ArrowRight" => Action::Step,
+        "?" => Action::ToggleHelp,
+        "Escape" => Action::CloseOverlays,
+        "r" | "R" => Action::Request(None),
+        "+" | "=" => Action::ScaleSpeed(2.0),
+        "-" | "_" => Action::ScaleSpeed(0.5),
+        "x" | "X" => Action::TogglePowerInspected,
+        "t" | "T" => Action::TimeoutInspected,
+        digit if digit.len() == 1 && ("1"..="9").contains(&digit) => {
+            let id = digit.parse::<usize>().ok()? - 1;
+            Action::Select(Some(id))
+        }
+        _ => return None,
+    })
 }

@@ -2,10 +2,12 @@
 //! Yew app that drives the deterministic simulator in virtual time.
 
 mod app;
+mod components;
 mod frames;
+mod names;
 mod panic_panel;
 mod params;
-mod view;
+mod state;
 
 fn main() {
     // First, so that even a panic while starting shows a panel instead of a blank page.

@@ -1,0 +1,112 @@
+// Browser benchmark of the built page (dist/, release build) in headless Chromium at
+// 1280×720. Prints the figures docs/performance.md records:
+//   - frames at 10× speed with 10 % of messages dropped: interval between frames, and
+//     main-thread work per frame (from the frame's start to the first task after its
+//     rendering), p50 / p95;
+//   - simulator work per frame, as the page measures it (data-sim-ms on the clock);
+//   - time to the first leader at the default speed, in real and virtual time;
+//   - gzipped size of the .wasm + .js the browser downloads.
+// Run: `cargo xtask bench browser`, or `node bench.mjs` after `trunk build --release`.
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import os from 'node:os';
+import { gzipSync } from 'node:zlib';
+import { serveStatic, launchBrowser, distDir } from './harness.mjs';
+
+const WARM_UP_MS = 2_000;
+const MEASURE_MS = 15_000;
+
+function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function bundleSize() {
+  let total = 0;
+  for (const name of await readdir(distDir)) {
+    if (name.endsWith('.wasm') || name.endsWith('.js')) {
+      total += gzipSync(await readFile(path.join(distDir, name)), { level: 9 }).length;
+    }
+  }
+  return total;
+}
+
+/** Samples every animation frame for `duration` ms inside the page. */
+async function sampleFrames(page, duration) {
+  return page.evaluate(async (duration) => {
+    const intervals = [];
+    const work = [];
+    const sim = [];
+    const clock = document.querySelector('[data-clock]');
+    const end = performance.now() + duration;
+    let previous = null;
+    // A message posted during a frame runs as the first task after that frame's
+    // rendering, so its arrival time closes the frame's main-thread work.
+    const channel = new MessageChannel();
+    let frameStart = 0;
+    channel.port1.onmessage = () => work.push(performance.now() - frameStart);
+    while (performance.now() < end) {
+      const timestamp = await new Promise(requestAnimationFrame);
+      frameStart = performance.now();
+      channel.port2.postMessage(null);
+      if (previous !== null) intervals.push(timestamp - previous);
+      previous = timestamp;
+      sim.push(Number(clock.dataset.simMs));
+    }
+    return { intervals, work, sim, virtualMs: Number(clock.dataset.ms) };
+  }, duration);
+}
+
+async function framesUnderLoad(browser, baseUrl) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  await page.goto(`${baseUrl}/?seed=1&speed=10`);
+  await page.waitForSelector('[data-node]');
+  await page.$eval('[data-setting=drop]', (input) => {
+    input.value = '10';
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+  await page.waitForTimeout(WARM_UP_MS);
+  const startMs = Number(await page.getAttribute('[data-clock]', 'data-ms'));
+  const frames = await sampleFrames(page, MEASURE_MS);
+  const invariantsOk = await page.$$eval('[data-invariant]', (items) => items.every((i) => i.dataset.ok === 'true'));
+  await page.close();
+  return { ...frames, virtualSpan: frames.virtualMs - startMs, invariantsOk };
+}
+
+async function firstLeader(browser, baseUrl) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  const started = Date.now();
+  await page.goto(`${baseUrl}/`);
+  await page.waitForSelector('[data-node]');
+  const firstRender = Date.now() - started;
+  await page.waitForSelector('[data-node][data-role=leader]', { timeout: 60_000 });
+  const leaderReal = Date.now() - started;
+  const leaderVirtual = Number(await page.getAttribute('[data-clock]', 'data-ms'));
+  await page.close();
+  return { firstRender, leaderReal, leaderVirtual };
+}
+
+const server = await serveStatic();
+const browser = await launchBrowser();
+try {
+  const load = await framesUnderLoad(browser, server.url);
+  const leader = await firstLeader(browser, server.url);
+  const size = await bundleSize();
+  const ms = (value) => `${value.toFixed(2)} ms`;
+  const rows = [
+    ['frame interval p50 / p95 (10×, 10 % drops)', `${ms(percentile(load.intervals, 50))} / ${ms(percentile(load.intervals, 95))}`],
+    ['main-thread work per frame p50 / p95', `${ms(percentile(load.work, 50))} / ${ms(percentile(load.work, 95))}`],
+    ['simulator work per frame p50 / p95 / max', `${ms(percentile(load.sim, 50))} / ${ms(percentile(load.sim, 95))} / ${ms(Math.max(...load.sim))}`],
+    ['frames sampled, virtual time covered', `${load.intervals.length} frames, ${(load.virtualSpan / 1000).toFixed(1)} s virtual in ${MEASURE_MS / 1000} s`],
+    ['invariants green after the run', String(load.invariantsOk)],
+    ['page load to first render', `${leader.firstRender} ms`],
+    ['first leader at default speed (1/50)', `${(leader.leaderReal / 1000).toFixed(1)} s real, ${leader.leaderVirtual} ms virtual`],
+    ['gzipped .wasm + .js', `${(size / 1024).toFixed(1)} KiB (${size} bytes)`],
+  ];
+  console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${new Date().toISOString().slice(0, 10)}`);
+  console.log('| measure | value |\n|---|---|');
+  for (const [name, value] of rows) console.log(`| ${name} | ${value} |`);
+} finally {
+  await browser.close();
+  await server.close();
+}

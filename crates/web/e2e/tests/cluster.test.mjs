@@ -1,0 +1,207 @@
+// Breaking the cluster by clicking, the way a person does, and checking through the
+// DOM hooks of CONTRACT.md that Raft reacts as it must. `speed=1` runs virtual time as
+// fast as real time, so elections take a fraction of a second.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  serveStatic, launchBrowser, openPage, readServers, waitForLeader, waitForServers,
+  linkSelector, numberAttribute, screenshot,
+} from '../harness.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await serveStatic();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function allInvariantsHold(page) {
+  const invariants = await page.$$eval('[data-invariant]', (items) =>
+    items.map((item) => ({ name: item.dataset.invariant, ok: item.dataset.ok })));
+  assert.equal(invariants.length, 6);
+  for (const { name, ok } of invariants) assert.equal(ok, 'true', `invariant ${name} is broken`);
+}
+
+async function finish(page, problems) {
+  await allInvariantsHold(page);
+  assert.equal(await page.$('[data-panic]'), null, 'the panic panel is showing');
+  assert.deepEqual(problems, []);
+  await page.close();
+}
+
+test('a client request commits on every live server', { timeout: 60_000 }, async () => {
+  const { page, problems } = await openPage(browser, server.url, '/?seed=11&speed=1');
+  await waitForLeader(page);
+  const before = await readServers(page);
+  assert.ok(before.every((s) => s.commit === 0 && s.lastIndex === 0), 'logs start empty');
+
+  await page.click('[data-action=request]:not([data-target])');
+  await waitForServers(page, '(servers) => servers.every((s) => s.commit >= 1 && s.lastIndex >= 1)');
+  assert.match(await page.textContent('[data-notice]'), /accepted the request as entry 1/);
+  await page.click('[data-action=pause]');
+  await screenshot(page, 'request-committed');
+  // The committed entry shows as a solid cell in every server's log row.
+  assert.equal(await page.locator('[data-row] .cell.committed').count(), 5);
+  await finish(page, problems);
+});
+
+test('crashing the leader elects another with a higher term; restarting it brings it back as a follower',
+  { timeout: 60_000 }, async () => {
+    const { page, problems } = await openPage(browser, server.url, '/?seed=12&speed=1');
+    const old = await waitForLeader(page);
+
+    await page.click(`[data-action=crash][data-target="${old.id}"]`);
+    assert.equal(await page.getAttribute(`[data-node="${old.id}"]`, 'data-up'), 'false');
+    const next = await waitForLeader(page, `(leader) => leader.id !== ${old.id} && leader.term > ${old.term}`);
+    assert.ok(next.term > old.term);
+    await screenshot(page, 'leader-crashed');
+    // What the crashed server kept: its term on disk.
+    assert.equal(await numberAttribute(page, `[data-node="${old.id}"]`, 'data-term'), old.term);
+
+    await page.click(`[data-action=restart][data-target="${old.id}"]`);
+    await waitForServers(page, `(servers) => {
+      const back = servers[${old.id}];
+      return back.up && back.role === 'follower' && back.term >= ${next.term};
+    }`);
+    const leaderNow = await waitForLeader(page);
+    assert.notEqual(leaderNow.id, old.id, 'the restarted server should rejoin as a follower');
+    await screenshot(page, 'leader-restarted');
+    await finish(page, problems);
+  });
+
+test('cutting every link of the leader: the majority elects another, the old leader cannot commit',
+  { timeout: 60_000 }, async () => {
+    const { page, problems } = await openPage(browser, server.url, '/?seed=13&speed=1');
+    const old = await waitForLeader(page);
+    const others = [0, 1, 2, 3, 4].filter((id) => id !== old.id);
+    // Paused, so that no election starts while only some links are cut.
+    await page.click('[data-action=pause]');
+    for (const other of others) {
+      await page.click(linkSelector(old.id, other));
+      assert.equal(await page.getAttribute(linkSelector(old.id, other), 'data-cut'), 'both');
+    }
+    await page.click('[data-action=play]');
+    const next = await waitForLeader(page, `(leader) => leader.id !== ${old.id}`);
+    assert.ok(next.term > old.term, 'the new leader has a later term');
+
+    // The old leader still believes it leads (no check-quorum): it accepts a request
+    // into its log but can never commit it.
+    const oldCommit = await numberAttribute(page, `[data-node="${old.id}"]`, 'data-commit');
+    const oldLast = await numberAttribute(page, `[data-node="${old.id}"]`, 'data-last-index');
+    await page.click(`[data-action=request][data-target="${old.id}"]`);
+    assert.equal(await page.getAttribute(`[data-node="${old.id}"]`, 'data-role'), 'leader');
+    // The cluster-wide button asks the leader of the highest term: the new one.
+    await page.click('[data-action=request]:not([data-target])');
+    assert.match(await page.textContent('[data-notice]'), new RegExp(`S${next.id + 1} accepted`));
+    await waitForServers(page, `(servers) => servers.filter((s) => s.id !== ${old.id}).every((s) => s.commit >= 1)`);
+    await page.waitForTimeout(500);
+    const stale = (await readServers(page))[old.id];
+    assert.equal(stale.lastIndex, oldLast + 1, 'the old leader appended the request');
+    assert.equal(stale.commit, oldCommit, 'the old leader committed without a majority');
+    await screenshot(page, 'leader-isolated');
+    await finish(page, problems);
+  });
+
+test('a one-way cut is drawn with an arrowhead and loses messages one way only', { timeout: 60_000 }, async () => {
+  const { page, problems } = await openPage(browser, server.url, '/?seed=14&speed=1/10');
+  const leader = await waitForLeader(page);
+  const follower = (leader.id + 1) % 5;
+  const link = linkSelector(leader.id, follower);
+  // Shift-click cycles none → forward (low → high lost) → backward (high → low lost).
+  // Cut follower → leader: heartbeats still arrive, the follower's replies are lost.
+  const wanted = follower < leader.id ? 'forward' : 'backward';
+  await page.click(link, { modifiers: ['Shift'] });
+  if (wanted === 'backward') await page.click(link, { modifiers: ['Shift'] });
+  assert.equal(await page.getAttribute(link, 'data-cut'), wanted);
+  const arrow = await page.$eval(`${link} .link-line`, (line) =>
+    line.getAttribute('marker-end') ?? line.getAttribute('marker-start'));
+  assert.match(arrow ?? '', /arrow/, 'a one-way cut carries an arrowhead');
+  // Let messages sent before the cut land (latency is at most 15 virtual ms).
+  await page.waitForTimeout(400);
+
+  // Watch every frame for a while: leader → follower messages fly, none come back.
+  const seen = await page.evaluate(async ([from, to]) => {
+    const counts = { forth: 0, back: 0 };
+    const end = performance.now() + 2500;
+    while (performance.now() < end) {
+      await new Promise(requestAnimationFrame);
+      counts.forth += document.querySelectorAll(`[data-msg][data-from="${from}"][data-to="${to}"]`).length;
+      counts.back += document.querySelectorAll(`[data-msg][data-from="${to}"][data-to="${from}"]`).length;
+    }
+    return counts;
+  }, [leader.id, follower]);
+  assert.ok(seen.forth > 0, 'messages from the leader to the follower still travel');
+  assert.equal(seen.back, 0, 'no message from the follower reaches the wire towards the leader');
+  const servers = await readServers(page);
+  assert.equal(servers[follower].role, 'follower', 'the follower still hears the leader');
+  await screenshot(page, 'one-way-cut');
+
+  // Right click opens the link menu (the touch path), which heals the link.
+  await page.click(link, { button: 'right' });
+  await page.click('[data-link-choice=none]');
+  assert.equal(await page.getAttribute(link, 'data-cut'), 'none');
+  await finish(page, problems);
+});
+
+test('clicking a message drops it', { timeout: 60_000 }, async () => {
+  const { page, problems } = await openPage(browser, server.url, '/?seed=15&speed=1/20');
+  await waitForLeader(page);
+  await page.click('[data-action=pause]');
+  // Step until a message is on the wire, then click its dot.
+  for (let step = 0; step < 50 && !(await page.$('[data-msg]')); step += 1) {
+    await page.click('[data-action=step]');
+  }
+  const message = await page.getAttribute('[data-msg]', 'data-msg');
+  assert.ok(message, 'no message in flight after 50 steps');
+  await page.click(`[data-msg="${message}"] circle`);
+  assert.equal(await page.$(`[data-msg="${message}"]`), null, 'the message is still in flight');
+  assert.match(await page.textContent('[data-notice]'), new RegExp(`#${message} dropped`));
+  assert.match(await page.textContent('.event-log'), new RegExp(`#${message} \\(ByHand\\)`));
+  await screenshot(page, 'message-dropped');
+  await finish(page, problems);
+});
+
+test('keyboard: space pauses and plays, → steps, ? shows the shortcuts', { timeout: 60_000 }, async () => {
+  const { page, problems } = await openPage(browser, server.url, '/?seed=16&speed=1');
+  await waitForLeader(page);
+  await page.keyboard.press('Space');
+  assert.equal(await page.getAttribute('[data-action=pause]', 'aria-pressed'), 'true');
+  const paused = await numberAttribute(page, '[data-clock]', 'data-ms');
+  await page.waitForTimeout(300);
+  assert.equal(await numberAttribute(page, '[data-clock]', 'data-ms'), paused, 'time moved while paused');
+
+  const events = async () => Number((await page.textContent('.event-log h2')).match(/\d+/)[0]);
+  const before = await events();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  assert.ok(await events() > before, 'stepping records new events');
+  assert.equal(await page.getAttribute('[data-action=pause]', 'aria-pressed'), 'true', 'stepping keeps the run paused');
+
+  await page.keyboard.press('?');
+  assert.ok(await page.isVisible('[data-help]'), 'the shortcut help is not showing');
+  await screenshot(page, 'shortcut-help');
+  await page.keyboard.press('Escape');
+  assert.equal(await page.$('[data-help]'), null);
+
+  await page.keyboard.press('Space');
+  assert.equal(await page.getAttribute('[data-action=play]', 'aria-pressed'), 'true');
+  await page.waitForFunction((start) => Number(document.querySelector('[data-clock]').dataset.ms) > start,
+    paused, { timeout: 10_000 });
+  await finish(page, problems);
+});
+
+test('a malformed speed shows its message and the default run goes on', { timeout: 60_000 }, async () => {
+  const { page, problems } = await openPage(browser, server.url, '/?speed=fast');
+  const error = await page.waitForSelector('[data-error]');
+  assert.match(await error.textContent(), /fast/);
+  assert.equal(await page.textContent('.controls output'), '1/50×');
+  assert.equal((await page.$$('[data-node]')).length, 5);
+  await screenshot(page, 'malformed-speed');
+  await finish(page, problems);
+});

@@ -1,0 +1,94 @@
+//! The bar across the top: playback, speed, the seed, and the cluster-wide buttons.
+
+use wasm_bindgen::JsCast;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::names::speed_label;
+use crate::state::{Action, Dispatch, FASTEST_SPEED, SLOWEST_SPEED};
+
+#[derive(Properties, PartialEq)]
+pub struct ControlsProps {
+    pub playing: bool,
+    pub speed: f64,
+    pub seed: u64,
+    /// Whole virtual ms on the clock.
+    pub clock_ms: u64,
+    /// Real ms the simulator used in the last frame, for the benchmark.
+    pub sim_ms_last_frame: f64,
+    pub dispatch: Dispatch,
+}
+
+fn input_value(event: &Event) -> Option<String> {
+    let input = event.target()?.dyn_into::<HtmlInputElement>().ok()?;
+    Some(input.value())
+}
+
+#[function_component(Controls)]
+pub fn controls(props: &ControlsProps) -> Html {
+    let send = |action: Action| {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |_: MouseEvent| dispatch.dispatch(action.clone()))
+    };
+    let on_speed = {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |event: InputEvent| {
+            let exponent = input_value(&event).and_then(|text| text.parse::<f64>().ok());
+            if let Some(exponent) = exponent {
+                dispatch.dispatch(Action::SetSpeed(10f64.powf(exponent)));
+            }
+        })
+    };
+    let on_seed = {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |event: Event| {
+            if let Some(seed) = input_value(&event).and_then(|text| text.trim().parse::<u64>().ok())
+            {
+                dispatch.dispatch(Action::Seed(seed));
+            }
+        })
+    };
+    let new_seed = {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |_: MouseEvent| {
+            // Any fresh seed will do; the run stays reproducible from the number shown.
+            let seed = (js_sys::Math::random() * 1_000_000.0) as u64;
+            dispatch.dispatch(Action::Seed(seed));
+        })
+    };
+    let exponent = props.speed.clamp(SLOWEST_SPEED, FASTEST_SPEED).log10();
+    let ms = props.clock_ms;
+    html! {
+        <div class="controls" role="toolbar" aria-label="Playback and cluster controls">
+            <button data-action="play" aria-pressed={props.playing.to_string()}
+                    aria-label="Play (Space)" onclick={send(Action::Play)}>{ "▶ Play" }</button>
+            <button data-action="pause" aria-pressed={(!props.playing).to_string()}
+                    aria-label="Pause (Space)" onclick={send(Action::Pause)}>{ "❚❚ Pause" }</button>
+            <button data-action="step" aria-label="Step to the next event (→)"
+                    onclick={send(Action::Step)}>{ "Step →" }</button>
+            <label class="speed">
+                <span>{ "speed" }</span>
+                <input type="range" data-action="speed" aria-label="Speed of virtual time"
+                       aria-valuetext={speed_label(props.speed)}
+                       min={SLOWEST_SPEED.log10().to_string()} max={FASTEST_SPEED.log10().to_string()}
+                       step="0.05" value={format!("{exponent:.2}")} oninput={on_speed} />
+                <output>{ speed_label(props.speed) }</output>
+            </label>
+            <span class="clock" data-clock="" data-ms={ms.to_string()}
+                  data-sim-ms={format!("{:.3}", props.sim_ms_last_frame)} aria-live="off">
+                { format!("{}.{:03} s", ms / 1000, ms % 1000) }
+            </span>
+            <button data-action="request" aria-label="Send a client request to the leader (R)"
+                    onclick={send(Action::Request(None))}>{ "Client request" }</button>
+            <button data-action="reset" aria-label="Reset: start this seed again"
+                    onclick={send(Action::Reset)}>{ "Reset" }</button>
+            <label class="seed">
+                <span>{ "seed" }</span>
+                <input type="number" min="0" data-seed="" aria-label="Seed (press Enter to start it)"
+                       value={props.seed.to_string()} onchange={on_seed} />
+            </label>
+            <button aria-label="Start a new random seed" data-action="new-seed" onclick={new_seed}>{ "New seed" }</button>
+            <button aria-label="Keyboard shortcuts (?)" data-action="help" onclick={send(Action::ToggleHelp)}>{ "?" }</button>
+        </div>
+    }
+}

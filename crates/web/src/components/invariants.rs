@@ -1,0 +1,44 @@
+//! One badge per safety invariant, green while it holds. The simulator stops at the
+//! first broken one; the badge then links to the event that broke it.
+
+use yew::prelude::*;
+
+use crate::state::SimHandle;
+
+#[derive(Properties, PartialEq)]
+pub struct InvariantBadgesProps {
+    pub sim: SimHandle,
+    pub revision: u64,
+}
+
+#[function_component(InvariantBadges)]
+pub fn invariant_badges(props: &InvariantBadgesProps) -> Html {
+    let sim = props.sim.borrow();
+    let violation = sim.violation();
+    let badges = sim.invariants().into_iter().map(|invariant| {
+        let broken_at = violation.filter(|_| !invariant.ok).map(|violation| {
+            // The trace records the violation last; `event` counts it.
+            let event = violation.event.saturating_sub(1);
+            html! {
+                <a href={format!("#event-{event}")} class="broken-at">
+                    { format!("event #{event} at {} ms: {}", violation.time, invariant.detail.clone().unwrap_or_default()) }
+                </a>
+            }
+        });
+        html! {
+            <li class={classes!("badge", if invariant.ok { "ok" } else { "broken" })}
+                data-invariant={invariant.name} data-ok={invariant.ok.to_string()}
+                title={if invariant.ok { "holds after every event so far" } else { "broken" }}>
+                <span aria-hidden="true">{ if invariant.ok { "✓ " } else { "✗ " } }</span>
+                { invariant.name }
+                { for broken_at }
+            </li>
+        }
+    });
+    html! {
+        <section class="invariants" aria-label="Safety invariants">
+            <h2>{ "Safety invariants" }</h2>
+            <ul>{ for badges }</ul>
+        </section>
+    }
+}

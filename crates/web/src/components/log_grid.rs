@@ -1,0 +1,200 @@
+//! Every server's log side by side: one row per server, one column per index, the term
+//! in every cell. Committed entries are solid, the rest outlined; the leader's
+//! matchIndex (m) and nextIndex (n) for each follower sit above its row, commitIndex (C)
+//! and lastApplied (A) below. A compacted prefix is one snapshot block.
+
+use raftviz_sim::Simulation;
+use yew::prelude::*;
+
+use crate::names::{server_name, term_class};
+use crate::state::{Action, Dispatch, NodeId, SimHandle};
+
+/// Within this many pixels of the right end, the grid keeps following new entries;
+/// further left, a person is reading history and it stays put.
+const FOLLOW_SLACK_PX: i32 = 120;
+
+#[derive(Properties, PartialEq)]
+pub struct LogGridProps {
+    pub sim: SimHandle,
+    pub revision: u64,
+    pub dispatch: Dispatch,
+}
+
+#[function_component(LogGrid)]
+pub fn log_grid(props: &LogGridProps) -> Html {
+    let scroller = use_node_ref();
+    {
+        let scroller = scroller.clone();
+        use_effect(move || {
+            if let Some(element) = scroller.cast::<web_sys::Element>() {
+                let from_end =
+                    element.scroll_width() - element.scroll_left() - element.client_width();
+                if from_end < FOLLOW_SLACK_PX {
+                    element.set_scroll_left(element.scroll_width());
+                }
+            }
+        });
+    }
+    let sim = props.sim.borrow();
+    let servers = sim.server_count();
+    let logs: Vec<_> = (0..servers).map(|id| sim.log_view(id)).collect();
+    let leader = sim.leader();
+    let progress = leader
+        .map(|leader| sim.progress_view(leader))
+        .unwrap_or_default();
+    let first = logs.iter().map(|log| log.base_index + 1).min().unwrap_or(1);
+    let last = logs
+        .iter()
+        .map(|log| log.base_index + log.entries.len() as u64)
+        .chain(progress.iter().map(|p| p.next_index))
+        .max()
+        .unwrap_or(0)
+        .max(first);
+    let columns = last - first + 1;
+    let column_of = move |index: u64| index - first + 3;
+
+    let index_row = (first..=last).map(|index| {
+        html! { <span class="index" style={format!("grid-column: {}", column_of(index))}>{ index }</span> }
+    });
+    let rows = (0..servers).map(|id| {
+        let view = sim.server_view(id);
+        let log = &logs[id];
+        let marks = progress.iter().find(|p| p.peer == id);
+        let mark_at = |index: u64| {
+            let mut text = String::new();
+            if let Some(p) = marks {
+                if p.match_index == index && index > 0 {
+                    text.push('m');
+                }
+                if p.next_index == index {
+                    text.push('n');
+                }
+            }
+            text
+        };
+        let below_at = |index: u64| {
+            let mut text = String::new();
+            if view.up && view.commit == index {
+                text.push('C');
+            }
+            if view.up && view.applied == index {
+                text.push('A');
+            }
+            text
+        };
+        let cells = log.entries.iter().map(|entry| {
+            let committed = view.up && entry.index <= view.commit;
+            let title = format!(
+                "{}, index {}, term {}: {} — {}",
+                server_name(id),
+                entry.index,
+                entry.term,
+                entry.command,
+                if committed { "committed" } else if view.up { "not committed yet" } else { "commit point unknown while down" }
+            );
+            html! {
+                <span class={classes!("cell", term_class(entry.term), if committed { "committed" } else { "pending" })}
+                      style={format!("grid-column: {}", column_of(entry.index))} title={title}
+                      data-above={mark_at(entry.index)} data-below={below_at(entry.index)}>
+                    { entry.term }
+                </span>
+            }
+        });
+        let next_slot = marks
+            .map(|p| p.next_index)
+            .filter(|&next| next > log.base_index + log.entries.len() as u64)
+            .map(|next| html! {
+                <span class="cell slot" style={format!("grid-column: {}", column_of(next))}
+                      title={format!("the leader sends {} entry {next} next", server_name(id))}
+                      data-above={mark_at(next)}></span>
+            });
+        let compacted = (log.base_index >= first).then(|| html! {
+            <span class="cell snapshot"
+                  style={format!("grid-column: 3 / {}", column_of(log.base_index) + 1)}>
+                { format!("snapshot ≤{}", log.base_index) }
+            </span>
+        });
+        let base = (log.base_index > 0).then(|| html! {
+            <span class="base" title={format!("snapshot through index {} (term {})", log.base_index, log.base_term)}>
+                { format!("≤{} t{}", log.base_index, log.base_term) }
+            </span>
+        });
+        html! {
+            <div class={classes!("log-row", (!view.up).then_some("down"), (leader == Some(id)).then_some("leading"))}
+                 data-row={id.to_string()}>
+                { row_head(&sim, id, &props.dispatch) }
+                { for base }
+                { for compacted }
+                { for cells }
+                { for next_slot }
+            </div>
+        }
+    });
+    html! {
+        <section class="panel log-panel" aria-label="Logs">
+            <h2>{ "Logs" }
+                <span class="legend">{ "solid = committed · outlined = not yet · m/n = leader's matchIndex/nextIndex · C/A = commitIndex/lastApplied" }</span>
+            </h2>
+            <div class="log-scroll" ref={scroller}>
+                <div class="log-grid" style={format!("--cells: {columns}")}>
+                    <div class="log-row index-row" aria-hidden="true">
+                        <span class="row-head">{ "index" }</span>
+                        { for index_row }
+                    </div>
+                    { for rows }
+                </div>
+            </div>
+        </section>
+    }
+}
+
+/// The server's name and role, and its buttons: crash or restart, force a timeout,
+/// send it a client request.
+fn row_head(sim: &Simulation, id: NodeId, dispatch: &Dispatch) -> Html {
+    let view = sim.server_view(id);
+    let name = server_name(id);
+    let button = |action: &'static str,
+                  label: String,
+                  text: &'static str,
+                  enabled: bool,
+                  act: Action| {
+        let dispatch = dispatch.clone();
+        let onclick = Callback::from(move |_: MouseEvent| dispatch.dispatch(act.clone()));
+        html! {
+            <button class={classes!("server-action", action)} data-action={action}
+                    data-target={id.to_string()} aria-label={label} disabled={!enabled} {onclick}>
+                { text }
+            </button>
+        }
+    };
+    let power = if view.up {
+        button(
+            "crash",
+            format!("Crash {name}"),
+            "crash",
+            true,
+            Action::Crash(id),
+        )
+    } else {
+        button(
+            "restart",
+            format!("Restart {name}"),
+            "restart",
+            true,
+            Action::Restart(id),
+        )
+    };
+    html! {
+        <span class="row-head">
+            <button class={classes!("row-name", format!("role-{}", view.role), (!view.up).then_some("down"))}
+                    aria-label={format!("Inspect {name}")}
+                    onclick={let dispatch = dispatch.clone(); Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::Select(Some(id))))}>
+                { name.clone() }
+                <small>{ if view.up { view.role } else { "down" } }</small>
+            </button>
+            { power }
+            { button("timeout", format!("Force {name}'s election timer to expire"), "timeout", view.up, Action::Timeout(id)) }
+            { button("request", format!("Send a client request to {name}"), "request", view.up, Action::Request(Some(id))) }
+        </span>
+    }
+}

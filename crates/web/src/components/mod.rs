@@ -1,0 +1,10 @@
+//! What a person sees, one component per thing on screen.
+
+pub mod controls;
+pub mod event_log;
+pub mod help;
+pub mod inspector;
+pub mod invariants;
+pub mod log_grid;
+pub mod ring;
+pub mod settings;
