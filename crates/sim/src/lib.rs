@@ -10,6 +10,7 @@ pub mod kv;
 pub mod lab;
 pub mod linearizability;
 mod network;
+mod run;
 mod service;
 mod storage;
 mod trace;
@@ -27,6 +28,7 @@ use rand_pcg::Pcg64;
 pub use checker::{Violation, INVARIANTS};
 pub use config::{NetworkConfig, RaftOptions, SimConfig, SnapshotPolicy};
 pub use network::{InFlight, LinkCut};
+pub use run::{RecordedAction, UserAction};
 pub use service::{Client, ClientId, ReadMode, Reply, Workload, CLIENT_TIMEOUT_MS};
 pub use storage::Storage;
 pub use trace::{DropReason, Event, EventKind, MessageSummary, Trace};
@@ -112,6 +114,9 @@ pub struct Simulation {
     next_read: u64,
     read_mode: ReadMode,
     workload: Option<service::Workload>,
+    actions: Vec<RecordedAction>,
+    /// The settings the run started with (`config` follows live changes).
+    initial_config: SimConfig,
 }
 
 impl Simulation {
@@ -141,6 +146,11 @@ impl Simulation {
             next_read: 0,
             read_mode: config.read_mode,
             workload: None,
+            actions: Vec::new(),
+            initial_config: SimConfig {
+                servers,
+                ..config.clone()
+            },
             config: SimConfig { servers, ..config },
         };
         for id in 0..servers {
@@ -240,6 +250,20 @@ impl Simulation {
         self.trace.len() > before
     }
 
+    pub(crate) fn next_event_time(&self) -> Option<u64> {
+        self.queue.peek().map(|Reverse((time, _, _))| *time)
+    }
+
+    pub(crate) fn process_next_event(&mut self) {
+        self.process_next();
+    }
+
+    pub(crate) fn advance_clock_to(&mut self, time: u64) {
+        if self.violation.is_none() {
+            self.now = self.now.max(time);
+        }
+    }
+
     fn process_next(&mut self) {
         let Some(Reverse((time, _, action))) = self.queue.pop() else {
             return;
@@ -285,6 +309,24 @@ impl Simulation {
     }
 
     fn deliver(&mut self, id: u64) {
+        let link = self
+            .network
+            .get_mut(id)
+            .map(|flight| (flight.from, flight.to));
+        if let Some((from, to)) = link {
+            if self.network.is_held(from, to) {
+                // It waits, in flight, for the link's release.
+                if let Some(flight) = self.network.get_mut(id) {
+                    flight.held = true;
+                }
+                return;
+            }
+        }
+        self.arrive(id);
+    }
+
+    /// The message reaches its destination (if the link and server allow).
+    fn arrive(&mut self, id: u64) {
         let Some(flight) = self.network.take(id) else {
             return;
         };
@@ -588,7 +630,7 @@ impl Simulation {
                 self.record_drop(&flight, DropReason::Random);
             } else {
                 let (deliver_at, id) = (flight.deliver_at, flight.id);
-                self.network.hold(flight);
+                self.network.put_in_flight(flight);
                 self.schedule(deliver_at, Action::Deliver { message: id });
             }
         }
@@ -728,6 +770,19 @@ impl Simulation {
         }
     }
 
+    /// Holds the link `from → to` (messages wait in flight) or releases it
+    /// (the waiting messages arrive now, oldest first).
+    pub fn hold_link(&mut self, from: NodeId, to: NodeId, hold: bool) {
+        for id in self.network.set_held(from, to, hold) {
+            self.schedule(self.now, Action::Deliver { message: id });
+        }
+    }
+
+    /// Delivers one message in flight now, ahead of its time.
+    pub fn deliver_now(&mut self, id: u64) {
+        self.arrive(id);
+    }
+
     /// Loses one message in flight, as a person clicking it does.
     pub fn drop_message(&mut self, id: u64) -> bool {
         match self.network.take(id) {
@@ -761,8 +816,14 @@ impl Simulation {
 
     // ---- What there is to see ----
 
+    /// The settings in force now.
     pub fn config(&self) -> &SimConfig {
         &self.config
+    }
+    /// The settings the run started with: with [`Simulation::actions`],
+    /// everything needed to replay it.
+    pub fn initial_config(&self) -> &SimConfig {
+        &self.initial_config
     }
     pub fn server_count(&self) -> usize {
         self.servers.len()

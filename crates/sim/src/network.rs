@@ -16,8 +16,10 @@ pub struct InFlight {
     pub message: Message,
     pub sent_at: u64,
     pub deliver_at: u64,
-    /// Chosen to be lost at send time (never held).
+    /// Chosen to be lost at send time (never put in flight).
     pub lost: bool,
+    /// Arrived while its link was held: waits for the link's release.
+    pub held: bool,
 }
 
 /// The state of the link between two servers, named from the lower id.
@@ -58,6 +60,8 @@ pub(crate) struct Network {
     cut: Vec<bool>,
     in_flight: BTreeMap<u64, InFlight>,
     next_id: u64,
+    /// `held[from * servers + to]`: messages wait instead of arriving.
+    held: Vec<bool>,
 }
 
 impl Network {
@@ -68,6 +72,7 @@ impl Network {
             cut: vec![false; servers * servers],
             in_flight: BTreeMap::new(),
             next_id: 1,
+            held: vec![false; servers * servers],
         }
     }
 
@@ -114,6 +119,7 @@ impl Network {
                 sent_at: now,
                 deliver_at,
                 lost,
+                held: false,
             });
         }
         flights
@@ -129,8 +135,42 @@ impl Network {
         delay
     }
 
-    pub fn hold(&mut self, flight: InFlight) {
+    pub fn is_held(&self, from: NodeId, to: NodeId) -> bool {
+        self.held
+            .get(from * self.servers + to)
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// Holds or releases the link `from → to`; on release, returns the ids
+    /// of the messages that were waiting on it, oldest first.
+    pub fn set_held(&mut self, from: NodeId, to: NodeId, hold: bool) -> Vec<u64> {
+        if let Some(link) = self.held.get_mut(from * self.servers + to) {
+            *link = hold;
+        }
+        if hold {
+            return Vec::new();
+        }
+        let waiting: Vec<u64> = self
+            .in_flight
+            .values()
+            .filter(|f| f.held && f.from == from && f.to == to)
+            .map(|f| f.id)
+            .collect();
+        for id in &waiting {
+            if let Some(flight) = self.in_flight.get_mut(id) {
+                flight.held = false;
+            }
+        }
+        waiting
+    }
+
+    pub fn put_in_flight(&mut self, flight: InFlight) {
         self.in_flight.insert(flight.id, flight);
+    }
+
+    pub fn get_mut(&mut self, id: u64) -> Option<&mut InFlight> {
+        self.in_flight.get_mut(&id)
     }
 
     pub fn take(&mut self, id: u64) -> Option<InFlight> {

@@ -1,0 +1,141 @@
+//! A run as data: seed and settings plus the list of things a person (or a
+//! scenario) did, each stamped with how many events had been processed
+//! when it happened. Replaying that list on a fresh simulation reproduces
+//! the run exactly; this is what sharing, traces and time travel rest on.
+use raftviz_raft::NodeId;
+
+use crate::{NetworkConfig, RaftOptions, SimConfig, Simulation};
+
+/// Everything a person or a scenario can do to a running cluster.
+#[derive(Clone, Debug, PartialEq)]
+pub enum UserAction {
+    Crash {
+        server: NodeId,
+    },
+    Restart {
+        server: NodeId,
+    },
+    /// Expire the server's election timer now.
+    Timeout {
+        server: NodeId,
+    },
+    /// A client request to `server`, or to the leader when `None`.
+    Request {
+        server: Option<NodeId>,
+    },
+    /// Cut or heal the one-way link `from → to`.
+    SetLink {
+        from: NodeId,
+        to: NodeId,
+        cut: bool,
+    },
+    /// Cut or heal every link of `server`, both ways.
+    Isolate {
+        server: NodeId,
+        cut: bool,
+    },
+    HealAll,
+    /// Hold messages on `from → to` (they wait in flight) or release them.
+    HoldLink {
+        from: NodeId,
+        to: NodeId,
+        hold: bool,
+    },
+    /// Lose the message in flight with this id.
+    DropMessage {
+        id: u64,
+    },
+    /// Deliver the message in flight with this id now.
+    DeliverNow {
+        id: u64,
+    },
+    Transfer {
+        from: NodeId,
+        to: NodeId,
+    },
+    SetNetwork(NetworkConfig),
+    SetOptions(RaftOptions),
+}
+
+/// An action and the moment it happened: after `event` events had been
+/// processed, at virtual time `time`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordedAction {
+    pub event: u64,
+    pub time: u64,
+    pub action: UserAction,
+}
+
+impl Simulation {
+    /// Does `action` now and records it, so the run can be replayed.
+    pub fn act(&mut self, action: UserAction) {
+        self.actions.push(RecordedAction {
+            event: self.events_processed(),
+            time: self.now(),
+            action: action.clone(),
+        });
+        self.perform(&action);
+    }
+
+    fn perform(&mut self, action: &UserAction) {
+        match *action {
+            UserAction::Crash { server } => self.crash(server),
+            UserAction::Restart { server } => self.restart(server),
+            UserAction::Timeout { server } => self.force_timeout(server),
+            UserAction::Request { server } => {
+                // A refused request is part of the run too (it is traced).
+                let _ = self.client_request(server);
+            }
+            UserAction::SetLink { from, to, cut } => self.set_link(from, to, cut),
+            UserAction::Isolate { server, cut } => self.isolate(server, cut),
+            UserAction::HealAll => self.heal_all(),
+            UserAction::HoldLink { from, to, hold } => self.hold_link(from, to, hold),
+            UserAction::DropMessage { id } => {
+                self.drop_message(id);
+            }
+            UserAction::DeliverNow { id } => self.deliver_now(id),
+            UserAction::Transfer { from, to } => self.transfer_leadership(from, to),
+            UserAction::SetNetwork(ref network) => self.set_network(network.clone()),
+            UserAction::SetOptions(options) => self.set_options(options),
+        }
+    }
+
+    /// The actions taken so far, in order.
+    pub fn actions(&self) -> &[RecordedAction] {
+        &self.actions
+    }
+
+    /// Rebuilds a run from its settings and actions, up to `until_time`
+    /// (the actions after it are ignored). Same inputs, same run.
+    pub fn replay(config: SimConfig, actions: &[RecordedAction], until_time: u64) -> Simulation {
+        let mut sim = Simulation::new(config);
+        sim.replay_from(actions, until_time);
+        sim
+    }
+
+    /// Continues a replay from this simulation's current point.
+    pub fn replay_from(&mut self, actions: &[RecordedAction], until_time: u64) {
+        // This simulation has already taken the first actions of the list.
+        let taken = self.actions.len().min(actions.len());
+        for recorded in &actions[taken..] {
+            if recorded.time > until_time {
+                break;
+            }
+            self.run_events_until(recorded.event, recorded.time);
+            self.act(recorded.action.clone());
+        }
+        self.run_until(until_time);
+    }
+
+    /// Processes events until exactly `event` have been processed (or the
+    /// clock would pass `time`), then sets the clock to `time`.
+    fn run_events_until(&mut self, event: u64, time: u64) {
+        while self.events_processed() < event
+            && self.violation().is_none()
+            && self.next_event_time().is_some_and(|t| t <= time)
+        {
+            self.process_next_event();
+        }
+        self.advance_clock_to(time);
+    }
+}
