@@ -80,6 +80,9 @@ pub struct SimConfig {
     /// state, without ReadIndex. A deposed leader then serves stale reads.
     pub stale_read_bug: bool,
     pub network: NetworkConfig,
+    /// Stop the run at the first safety violation (tests); a classroom
+    /// run goes on so every broken invariant can be shown.
+    pub stop_at_violation: bool,
     /// Keep every event in memory (the browser and failing tests want it;
     /// long seed sweeps only need the trace hash).
     pub record_events: bool,
@@ -103,6 +106,7 @@ impl SimConfig {
             read_mode: crate::ReadMode::ReadIndex,
             stale_read_bug: false,
             network: NetworkConfig::reliable(),
+            stop_at_violation: true,
             record_events: false,
         }
     }

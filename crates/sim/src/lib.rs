@@ -102,7 +102,8 @@ pub struct Simulation {
     servers: Vec<Server>,
     network: Network,
     checker: Checker,
-    violation: Option<Violation>,
+    /// The first violation of each invariant, in the order found.
+    violations: Vec<Violation>,
     trace: Trace,
     rpc_counts: Vec<u64>,
     rpc_bytes: u64,
@@ -135,7 +136,7 @@ impl Simulation {
             next_sequence: 0,
             servers: Vec::with_capacity(servers),
             checker: Checker::default(),
-            violation: None,
+            violations: Vec::new(),
             rpc_counts: vec![0; servers],
             rpc_bytes: 0,
             events_processed: 0,
@@ -225,13 +226,13 @@ impl Simulation {
     /// Processes every event up to `time` (stopping at a violation) and
     /// moves the clock there.
     pub fn run_until(&mut self, time: u64) {
-        while self.violation.is_none() {
+        while !self.halted() {
             match self.queue.peek() {
                 Some(Reverse((at, _, _))) if *at <= time => self.process_next(),
                 _ => break,
             }
         }
-        if self.violation.is_none() {
+        if !self.halted() {
             self.now = self.now.max(time);
         }
     }
@@ -244,7 +245,7 @@ impl Simulation {
     /// change, a commit…) and returns whether it did.
     pub fn step(&mut self) -> bool {
         let before = self.trace.len();
-        while self.violation.is_none() && !self.queue.is_empty() && self.trace.len() == before {
+        while !self.halted() && !self.queue.is_empty() && self.trace.len() == before {
             self.process_next();
         }
         self.trace.len() > before
@@ -259,7 +260,7 @@ impl Simulation {
     }
 
     pub(crate) fn advance_clock_to(&mut self, time: u64) {
-        if self.violation.is_none() {
+        if !self.halted() {
             self.now = self.now.max(time);
         }
     }
@@ -371,21 +372,20 @@ impl Simulation {
     /// Carries out a `Ready` in the order the core's contract demands:
     /// persist, then send, then apply. Checks the invariants as it goes.
     fn after(&mut self, id: NodeId, ready: Ready) {
-        let result = self.persist(id, &ready);
-        if let Err(finding) = result {
-            return self.report(finding);
+        if let Err(finding) = self.persist(id, &ready) {
+            self.report(finding);
         }
         for Envelope { to, message } in ready.messages {
             self.send(id, to, message);
         }
         if let Some(snapshot) = &ready.install_snapshot {
             if let Err(finding) = self.install(id, snapshot) {
-                return self.report(finding);
+                self.report(finding);
             }
         }
         for entry in &ready.committed {
             if let Err(finding) = self.apply(id, entry) {
-                return self.report(finding);
+                self.report(finding);
             }
         }
         for read in &ready.reads {
@@ -532,7 +532,8 @@ impl Simulation {
     fn apply(&mut self, id: NodeId, entry: &Entry) -> Result<(), Finding> {
         let server = &mut self.servers[id];
         let applied = server.kv.apply(entry);
-        self.checker.on_apply(id, entry, server.kv.digest)?;
+        // A run that goes on after a violation still applies the entry.
+        let verdict = self.checker.on_apply(id, entry, server.kv.digest);
         let server = &mut self.servers[id];
         let slot = usize::try_from(entry.index)
             .unwrap_or(usize::MAX)
@@ -545,7 +546,7 @@ impl Simulation {
         }
         self.on_applied(id, entry.index, applied.as_ref());
         self.maybe_snapshot(id, entry.index);
-        Ok(())
+        verdict
     }
 
     /// Notices role and commit changes after a call into the core.
@@ -584,7 +585,11 @@ impl Simulation {
     }
 
     fn report(&mut self, finding: Finding) {
-        if self.violation.is_some() {
+        if self
+            .violations
+            .iter()
+            .any(|v| v.invariant == finding.invariant)
+        {
             return;
         }
         let kind = EventKind::Violation {
@@ -593,7 +598,7 @@ impl Simulation {
         };
         let server = finding.servers.last().copied();
         self.trace.record(self.now, server, kind);
-        self.violation = Some(Violation {
+        self.violations.push(Violation {
             invariant: finding.invariant,
             time: self.now,
             event: self.trace.len(),
@@ -859,8 +864,17 @@ impl Simulation {
     pub fn in_flight(&self) -> impl Iterator<Item = &InFlight> {
         self.network.in_flight()
     }
+    /// The first violation found.
     pub fn violation(&self) -> Option<&Violation> {
-        self.violation.as_ref()
+        self.violations.first()
+    }
+    /// The first violation of each broken invariant.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+    /// A violation stopped the run (unless the settings let it go on).
+    pub fn halted(&self) -> bool {
+        self.config.stop_at_violation && !self.violations.is_empty()
     }
     pub fn trace(&self) -> &Trace {
         &self.trace

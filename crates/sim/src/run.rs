@@ -131,7 +131,7 @@ impl Simulation {
     /// clock would pass `time`), then sets the clock to `time`.
     fn run_events_until(&mut self, event: u64, time: u64) {
         while self.events_processed() < event
-            && self.violation().is_none()
+            && !self.halted()
             && self.next_event_time().is_some_and(|t| t <= time)
         {
             self.process_next_event();
