@@ -81,7 +81,7 @@ pub fn app(props: &AppProps) -> Html {
                 </div>
             </div>
             <div class="lower">
-                <EventLog sim={state.sim.clone()} {revision} hidden_topics={state.hidden_topics.clone()}
+                <EventLog sim={state.sim.clone()} revision={state.event_log_revision} hidden_topics={state.hidden_topics.clone()}
                           dispatch={dispatch.clone()} />
                 <SettingsPanel network={config.network.clone()} options={config.options}
                                dispatch={dispatch.clone()} />

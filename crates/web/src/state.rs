@@ -16,6 +16,9 @@ use crate::names::server_name;
 pub const SLOWEST_SPEED: f64 = 1.0 / 1000.0;
 pub const FASTEST_SPEED: f64 = 10.0;
 
+/// Real ms between event-log refreshes while playing.
+const EVENT_LOG_REFRESH_MS: f64 = 200.0;
+
 pub type NodeId = usize;
 pub type Dispatch = UseReducerDispatcher<AppState>;
 
@@ -55,6 +58,11 @@ pub struct AppState {
     pub help_open: bool,
     /// The answer to the last thing a person asked for, e.g. a refused request.
     pub notice: Option<String>,
+    /// The trace length the event log shows. While playing it catches up at most
+    /// [`EVENT_LOG_REFRESH_MS`] apart: laying out the table every frame would cost more
+    /// than the rest of the page, and nobody reads sixty updates a second.
+    pub event_log_revision: u64,
+    event_log_shown_at: f64,
     /// Event-log topics a person switched off.
     pub hidden_topics: Rc<BTreeSet<&'static str>>,
 }
@@ -116,6 +124,8 @@ impl AppState {
             link_menu: None,
             help_open: false,
             notice: None,
+            event_log_revision: 0,
+            event_log_shown_at: 0.0,
             hidden_topics: Rc::default(),
         }
     }
@@ -153,12 +163,20 @@ impl AppState {
         self.sim_ms_last_frame = now_ms() - started;
         let sim = self.sim.borrow();
         // The simulator stops at a broken invariant; so does the page, to show it.
-        let stopped = sim.violation().is_some();
+        let stopped = sim.halted();
         let now = sim.now() as f64;
         drop(sim);
         self.shown_ms = if stopped { now } else { target };
         self.playing &= !stopped;
+        if stopped || started - self.event_log_shown_at >= EVENT_LOG_REFRESH_MS {
+            self.show_latest_events(started);
+        }
         self
+    }
+
+    fn show_latest_events(&mut self, at: f64) {
+        self.event_log_revision = self.sim.borrow().trace().len();
+        self.event_log_shown_at = at;
     }
 
     fn request(mut self, target: Option<NodeId>) -> AppState {
@@ -213,12 +231,13 @@ impl Reducible for AppState {
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
+        let is_frame = matches!(action, Action::Frame(_));
         next = match action {
             // Returning the same Rc tells Yew nothing changed, so a paused page stays idle.
             Action::Frame(_) if !self.playing => return self,
             Action::Frame(real_ms) => next.advance(real_ms),
             Action::Play => AppState {
-                playing: self.sim.borrow().violation().is_none(),
+                playing: !self.sim.borrow().halted(),
                 ..next
             },
             Action::Pause => AppState {
@@ -230,7 +249,7 @@ impl Reducible for AppState {
                 ..next
             },
             Action::TogglePlay => AppState {
-                playing: self.sim.borrow().violation().is_none(),
+                playing: !self.sim.borrow().halted(),
                 ..next
             },
             Action::Step => {
@@ -351,6 +370,10 @@ impl Reducible for AppState {
                 next
             }
         };
+        // Whatever a person did shows in the event log at once.
+        if !is_frame {
+            next.show_latest_events(now_ms());
+        }
         Rc::new(next)
     }
 }

@@ -1,5 +1,5 @@
-//! One badge per safety invariant, green while it holds. The simulator stops at the
-//! first broken one; the badge then links to the event that broke it.
+//! One badge per safety invariant, green while it holds. A broken one links to the
+//! event that broke it.
 
 use yew::prelude::*;
 
@@ -14,9 +14,12 @@ pub struct InvariantBadgesProps {
 #[function_component(InvariantBadges)]
 pub fn invariant_badges(props: &InvariantBadgesProps) -> Html {
     let sim = props.sim.borrow();
-    let violation = sim.violation();
     let badges = sim.invariants().into_iter().map(|invariant| {
-        let broken_at = violation.filter(|_| !invariant.ok).map(|violation| {
+        let violation = sim
+            .violations()
+            .iter()
+            .find(|violation| violation.invariant == invariant.name);
+        let broken_at = violation.map(|violation| {
             // The trace records the violation last; `event` counts it.
             let event = violation.event.saturating_sub(1);
             html! {
