@@ -11,6 +11,7 @@ pub mod lab;
 pub mod linearizability;
 mod network;
 mod run;
+pub mod scenario;
 mod service;
 mod storage;
 mod trace;

@@ -1,0 +1,601 @@
+//! Scenarios as data: a readable text file of settings and steps, each
+//! step with narration, actions, waits, expected-state checks and what to
+//! highlight. The same files drive the native tests and the page's
+//! scenario player.
+//!
+//! ```text
+//! title: Figure 8
+//! servers: 5
+//! election-timeout: 100000 100000
+//!
+//! step: a
+//! title: (a) S1 leads term 2
+//! say: S5 wins term 1 …
+//! do: timeout S5
+//! wait-until: S5 leader
+//! check: S5 term 1
+//! check [faulty]: S1 commit 2
+//! show: S1 S2 @2
+//! ```
+use raftviz_raft::{Index, NodeId, Role, Term};
+
+use crate::{RaftOptions, SimConfig, Simulation, UserAction};
+
+/// Every scenario shipped with raftviz, by file name.
+pub const BUILT_IN: &[(&str, &str)] = &[(
+    "figure8",
+    include_str!("../../../scenarios/figure8.scenario"),
+)];
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub title: String,
+    pub summary: String,
+    pub config: SimConfig,
+    /// The scenario is about the faulty commit rule: run it both ways.
+    pub has_faulty_mode: bool,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub id: String,
+    pub title: String,
+    pub narration: String,
+    /// Start from the state after this earlier step instead of the
+    /// previous one (an alternative future).
+    pub from: Option<usize>,
+    pub commands: Vec<Command>,
+    pub highlight_servers: Vec<NodeId>,
+    pub highlight_indices: Vec<Index>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    Do(Action),
+    Wait(u64),
+    /// Run until the condition holds, for at most this long.
+    WaitUntil(Condition, u64),
+    Check(Mode, Condition),
+}
+
+/// Which runs a check applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Always,
+    Faulty,
+    Correct,
+}
+
+/// An action as written; some need the run's state to resolve (which
+/// message is next on a link).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    User(UserAction),
+    /// Deliver the oldest message in flight on `from → to` now.
+    DeliverNext {
+        from: NodeId,
+        to: NodeId,
+    },
+    PreVote(bool),
+    CheckQuorum(bool),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Condition {
+    Role(NodeId, Role),
+    Down(NodeId),
+    Up(NodeId),
+    Term(NodeId, Term),
+    TermAbove(NodeId, Term),
+    Commit(NodeId, Index),
+    Applied(NodeId, Index),
+    VotedFor(NodeId, Option<NodeId>),
+    /// The whole log, as (index, term) pairs after any snapshot.
+    Log(NodeId, Vec<(Index, Term)>),
+    Has(NodeId, Index, Term),
+    SnapshotAtLeast(NodeId, Index),
+    Leader(Option<NodeId>),
+    Invariant(String, bool),
+}
+
+/// Default settings for scenarios: RaftScope's timing, so a scenario that
+/// waits for elections looks as the page does.
+fn base_config() -> SimConfig {
+    SimConfig {
+        stop_at_violation: false,
+        ..SimConfig::visual(1)
+    }
+}
+
+pub fn parse(name: &str, text: &str) -> Result<Scenario, String> {
+    let mut scenario = Scenario {
+        name: name.into(),
+        title: name.into(),
+        summary: String::new(),
+        config: base_config(),
+        has_faulty_mode: false,
+        steps: Vec::new(),
+    };
+    for (number, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fail = |why: String| format!("{name}.scenario line {}: {why}: {line}", number + 1);
+        let (key, value) = line
+            .split_once(':')
+            .ok_or_else(|| fail("expected `key: value`".into()))?;
+        let (key, value) = (key.trim(), value.trim());
+        parse_line(&mut scenario, key, value).map_err(fail)?;
+    }
+    if scenario.steps.is_empty() {
+        return Err(format!("{name}.scenario has no steps"));
+    }
+    scenario
+        .config
+        .validate()
+        .map_err(|why| format!("{name}.scenario settings: {why}"))?;
+    Ok(scenario)
+}
+
+fn parse_line(scenario: &mut Scenario, key: &str, value: &str) -> Result<(), String> {
+    let config = &mut scenario.config;
+    let Some(step) = scenario.steps.last_mut() else {
+        match key {
+            "title" => scenario.title = value.into(),
+            "summary" => scenario.summary = value.into(),
+            "servers" => config.servers = number(value)? as usize,
+            "seed" => config.seed = number(value)?,
+            "election-timeout" => config.election_timeout_ms = pair(value)?,
+            "heartbeat" => config.heartbeat_ms = number(value)?,
+            "latency" => config.network.latency_ms = pair(value)?,
+            "pre-vote" => config.options.pre_vote = switch(value)?,
+            "check-quorum" => config.options.check_quorum = switch(value)?,
+            "noop" => config.options.noop_on_election = switch(value)?,
+            "faulty-mode" => scenario.has_faulty_mode = switch(value)?,
+            "snapshot-every" => {
+                config.snapshot_policy = crate::SnapshotPolicy::EveryEntries(number(value)?)
+            }
+            "chunk-bytes" => config.snapshot_chunk_bytes = number(value)? as usize,
+            "step" => scenario.steps.push(new_step(value)),
+            _ => return Err(format!("unknown setting `{key}`")),
+        }
+        return Ok(());
+    };
+    match key {
+        "step" => {
+            scenario.steps.push(new_step(value));
+        }
+        "title" => step.title = value.into(),
+        "say" => {
+            if !step.narration.is_empty() {
+                step.narration.push(' ');
+            }
+            step.narration.push_str(value);
+        }
+        "from" => {
+            let earlier = scenario.steps.iter().position(|s| s.id == value);
+            let step = scenario.steps.last_mut().ok_or("no step")?;
+            step.from = Some(earlier.ok_or_else(|| format!("no earlier step `{value}`"))?);
+        }
+        "do" => step
+            .commands
+            .extend(actions(value)?.into_iter().map(Command::Do)),
+        "wait" => step.commands.push(Command::Wait(number(value)?)),
+        "wait-until" => {
+            let (condition, limit) = match value.rsplit_once(" within ") {
+                Some((condition, limit)) => (condition, number(limit)?),
+                None => (value, 5000),
+            };
+            step.commands
+                .push(Command::WaitUntil(condition_of(condition)?, limit));
+        }
+        "check" => step
+            .commands
+            .push(Command::Check(Mode::Always, condition_of(value)?)),
+        "check [faulty]" => step
+            .commands
+            .push(Command::Check(Mode::Faulty, condition_of(value)?)),
+        "check [correct]" => step
+            .commands
+            .push(Command::Check(Mode::Correct, condition_of(value)?)),
+        "show" => {
+            for word in value.split_whitespace() {
+                match word.strip_prefix('@') {
+                    Some(index) => step.highlight_indices.push(number(index)?),
+                    None => step.highlight_servers.push(server(word)?),
+                }
+            }
+        }
+        _ => return Err(format!("unknown step line `{key}`")),
+    }
+    Ok(())
+}
+
+fn new_step(id: &str) -> Step {
+    Step {
+        id: id.into(),
+        title: id.into(),
+        narration: String::new(),
+        from: None,
+        commands: Vec::new(),
+        highlight_servers: Vec::new(),
+        highlight_indices: Vec::new(),
+    }
+}
+
+fn number(text: &str) -> Result<u64, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))
+}
+
+fn pair(text: &str) -> Result<(u64, u64), String> {
+    let mut parts = text.split_whitespace();
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(low), Some(high), None) => Ok((number(low)?, number(high)?)),
+        _ => Err(format!("expected two numbers, got `{text}`")),
+    }
+}
+
+fn switch(text: &str) -> Result<bool, String> {
+    match text {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(format!("expected on or off, got `{text}`")),
+    }
+}
+
+/// `S3` → server 2 (people count from 1).
+fn server(word: &str) -> Result<NodeId, String> {
+    let digits = word
+        .strip_prefix('S')
+        .ok_or_else(|| format!("`{word}` is not a server like S1"))?;
+    match digits.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n - 1),
+        _ => Err(format!("`{word}` is not a server like S1")),
+    }
+}
+
+/// `S1 -> S2` (one way) or `S1 <-> S2` (both ways).
+fn link(text: &str) -> Result<(NodeId, NodeId, bool), String> {
+    if let Some((a, b)) = text.split_once("<->") {
+        return Ok((server(a.trim())?, server(b.trim())?, true));
+    }
+    let (a, b) = text
+        .split_once("->")
+        .ok_or_else(|| format!("expected `S1 -> S2`, got `{text}`"))?;
+    Ok((server(a.trim())?, server(b.trim())?, false))
+}
+
+/// One written action; a link action written `<->` is two one-way ones.
+fn actions(text: &str) -> Result<Vec<Action>, String> {
+    let (verb, rest) = text.split_once(' ').unwrap_or((text, ""));
+    let rest = rest.trim();
+    let one = |action| Ok(vec![Action::User(action)]);
+    match verb {
+        "timeout" => one(UserAction::Timeout {
+            server: server(rest)?,
+        }),
+        "crash" => one(UserAction::Crash {
+            server: server(rest)?,
+        }),
+        "restart" => one(UserAction::Restart {
+            server: server(rest)?,
+        }),
+        "request" if rest.is_empty() => one(UserAction::Request { server: None }),
+        "request" => one(UserAction::Request {
+            server: Some(server(rest)?),
+        }),
+        "isolate" => one(UserAction::Isolate {
+            server: server(rest)?,
+            cut: true,
+        }),
+        "rejoin" => one(UserAction::Isolate {
+            server: server(rest)?,
+            cut: false,
+        }),
+        "heal" if rest == "all" => one(UserAction::HealAll),
+        "transfer" => {
+            let (from, to, _) = link(rest)?;
+            one(UserAction::Transfer { from, to })
+        }
+        "deliver" => {
+            let (from, to, _) = link(rest)?;
+            Ok(vec![Action::DeliverNext { from, to }])
+        }
+        "pre-vote" => Ok(vec![Action::PreVote(switch(rest)?)]),
+        "check-quorum" => Ok(vec![Action::CheckQuorum(switch(rest)?)]),
+        "cut" | "heal" | "hold" | "release" => {
+            let (from, to, both) = link(rest)?;
+            let on_link = |from, to| match verb {
+                "cut" => UserAction::SetLink {
+                    from,
+                    to,
+                    cut: true,
+                },
+                "heal" => UserAction::SetLink {
+                    from,
+                    to,
+                    cut: false,
+                },
+                "hold" => UserAction::HoldLink {
+                    from,
+                    to,
+                    hold: true,
+                },
+                _ => UserAction::HoldLink {
+                    from,
+                    to,
+                    hold: false,
+                },
+            };
+            let mut list = vec![Action::User(on_link(from, to))];
+            if both {
+                list.push(Action::User(on_link(to, from)));
+            }
+            Ok(list)
+        }
+        _ => Err(format!("unknown action `{verb}`")),
+    }
+}
+
+fn condition_of(text: &str) -> Result<Condition, String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    match words.as_slice() {
+        ["leader", who] if *who == "none" => Ok(Condition::Leader(None)),
+        ["leader", who] => Ok(Condition::Leader(Some(server(who)?))),
+        ["invariant", name, state] => Ok(Condition::Invariant((*name).into(), *state == "ok")),
+        [who, rest @ ..] => {
+            let id = server(who)?;
+            match rest {
+                ["leader"] => Ok(Condition::Role(id, Role::Leader)),
+                ["follower"] => Ok(Condition::Role(id, Role::Follower)),
+                ["candidate"] => Ok(Condition::Role(id, Role::Candidate)),
+                ["precandidate"] => Ok(Condition::Role(id, Role::PreCandidate)),
+                ["down"] => Ok(Condition::Down(id)),
+                ["up"] => Ok(Condition::Up(id)),
+                ["term", n] => Ok(Condition::Term(id, number(n)?)),
+                ["term-above", n] => Ok(Condition::TermAbove(id, number(n)?)),
+                ["commit", n] => Ok(Condition::Commit(id, number(n)?)),
+                ["applied", n] => Ok(Condition::Applied(id, number(n)?)),
+                ["voted", "none"] => Ok(Condition::VotedFor(id, None)),
+                ["voted", other] => Ok(Condition::VotedFor(id, Some(server(other)?))),
+                ["has", entry] => {
+                    let (index, term) = entry_of(entry)?;
+                    Ok(Condition::Has(id, index, term))
+                }
+                ["snapshot", n] => Ok(Condition::SnapshotAtLeast(id, number(n)?)),
+                ["log", entries @ ..] => {
+                    let entries = entries
+                        .iter()
+                        .map(|e| entry_of(e))
+                        .collect::<Result<_, _>>()?;
+                    Ok(Condition::Log(id, entries))
+                }
+                _ => Err(format!("unknown condition `{text}`")),
+            }
+        }
+        [] => Err("empty condition".into()),
+    }
+}
+
+/// `2/3`: index 2 holds an entry of term 3.
+fn entry_of(text: &str) -> Result<(Index, Term), String> {
+    let (index, term) = text
+        .split_once('/')
+        .ok_or_else(|| format!("expected index/term, got `{text}`"))?;
+    Ok((number(index)?, number(term)?))
+}
+
+impl Condition {
+    pub fn holds(&self, sim: &Simulation) -> bool {
+        let node = |id: &NodeId| sim.node(*id);
+        match self {
+            Condition::Role(id, role) => node(id).is_some_and(|n| n.role() == *role),
+            Condition::Down(id) => !sim.is_up(*id),
+            Condition::Up(id) => sim.is_up(*id),
+            Condition::Term(id, term) => sim.server_view(*id).term == *term,
+            Condition::TermAbove(id, term) => sim.server_view(*id).term > *term,
+            Condition::Commit(id, index) => node(id).is_some_and(|n| n.commit_index() == *index),
+            Condition::Applied(id, index) => node(id).is_some_and(|n| n.last_applied() == *index),
+            Condition::VotedFor(id, vote) => sim.server_view(*id).voted_for == *vote,
+            Condition::Log(id, entries) => sim.storage(*id).is_some_and(|storage| {
+                let held: Vec<(Index, Term)> = storage
+                    .log
+                    .entries()
+                    .iter()
+                    .map(|e| (e.index, e.term))
+                    .collect();
+                held == *entries
+            }),
+            Condition::Has(id, index, term) => sim
+                .storage(*id)
+                .is_some_and(|storage| storage.log.term_at(*index) == Some(*term)),
+            Condition::SnapshotAtLeast(id, index) => sim.server_view(*id).snapshot_index >= *index,
+            Condition::Leader(leader) => sim.leader() == *leader,
+            Condition::Invariant(name, ok) => sim
+                .invariants()
+                .iter()
+                .any(|status| status.name == name && status.ok == *ok),
+        }
+    }
+}
+
+/// What a step's checks found: each failed check, in words.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StepOutcome {
+    pub failures: Vec<String>,
+}
+
+/// Plays a scenario: one step at a time, forward, back or to any step
+/// (replaying from the start, which determinism makes exact).
+#[derive(Clone, Debug)]
+pub struct ScenarioPlayer {
+    pub scenario: Scenario,
+    pub faulty: bool,
+    pub sim: Simulation,
+    /// Steps played so far, in order, following each step's `from`.
+    pub played: Vec<usize>,
+    pub outcomes: Vec<StepOutcome>,
+}
+
+impl ScenarioPlayer {
+    pub fn new(scenario: Scenario, faulty: bool) -> ScenarioPlayer {
+        let mut config = scenario.config.clone();
+        config.bugs.commit_earlier_terms = faulty;
+        ScenarioPlayer {
+            sim: Simulation::new(config),
+            scenario,
+            faulty,
+            played: Vec::new(),
+            outcomes: Vec::new(),
+        }
+    }
+
+    /// The step the player would play next, if any.
+    pub fn next_step(&self) -> Option<usize> {
+        let next = self.played.last().map_or(0, |&last| last + 1);
+        (next < self.scenario.steps.len()).then_some(next)
+    }
+
+    /// Plays the next step; `None` at the end.
+    pub fn advance(&mut self) -> Option<&StepOutcome> {
+        let index = self.next_step()?;
+        self.go_to(index);
+        self.outcomes.last()
+    }
+
+    /// Shows the state at the end of step `index`, replaying from the start
+    /// along the path that leads to it.
+    pub fn go_to(&mut self, index: usize) {
+        let path = self.path_to(index);
+        if !self.played.is_empty() && path.starts_with(&self.played) {
+            let rest = path[self.played.len()..].to_vec();
+            rest.into_iter().for_each(|step| self.play(step));
+            return;
+        }
+        *self = ScenarioPlayer::new(self.scenario.clone(), self.faulty);
+        path.into_iter().for_each(|step| self.play(step));
+    }
+
+    /// Back one step (to the state after the step before this one).
+    pub fn back(&mut self) {
+        match self.played.len() {
+            0 | 1 => *self = ScenarioPlayer::new(self.scenario.clone(), self.faulty),
+            n => {
+                let path = self.played[..n - 1].to_vec();
+                *self = ScenarioPlayer::new(self.scenario.clone(), self.faulty);
+                path.into_iter().for_each(|step| self.play(step));
+            }
+        }
+    }
+
+    /// The steps to play, in order, to reach the end of step `index`.
+    fn path_to(&self, index: usize) -> Vec<usize> {
+        let mut path = vec![index];
+        let mut current = index;
+        loop {
+            let before = match self.scenario.steps[current].from {
+                Some(from) => Some(from),
+                None => current.checked_sub(1),
+            };
+            match before {
+                Some(step) => {
+                    path.push(step);
+                    current = step;
+                }
+                None => break,
+            }
+        }
+        path.reverse();
+        path
+    }
+
+    fn play(&mut self, index: usize) {
+        let step = self.scenario.steps[index].clone();
+        let mut outcome = StepOutcome::default();
+        for command in &step.commands {
+            match command {
+                Command::Do(action) => self.perform(action),
+                Command::Wait(ms) => self.sim.run_for(*ms),
+                Command::WaitUntil(condition, limit) => {
+                    let deadline = self.sim.now() + limit;
+                    while !condition.holds(&self.sim) && self.sim.now() < deadline {
+                        self.sim.step();
+                        if self.sim.next_event_time().is_some_and(|t| t > deadline) {
+                            self.sim.run_until(deadline);
+                        }
+                    }
+                    if !condition.holds(&self.sim) {
+                        outcome.failures.push(format!(
+                            "step {}: waited {limit} ms for {condition:?}",
+                            step.id
+                        ));
+                    }
+                }
+                Command::Check(mode, condition) => {
+                    let applies = match mode {
+                        Mode::Always => true,
+                        Mode::Faulty => self.faulty,
+                        Mode::Correct => !self.faulty,
+                    };
+                    if applies && !condition.holds(&self.sim) {
+                        outcome
+                            .failures
+                            .push(format!("step {}: expected {condition:?}", step.id));
+                    }
+                }
+            }
+        }
+        self.played.push(index);
+        self.outcomes.push(outcome);
+    }
+
+    fn perform(&mut self, action: &Action) {
+        match action {
+            Action::User(action) => self.sim.act(action.clone()),
+            Action::DeliverNext { from, to } => {
+                let next = self
+                    .sim
+                    .in_flight()
+                    .filter(|f| f.from == *from && f.to == *to)
+                    .min_by_key(|f| (f.deliver_at, f.id))
+                    .map(|f| f.id);
+                if let Some(id) = next {
+                    self.sim.act(UserAction::DeliverNow { id });
+                }
+            }
+            Action::PreVote(on) => {
+                let options = RaftOptions {
+                    pre_vote: *on,
+                    ..self.sim.config().options
+                };
+                self.sim.act(UserAction::SetOptions(options));
+            }
+            Action::CheckQuorum(on) => {
+                let options = RaftOptions {
+                    check_quorum: *on,
+                    ..self.sim.config().options
+                };
+                self.sim.act(UserAction::SetOptions(options));
+            }
+        }
+    }
+
+    /// Continue freely: the simulation as it stands, for free play.
+    pub fn into_simulation(self) -> Simulation {
+        self.sim
+    }
+}
+
+/// Loads a built-in scenario by name.
+pub fn built_in(name: &str) -> Result<Scenario, String> {
+    let (_, text) = BUILT_IN
+        .iter()
+        .find(|(file, _)| *file == name)
+        .ok_or_else(|| format!("no scenario called `{name}`"))?;
+    parse(name, text)
+}

@@ -1,0 +1,93 @@
+//! Every scenario in scenarios/ plays through with all its checks passing,
+//! in the correct mode and (where it has one) the faulty mode.
+use raftviz_sim::scenario::{self, ScenarioPlayer};
+use raftviz_sim::EventKind;
+
+fn play_all(name: &str, faulty: bool) -> ScenarioPlayer {
+    let scenario = scenario::built_in(name).unwrap_or_else(|e| panic!("{e}"));
+    let mut player = ScenarioPlayer::new(scenario, faulty);
+    while player.advance().is_some() {}
+    let failures: Vec<&String> = player.outcomes.iter().flat_map(|o| &o.failures).collect();
+    assert!(
+        failures.is_empty(),
+        "{name} (faulty: {faulty}): {failures:#?}"
+    );
+    player
+}
+
+#[test]
+fn every_scenario_passes_its_checks() {
+    for (name, _) in scenario::BUILT_IN {
+        let scenario = scenario::built_in(name).unwrap();
+        play_all(name, false);
+        if scenario.has_faulty_mode {
+            play_all(name, true);
+        }
+    }
+}
+
+#[test]
+fn figure8_faulty_rule_breaks_state_machine_safety_at_index_2_in_step_d() {
+    let scenario = scenario::built_in("figure8").unwrap();
+    let mut player = ScenarioPlayer::new(scenario, true);
+    for _ in 0..3 {
+        player.advance();
+    }
+    assert!(
+        player
+            .sim
+            .violations()
+            .iter()
+            .all(|v| v.invariant != "state-machine-safety"),
+        "still safe after (c)"
+    );
+    player.advance();
+    let broken = player
+        .sim
+        .violations()
+        .iter()
+        .find(|v| v.invariant == "state-machine-safety")
+        .expect("broken in (d)");
+    assert_eq!(broken.indices, [2]);
+    let events = player.sim.trace().events.as_ref().unwrap();
+    assert!(
+        matches!(
+            events[broken.event as usize - 1].kind,
+            EventKind::Violation { .. }
+        ),
+        "the breaking event is recorded"
+    );
+}
+
+#[test]
+fn figure8_correct_rule_stays_green_through_the_safe_path() {
+    let scenario = scenario::built_in("figure8").unwrap();
+    let mut player = ScenarioPlayer::new(scenario, false);
+    while player.advance().is_some() {}
+    assert!(player.sim.violations().is_empty());
+    assert_eq!(player.played, [0, 1, 2, 4], "e continues from c, not d");
+}
+
+#[test]
+fn going_back_and_to_a_step_replays_exactly() {
+    let scenario = scenario::built_in("figure8").unwrap();
+    let mut forward = ScenarioPlayer::new(scenario.clone(), false);
+    forward.go_to(2);
+    let mut jumped = ScenarioPlayer::new(scenario, false);
+    jumped.go_to(3);
+    jumped.back();
+    assert_eq!(jumped.played, forward.played);
+    assert_eq!(jumped.sim.trace().hash(), forward.sim.trace().hash());
+}
+
+#[test]
+fn bad_scenarios_are_rejected_with_the_line() {
+    let error = scenario::parse("broken", "servers: 5\nstep: a\ndo: explode S1\n").unwrap_err();
+    assert!(
+        error.contains("line 3") && error.contains("explode"),
+        "{error}"
+    );
+    let error = scenario::parse("broken", "servers: 12\nstep: a\n").unwrap_err();
+    assert!(error.contains("servers"), "{error}");
+    assert!(scenario::parse("empty", "title: nothing\n").is_err());
+}
