@@ -23,6 +23,10 @@ pub struct Config {
     /// Dissertation §6.4: a new leader appends a no-op so entries of earlier
     /// terms commit at once.
     pub noop_on_election: bool,
+    /// Back up nextIndex a whole term at a time using the follower's
+    /// hints (the lab's fast backup); off, it steps back one entry per
+    /// refusal, as the paper's basic algorithm does.
+    pub fast_backup: bool,
     /// Deliberate protocol bugs, for proving that the checkers catch them.
     pub bugs: Bugs,
 }
@@ -65,6 +69,7 @@ impl Config {
             pre_vote: false,
             check_quorum: false,
             noop_on_election: false,
+            fast_backup: true,
             bugs: Bugs::default(),
         }
     }

@@ -434,7 +434,14 @@ impl Raft {
     }
 
     /// Changes the optional behaviours of a running server.
-    pub fn set_options(&mut self, pre_vote: bool, check_quorum: bool, noop_on_election: bool) {
+    pub fn set_options(
+        &mut self,
+        pre_vote: bool,
+        check_quorum: bool,
+        noop_on_election: bool,
+        fast_backup: bool,
+    ) {
+        self.config.fast_backup = fast_backup;
         self.config.pre_vote = pre_vote;
         self.config.check_quorum = check_quorum;
         self.config.noop_on_election = noop_on_election;

@@ -300,6 +300,7 @@ impl Raft {
             return;
         }
         let next = match conflict.x_term {
+            _ if !self.config.fast_backup => progress.next_index - 1,
             None => conflict.x_len,
             Some(x_term) => match self.log.last_index_of_term(x_term) {
                 Some(last_of_term) => last_of_term + 1,
@@ -675,6 +676,37 @@ mod tests {
             panic!("expected a retry");
         };
         assert_eq!((*prev_log_index, entries.len()), (2, 2));
+    }
+
+    #[test]
+    fn without_fast_backup_next_index_steps_back_one_entry() {
+        let log = Log::restore(0, 0, entries(1, &[1, 1, 4, 4]));
+        let mut config = Config::new(0, 3);
+        config.fast_backup = false;
+        let hard_state = HardState {
+            term: 4,
+            voted_for: None,
+        };
+        let mut node = Raft::restore(config, 1, hard_state, None, log).unwrap();
+        node.force_election_timeout();
+        node.step(1, vote_reply(5, true));
+        let refusal = Conflict {
+            x_term: Some(2),
+            x_index: 3,
+            x_len: 7,
+        };
+        node.step(
+            1,
+            Message::AppendEntriesReply {
+                term: 5,
+                success: false,
+                prev_log_index: 4,
+                match_index: 0,
+                conflict: Some(refusal),
+                round: 0,
+            },
+        );
+        assert_eq!(node.progress(1).unwrap().next_index, 4);
     }
 
     #[test]

@@ -43,11 +43,24 @@ impl NetworkConfig {
 }
 
 /// The optional Raft behaviours a person can switch on and off live.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RaftOptions {
     pub pre_vote: bool,
     pub check_quorum: bool,
     pub noop_on_election: bool,
+    pub fast_backup: bool,
+}
+
+impl Default for RaftOptions {
+    /// The lab's settings: the optional behaviours off, fast backup on.
+    fn default() -> RaftOptions {
+        RaftOptions {
+            pre_vote: false,
+            check_quorum: false,
+            noop_on_election: false,
+            fast_backup: true,
+        }
+    }
 }
 
 /// When a server's application snapshots its state and compacts the log.
@@ -137,6 +150,7 @@ impl SimConfig {
             pre_vote: self.options.pre_vote,
             check_quorum: self.options.check_quorum,
             noop_on_election: self.options.noop_on_election,
+            fast_backup: self.options.fast_backup,
             bugs: self.bugs,
         }
     }

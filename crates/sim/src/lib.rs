@@ -13,6 +13,7 @@ mod network;
 mod run;
 pub mod scenario;
 mod service;
+pub mod share;
 mod storage;
 mod trace;
 mod view;
@@ -815,6 +816,7 @@ impl Simulation {
                     options.pre_vote,
                     options.check_quorum,
                     options.noop_on_election,
+                    options.fast_backup,
                 );
             }
         }

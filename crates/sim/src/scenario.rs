@@ -80,6 +80,7 @@ pub enum Action {
     },
     PreVote(bool),
     CheckQuorum(bool),
+    FastBackup(bool),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -97,6 +98,9 @@ pub enum Condition {
     Has(NodeId, Index, Term),
     SnapshotAtLeast(NodeId, Index),
     Leader(Option<NodeId>),
+    AnyLeader,
+    /// How many AppendEntries the server has refused so far.
+    Refusals(NodeId, usize),
     Invariant(String, bool),
 }
 
@@ -154,6 +158,7 @@ fn parse_line(scenario: &mut Scenario, key: &str, value: &str) -> Result<(), Str
             "pre-vote" => config.options.pre_vote = switch(value)?,
             "check-quorum" => config.options.check_quorum = switch(value)?,
             "noop" => config.options.noop_on_election = switch(value)?,
+            "fast-backup" => config.options.fast_backup = switch(value)?,
             "faulty-mode" => scenario.has_faulty_mode = switch(value)?,
             "snapshot-every" => {
                 config.snapshot_policy = crate::SnapshotPolicy::EveryEntries(number(value)?)
@@ -308,6 +313,7 @@ fn actions(text: &str) -> Result<Vec<Action>, String> {
         }
         "pre-vote" => Ok(vec![Action::PreVote(switch(rest)?)]),
         "check-quorum" => Ok(vec![Action::CheckQuorum(switch(rest)?)]),
+        "fast-backup" => Ok(vec![Action::FastBackup(switch(rest)?)]),
         "cut" | "heal" | "hold" | "release" => {
             let (from, to, both) = link(rest)?;
             let on_link = |from, to| match verb {
@@ -345,7 +351,8 @@ fn actions(text: &str) -> Result<Vec<Action>, String> {
 fn condition_of(text: &str) -> Result<Condition, String> {
     let words: Vec<&str> = text.split_whitespace().collect();
     match words.as_slice() {
-        ["leader", who] if *who == "none" => Ok(Condition::Leader(None)),
+        ["leader", "none"] => Ok(Condition::Leader(None)),
+        ["leader", "any"] => Ok(Condition::AnyLeader),
         ["leader", who] => Ok(Condition::Leader(Some(server(who)?))),
         ["invariant", name, state] => Ok(Condition::Invariant((*name).into(), *state == "ok")),
         [who, rest @ ..] => {
@@ -368,6 +375,7 @@ fn condition_of(text: &str) -> Result<Condition, String> {
                     Ok(Condition::Has(id, index, term))
                 }
                 ["snapshot", n] => Ok(Condition::SnapshotAtLeast(id, number(n)?)),
+                ["refusals", n] => Ok(Condition::Refusals(id, number(n)? as usize)),
                 ["log", entries @ ..] => {
                     let entries = entries
                         .iter()
@@ -416,6 +424,15 @@ impl Condition {
                 .is_some_and(|storage| storage.log.term_at(*index) == Some(*term)),
             Condition::SnapshotAtLeast(id, index) => sim.server_view(*id).snapshot_index >= *index,
             Condition::Leader(leader) => sim.leader() == *leader,
+            Condition::AnyLeader => sim.leader().is_some(),
+            Condition::Refusals(id, count) => {
+                let refused = |event: &&crate::Event| {
+                    event.server == Some(*id)
+                        && matches!(&event.kind, crate::EventKind::Send { message, .. }
+                            if message.kind == raftviz_raft::MessageKind::AppendEntriesReply && !message.ok)
+                };
+                sim.trace().events.iter().flatten().filter(refused).count() == *count
+            }
             Condition::Invariant(name, ok) => sim
                 .invariants()
                 .iter()
@@ -568,21 +585,16 @@ impl ScenarioPlayer {
                     self.sim.act(UserAction::DeliverNow { id });
                 }
             }
-            Action::PreVote(on) => {
-                let options = RaftOptions {
-                    pre_vote: *on,
-                    ..self.sim.config().options
-                };
-                self.sim.act(UserAction::SetOptions(options));
-            }
-            Action::CheckQuorum(on) => {
-                let options = RaftOptions {
-                    check_quorum: *on,
-                    ..self.sim.config().options
-                };
-                self.sim.act(UserAction::SetOptions(options));
-            }
+            Action::PreVote(on) => self.change_options(|options| options.pre_vote = *on),
+            Action::CheckQuorum(on) => self.change_options(|options| options.check_quorum = *on),
+            Action::FastBackup(on) => self.change_options(|options| options.fast_backup = *on),
         }
+    }
+
+    fn change_options(&mut self, change: impl FnOnce(&mut RaftOptions)) {
+        let mut options = self.sim.config().options;
+        change(&mut options);
+        self.sim.act(UserAction::SetOptions(options));
     }
 
     /// Continue freely: the simulation as it stands, for free play.

@@ -281,6 +281,7 @@ fn options_switch_live_on_running_servers() {
         pre_vote: true,
         check_quorum: true,
         noop_on_election: true,
+        fast_backup: true,
     });
     assert!((0..5).all(|id| sim.node(id).unwrap().config().check_quorum));
     sim.crash(leader);
