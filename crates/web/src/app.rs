@@ -72,10 +72,10 @@ pub fn app(props: &AppProps) -> Html {
                     <ServerRing sim={state.sim.clone()} shown_ms={state.shown_ms} {revision}
                                 selected={state.inspected()} link_menu={state.link_menu}
                                 dispatch={dispatch.clone()} />
-                    <InvariantBadges sim={state.sim.clone()} {revision} />
                 </section>
                 <div class="side">
                     <LogGrid sim={state.sim.clone()} {revision} dispatch={dispatch.clone()} />
+                    <InvariantBadges sim={state.sim.clone()} {revision} />
                     <Inspector sim={state.sim.clone()} {revision} selected={state.selected}
                                dispatch={dispatch.clone()} />
                 </div>

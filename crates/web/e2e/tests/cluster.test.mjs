@@ -205,3 +205,53 @@ test('a malformed speed shows its message and the default run goes on', { timeou
   await screenshot(page, 'malformed-speed');
   await finish(page, problems);
 });
+
+test('Raft settings apply live: with check-quorum an isolated leader steps down', { timeout: 60_000 }, async () => {
+  const { page, problems } = await openPage(browser, server.url, '/?seed=17&speed=1');
+  await page.check('[data-setting=check-quorum]');
+  assert.ok(await page.isChecked('[data-setting=check-quorum]'));
+  const old = await waitForLeader(page);
+  await page.click('[data-action=isolate-leader]');
+  for (const other of [0, 1, 2, 3, 4].filter((id) => id !== old.id)) {
+    assert.equal(await page.getAttribute(linkSelector(old.id, other), 'data-cut'), 'both');
+  }
+  // It no longer hears a majority, so within an election timeout it gives up leading,
+  // while the others elect a leader of their own.
+  await waitForServers(page, `(servers) => servers[${old.id}].role !== 'leader'`);
+  await waitForLeader(page, `(leader) => leader.id !== ${old.id}`);
+  await screenshot(page, 'check-quorum-step-down');
+  await page.click('[data-action=heal]');
+  assert.equal(await page.$$eval('[data-link]', (links) => links.filter((l) => l.dataset.cut !== 'none').length), 0);
+  await finish(page, problems);
+});
+
+test('on a touch screen, tapping a link opens its menu', { timeout: 60_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  await page.goto(`${server.url}/?seed=18&speed=1/5`);
+  await page.waitForSelector('[data-node]');
+  await page.tap('[data-link="0-1"]');
+  await page.waitForSelector('[role=menu]');
+  assert.equal(await page.getAttribute('[data-link="0-1"]', 'data-cut'), 'none', 'a tap alone cuts nothing');
+  await screenshot(page, 'phone-link-menu');
+  await page.tap('[data-link-choice=backward]');
+  assert.equal(await page.getAttribute('[data-link="0-1"]', 'data-cut'), 'backward');
+  assert.equal(await page.$('[role=menu]'), null, 'the menu closes after a choice');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a new seed starts a new run; reset starts it again from time 0', { timeout: 60_000 }, async () => {
+  const { page, problems } = await openPage(browser, server.url, '/?seed=19&speed=1');
+  await waitForLeader(page);
+  await page.fill('[data-seed]', '4242');
+  await page.press('[data-seed]', 'Enter');
+  await page.waitForFunction(() => document.querySelector('.tagline').textContent.includes('seed 4242'));
+  await page.waitForFunction(() => Number(document.querySelector('[data-clock]').dataset.ms) > 300);
+  await page.click('[data-action=reset]');
+  assert.ok(await numberAttribute(page, '[data-clock]', 'data-ms') < 300, 'reset went back to the start');
+  assert.match(await page.textContent('.tagline'), /seed 4242/);
+  await finish(page, problems);
+});

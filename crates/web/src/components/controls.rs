@@ -39,13 +39,22 @@ pub fn controls(props: &ControlsProps) -> Html {
             }
         })
     };
+    // What a person is typing into the seed field; the page re-renders every frame and
+    // would otherwise put the running seed back under their fingers.
+    let seed_draft = use_state(|| None::<String>);
+    let on_seed_typed = {
+        let seed_draft = seed_draft.clone();
+        Callback::from(move |event: InputEvent| seed_draft.set(input_value(&event)))
+    };
     let on_seed = {
         let dispatch = props.dispatch.clone();
+        let seed_draft = seed_draft.clone();
         Callback::from(move |event: Event| {
-            if let Some(seed) = input_value(&event).and_then(|text| text.trim().parse::<u64>().ok())
-            {
+            let typed = input_value(&event).and_then(|text| text.trim().parse::<u64>().ok());
+            if let Some(seed) = typed {
                 dispatch.dispatch(Action::Seed(seed));
             }
+            seed_draft.set(None);
         })
     };
     let new_seed = {
@@ -85,7 +94,8 @@ pub fn controls(props: &ControlsProps) -> Html {
             <label class="seed">
                 <span>{ "seed" }</span>
                 <input type="number" min="0" data-seed="" aria-label="Seed (press Enter to start it)"
-                       value={props.seed.to_string()} onchange={on_seed} />
+                       value={(*seed_draft).clone().unwrap_or_else(|| props.seed.to_string())}
+                       oninput={on_seed_typed} onchange={on_seed} />
             </label>
             <button aria-label="Start a new random seed" data-action="new-seed" onclick={new_seed}>{ "New seed" }</button>
             <button aria-label="Keyboard shortcuts (?)" data-action="help" onclick={send(Action::ToggleHelp)}>{ "?" }</button>

@@ -39,7 +39,7 @@ pub fn invariant_badges(props: &InvariantBadgesProps) -> Html {
         }
     });
     html! {
-        <section class="invariants" aria-label="Safety invariants">
+        <section class="panel invariants" aria-label="Safety invariants">
             <h2>{ "Safety invariants" }</h2>
             <ul>{ for badges }</ul>
         </section>

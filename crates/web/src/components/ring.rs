@@ -10,7 +10,7 @@ use crate::state::{Action, Dispatch, NodeId, SimHandle};
 
 /// The drawing's coordinate system; the SVG scales to its box.
 const WIDTH: f64 = 460.0;
-const HEIGHT: f64 = 475.0;
+const HEIGHT: f64 = 458.0;
 const CENTRE: Point = Point {
     x: WIDTH / 2.0,
     y: 242.0,
@@ -98,7 +98,25 @@ pub fn server_ring(props: &ServerRingProps) -> Html {
                 <g class="messages">{ for messages }</g>
             </svg>
             { for menu }
+            { legend() }
         </div>
+    }
+}
+
+/// What the shapes and colours mean, for someone seeing Raft for the first time.
+fn legend() -> Html {
+    let dot = |class: &'static str, text: &'static str| {
+        html! { <li><span class={classes!("swatch", class)}></span>{ text }</li> }
+    };
+    html! {
+        <ul class="ring-legend" aria-label="Legend">
+            <li>{ "■ leader · ● follower · thick ring: candidate · dashed: pre-candidate · arc: election timer · colour and t: term" }</li>
+            { dot("kind-AppendEntries", "AppendEntries (♥ heartbeat)") }
+            { dot("kind-RequestVote", "RequestVote") }
+            { dot("kind-PreVote", "PreVote") }
+            { dot("reply-ok", "reply: yes") }
+            { dot("reply-refused", "reply: no") }
+        </ul>
     }
 }
 
