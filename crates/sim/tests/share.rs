@@ -1,0 +1,634 @@
+//! Shared runs — JSON traces and `#run=` links — reproduce the run exactly,
+//! and anything else is refused with a message that says why, never a panic.
+use raftviz_sim::scenario::{self, ScenarioPlayer};
+use raftviz_sim::share::{
+    decode_run, encode_run, export_trace, import_trace, SharedRun, MAX_RUN_FRAGMENT_BYTES,
+    MAX_TRACE_BYTES,
+};
+use raftviz_sim::{NetworkConfig, RaftOptions, SimConfig, Simulation, SnapshotPolicy, UserAction};
+use rand_core::{RngCore, SeedableRng};
+use rand_pcg::Pcg64;
+use serde_json::Value;
+
+/// One of each thing a person can do, then `random_actions` more at
+/// random, with time passing (whole runs and single steps) in between.
+fn clicking_session(config: SimConfig, random_actions: usize) -> Simulation {
+    let mut rng = Pcg64::seed_from_u64(config.seed);
+    let servers = config.servers;
+    let mut sim = Simulation::new(config);
+    let every_kind = 13;
+    for turn in 0..every_kind + random_actions {
+        if rng.next_u64() % 3 == 0 {
+            for _ in 0..rng.next_u64() % 5 {
+                sim.step();
+            }
+        } else {
+            sim.run_for(rng.next_u64() % 300);
+        }
+        let server = (rng.next_u64() % servers as u64) as usize;
+        let other = (server + 1 + (rng.next_u64() % (servers as u64 - 1)) as usize) % servers;
+        let flip = rng.next_u64() % 2 == 0;
+        let kind = if turn < every_kind {
+            turn as u64
+        } else {
+            rng.next_u64() % every_kind as u64
+        };
+        let message = sim.in_flight().map(|flight| flight.id).last();
+        let action = match kind {
+            0 => UserAction::Crash { server },
+            1 => UserAction::Restart { server },
+            2 => UserAction::Timeout { server },
+            3 => UserAction::Request {
+                server: flip.then_some(server),
+            },
+            4 => UserAction::SetLink {
+                from: server,
+                to: other,
+                cut: flip,
+            },
+            5 => UserAction::Isolate { server, cut: flip },
+            6 => UserAction::HealAll,
+            7 => UserAction::HoldLink {
+                from: server,
+                to: other,
+                hold: flip,
+            },
+            // An id that may be gone by now is a fine action too.
+            8 => UserAction::DropMessage {
+                id: message.unwrap_or(7),
+            },
+            9 => UserAction::DeliverNow {
+                id: message.unwrap_or(7),
+            },
+            10 => UserAction::Transfer {
+                from: sim.leader().unwrap_or(server),
+                to: other,
+            },
+            11 => UserAction::SetNetwork(NetworkConfig {
+                drop_probability: 0.05 * (rng.next_u64() % 4) as f64,
+                long_reordering: flip,
+                ..NetworkConfig::visual()
+            }),
+            _ => UserAction::SetOptions(RaftOptions {
+                pre_vote: flip,
+                check_quorum: rng.next_u64() % 2 == 0,
+                noop_on_election: rng.next_u64() % 2 == 0,
+                fast_backup: rng.next_u64() % 2 == 0,
+            }),
+        };
+        sim.act(action);
+    }
+    sim.run_for(400);
+    sim
+}
+
+/// Settings far from the defaults, so that every setting is carried.
+fn unusual_settings(seed: u64) -> SimConfig {
+    SimConfig {
+        servers: 3 + (seed % 7) as usize,
+        tick_ms: 7,
+        election_timeout_ms: (200, 450),
+        heartbeat_ms: 60,
+        max_entries_per_append: 3,
+        snapshot_chunk_bytes: 64,
+        snapshot_policy: if seed.is_multiple_of(2) {
+            SnapshotPolicy::EveryEntries(4)
+        } else {
+            SnapshotPolicy::RaftStateBytes(600)
+        },
+        options: RaftOptions {
+            pre_vote: true,
+            check_quorum: true,
+            noop_on_election: true,
+            fast_backup: false,
+        },
+        read_mode: raftviz_sim::ReadMode::Log,
+        stale_read_bug: true,
+        network: NetworkConfig {
+            latency_ms: (2, 30),
+            drop_probability: 0.1,
+            duplicate_probability: 0.03,
+            long_reordering: true,
+        },
+        stop_at_violation: false,
+        ..SimConfig::visual(seed)
+    }
+}
+
+fn sessions() -> Vec<Simulation> {
+    let mut runs: Vec<Simulation> = (0..4)
+        .map(|seed| clicking_session(SimConfig::visual(seed), 30))
+        .collect();
+    runs.extend((10..14).map(|seed| clicking_session(unusual_settings(seed), 30)));
+    let mut buggy = SimConfig::visual(99);
+    buggy.bugs.commit_earlier_terms = true;
+    buggy.bugs.forget_vote_on_restart = true;
+    buggy.bugs.skip_up_to_date_check = true;
+    buggy.bugs.keep_conflicting_entries = true;
+    runs.push(clicking_session(buggy, 60));
+    runs
+}
+
+fn assert_same_run(replayed: &Simulation, original: &Simulation, what: &str) {
+    assert_eq!(
+        replayed.trace().hash(),
+        original.trace().hash(),
+        "{what}: trace"
+    );
+    assert_eq!(replayed.now(), original.now(), "{what}: time");
+    assert_eq!(
+        replayed.events_processed(),
+        original.events_processed(),
+        "{what}: events processed"
+    );
+    assert_eq!(replayed.actions(), original.actions(), "{what}: actions");
+}
+
+#[test]
+fn an_exported_trace_replays_to_the_identical_run() {
+    for original in sessions() {
+        let seed = original.initial_config().seed;
+        let text = export_trace(&original);
+        let run = import_trace(&text).unwrap_or_else(|error| panic!("seed {seed}: {error}"));
+        assert_eq!(run.time, original.now());
+        assert_eq!(run.hash, Some(original.trace().hash()));
+        assert_eq!(run.actions, original.actions());
+        assert_eq!(
+            run.config,
+            SimConfig {
+                record_events: true,
+                ..original.initial_config().clone()
+            }
+        );
+        let replayed = run
+            .replay()
+            .unwrap_or_else(|error| panic!("seed {seed}: {error}"));
+        assert_same_run(&replayed, &original, &format!("trace, seed {seed}"));
+    }
+}
+
+#[test]
+fn a_run_link_replays_to_the_identical_run() {
+    for original in sessions() {
+        let seed = original.initial_config().seed;
+        let fragment = encode_run(&original);
+        assert!(
+            fragment
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+            "not URL-safe: {fragment}"
+        );
+        let run = decode_run(&fragment).unwrap_or_else(|error| panic!("seed {seed}: {error}"));
+        assert_eq!(run.actions, original.actions());
+        let replayed = run
+            .replay()
+            .unwrap_or_else(|error| panic!("seed {seed}: {error}"));
+        assert_same_run(&replayed, &original, &format!("link, seed {seed}"));
+    }
+}
+
+#[test]
+fn a_played_scenario_is_shared_exactly() {
+    let figure8 = scenario::built_in("figure8").expect("figure 8 is built in");
+    for faulty in [false, true] {
+        let mut player = ScenarioPlayer::new(figure8.clone(), faulty);
+        while player.advance().is_some() {}
+        let original = player.into_simulation();
+        let from_link = decode_run(&encode_run(&original)).and_then(|run| run.replay());
+        let from_file = import_trace(&export_trace(&original)).and_then(|run| run.replay());
+        for replayed in [from_link, from_file] {
+            let replayed = replayed.unwrap_or_else(|error| panic!("faulty {faulty}: {error}"));
+            assert_same_run(&replayed, &original, &format!("figure 8, faulty {faulty}"));
+        }
+    }
+}
+
+#[test]
+fn a_link_for_twenty_actions_is_short() {
+    let original = clicking_session(SimConfig::visual(2026), 7);
+    assert_eq!(original.actions().len(), 20);
+    let fragment = encode_run(&original);
+    let trace = export_trace(&original);
+    println!(
+        "20 actions over {} ms: #run= {} characters; JSON trace {} bytes ({} events)",
+        original.now(),
+        fragment.len(),
+        trace.len(),
+        original.trace().len()
+    );
+    assert!(fragment.len() < 250, "{} characters", fragment.len());
+    let fresh = Simulation::new(SimConfig::visual(7));
+    println!("a fresh run: #run={}", encode_run(&fresh));
+    assert!(encode_run(&fresh).len() < 20);
+}
+
+#[test]
+fn the_trace_lists_every_event_with_its_text() {
+    let original = clicking_session(SimConfig::visual(5), 5);
+    let document: Value = serde_json::from_str(&export_trace(&original)).unwrap();
+    assert_eq!(document["format"], "raftviz-trace");
+    assert_eq!(document["version"], 1);
+    assert_eq!(document["settings"]["seed"], 5);
+    assert_eq!(
+        document["hash"].as_str(),
+        Some(original.trace().hash().to_string().as_str())
+    );
+    let events = document["events"].as_array().unwrap();
+    let kept = original.trace().events.as_ref().unwrap();
+    assert_eq!(events.len(), kept.len());
+    for (written, event) in events.iter().zip(kept) {
+        assert_eq!(written["time"], event.time);
+        assert_eq!(written["server"].as_u64(), event.server.map(|s| s as u64));
+        assert_eq!(written["text"], event.kind.to_string());
+        assert!(written["kind"].as_str().is_some_and(|k| !k.is_empty()));
+    }
+    let UserAction::Crash { server } = original.actions()[0].action else {
+        panic!("a session starts with a crash");
+    };
+    assert_eq!(
+        document["actions"][0]["action"],
+        serde_json::json!({"type": "crash", "server": server})
+    );
+}
+
+#[test]
+fn a_run_that_kept_no_events_still_exports() {
+    let config = SimConfig {
+        record_events: false,
+        ..SimConfig::visual(8)
+    };
+    let original = clicking_session(config, 3);
+    let text = export_trace(&original);
+    assert!(text.contains("\"events\": null"));
+    let replayed = import_trace(&text).unwrap().replay().unwrap();
+    assert_same_run(&replayed, &original, "no events kept");
+}
+
+// ---- Refusals ----
+
+fn sample() -> Simulation {
+    clicking_session(SimConfig::visual(3), 2)
+}
+
+fn sample_trace() -> Value {
+    serde_json::from_str(&export_trace(&sample())).unwrap()
+}
+
+fn import_error(document: &Value) -> String {
+    match import_trace(&document.to_string()) {
+        Ok(_) => panic!("accepted: {document}"),
+        Err(error) => error.to_string(),
+    }
+}
+
+fn link_error(run: &SharedRun) -> String {
+    match decode_run(&run.to_fragment()) {
+        Ok(_) => panic!("accepted: {run:?}"),
+        Err(error) => error.to_string(),
+    }
+}
+
+fn assert_says(message: &str, expected: &str) {
+    assert!(
+        message.contains(expected),
+        "message {message:?} does not say {expected:?}"
+    );
+}
+
+#[test]
+fn a_trace_of_another_format_is_refused() {
+    let mut document = sample_trace();
+    document["format"] = "raftscope".into();
+    assert_says(
+        &import_error(&document),
+        "this is not a raftviz trace: its \"format\" is \"raftscope\"",
+    );
+    document.as_object_mut().unwrap().remove("format");
+    assert_says(&import_error(&document), "it has no \"format\"");
+    assert_says(
+        &import_error(&serde_json::json!([1, 2])),
+        "not a raftviz trace",
+    );
+}
+
+#[test]
+fn an_unknown_version_is_refused() {
+    let mut document = sample_trace();
+    document["version"] = 99.into();
+    assert_eq!(
+        import_error(&document),
+        "trace version 99 is not supported: this raftviz reads version 1"
+    );
+    // The version byte of a link: "Yw" decodes to 0x63 = 99.
+    let message = decode_run("YwAA").unwrap_err().to_string();
+    assert_says(&message, "link version 99 is not supported");
+}
+
+#[test]
+fn bad_json_is_refused_with_its_position() {
+    let message = import_trace("{\"format\": \"raftviz-trace\",\n \"version\": }")
+        .unwrap_err()
+        .to_string();
+    assert_says(&message, "the file is not valid JSON");
+    assert_says(&message, "line 2 column");
+    assert_says(&import_trace("").unwrap_err().to_string(), "not valid JSON");
+}
+
+#[test]
+fn a_missing_field_is_named_by_its_path() {
+    let mut document = sample_trace();
+    document["settings"]
+        .as_object_mut()
+        .unwrap()
+        .remove("heartbeat_ms");
+    assert_eq!(
+        import_error(&document),
+        "missing field `settings.heartbeat_ms`"
+    );
+    let mut document = sample_trace();
+    document["actions"][1]["action"]
+        .as_object_mut()
+        .unwrap()
+        .remove("server");
+    assert_eq!(
+        import_error(&document),
+        "missing field `actions[1].action.server`"
+    );
+}
+
+#[test]
+fn a_field_of_the_wrong_kind_is_named_by_its_path() {
+    let mut document = sample_trace();
+    document["settings"]["tick_ms"] = "fast".into();
+    assert_eq!(
+        import_error(&document),
+        "`settings.tick_ms` is \"fast\", but it must be a whole number ≥ 0"
+    );
+    let mut document = sample_trace();
+    document["actions"][0]["action"]["type"] = "explode".into();
+    assert_says(
+        &import_error(&document),
+        "`actions[0].action.type` is \"explode\", but it must be an action type",
+    );
+    let mut document = sample_trace();
+    document["settings"]["election_timeout_ms"] = serde_json::json!([150]);
+    assert_says(
+        &import_error(&document),
+        "`settings.election_timeout_ms` is [150], but it must be two whole numbers",
+    );
+}
+
+#[test]
+fn a_server_that_does_not_exist_is_refused() {
+    let mut document = sample_trace();
+    document["actions"][0]["action"]["server"] = 12.into();
+    let expected = "`actions[0].action.server` is 12, but it must be a server id below 5";
+    assert_says(&import_error(&document), expected);
+    let mut run = decode_run(&encode_run(&sample())).unwrap();
+    run.actions[0].action = UserAction::Crash { server: 12 };
+    assert_says(&link_error(&run), expected);
+}
+
+#[test]
+fn a_cluster_of_two_is_refused() {
+    let mut document = sample_trace();
+    document["settings"]["servers"] = 2.into();
+    let expected = "`settings.servers` is 2, but it must be 3 to 9";
+    assert_eq!(import_error(&document), expected);
+    let mut run = decode_run(&encode_run(&sample())).unwrap();
+    run.config.servers = 2;
+    assert_eq!(link_error(&run), expected);
+}
+
+#[test]
+fn a_probability_above_one_is_refused() {
+    let mut document = sample_trace();
+    document["settings"]["network"]["drop_probability"] = 1.5.into();
+    let expected = "`settings.network.drop_probability` is 1.5, but it must be a probability \
+                    within 0 and 1";
+    assert_eq!(import_error(&document), expected);
+    let mut run = decode_run(&encode_run(&sample())).unwrap();
+    run.config.network.drop_probability = 1.5;
+    assert_eq!(link_error(&run), expected);
+    run.config.network.drop_probability = f64::NAN;
+    assert_says(&link_error(&run), "drop_probability` is NaN");
+
+    // The same check for a network changed during the run.
+    let mut sim = sample();
+    sim.act(UserAction::SetNetwork(NetworkConfig {
+        duplicate_probability: 1.5,
+        ..NetworkConfig::visual()
+    }));
+    let index = sim.actions().len() - 1;
+    let expected = format!("`actions[{index}].action.network.duplicate_probability` is 1.5");
+    assert_says(
+        &import_trace(&export_trace(&sim)).unwrap_err().to_string(),
+        &expected,
+    );
+    assert_says(
+        &decode_run(&encode_run(&sim)).unwrap_err().to_string(),
+        &expected,
+    );
+}
+
+#[test]
+fn settings_that_cannot_run_are_refused() {
+    let mut document = sample_trace();
+    document["settings"]["heartbeat_ms"] = 500.into();
+    assert_says(
+        &import_error(&document),
+        "the settings cannot run: Raft timing",
+    );
+    let mut document = sample_trace();
+    document["settings"]["tick_ms"] = 0.into();
+    assert_eq!(
+        import_error(&document),
+        "the settings cannot run: a tick must last at least 1 ms"
+    );
+    let mut document = sample_trace();
+    document["time"] = u64::MAX.into();
+    assert_says(&import_error(&document), "`time` is 18446744073709551615");
+}
+
+#[test]
+fn actions_out_of_order_are_refused() {
+    let mut document = sample_trace();
+    let first = document["actions"][0].clone();
+    document["actions"][0] = document["actions"][2].clone();
+    document["actions"][2] = first;
+    let message = import_error(&document);
+    assert_says(&message, "`actions[1]` is impossible: it is out of order");
+    let mut run = decode_run(&encode_run(&sample())).unwrap();
+    run.actions.swap(0, 2);
+    assert_eq!(link_error(&run), message);
+}
+
+#[test]
+fn an_action_after_the_end_of_the_run_is_refused() {
+    let mut document = sample_trace();
+    let end = document["time"].as_u64().unwrap();
+    let last = document["actions"].as_array().unwrap().len() - 1;
+    document["actions"][last]["time"] = (end + 1).into();
+    assert_says(
+        &import_error(&document),
+        &format!(
+            "is impossible: it happens at {} ms, after the run's end",
+            end + 1
+        ),
+    );
+}
+
+#[test]
+fn oversized_input_is_refused_before_parsing() {
+    let huge = " ".repeat(MAX_TRACE_BYTES + 1);
+    assert_eq!(
+        import_trace(&huge).unwrap_err().to_string(),
+        format!(
+            "the trace file is {} bytes, over the limit of {MAX_TRACE_BYTES} bytes",
+            MAX_TRACE_BYTES + 1
+        )
+    );
+    let long = "A".repeat(MAX_RUN_FRAGMENT_BYTES + 1);
+    assert_says(
+        &decode_run(&long).unwrap_err().to_string(),
+        "over the limit",
+    );
+}
+
+#[test]
+fn a_run_that_replays_differently_is_refused() {
+    let mut document = sample_trace();
+    document["hash"] = "12345".into();
+    let run = import_trace(&document.to_string()).expect("the file itself is fine");
+    let message = run.replay().unwrap_err().to_string();
+    assert_says(&message, "the run replays differently");
+    assert_says(&message, "not the 12345 it was shared with");
+
+    let mut run = decode_run(&encode_run(&sample())).unwrap();
+    run.hash = Some(run.hash.unwrap() ^ 1);
+    let run = decode_run(&run.to_fragment()).expect("the link itself is fine");
+    assert_says(
+        &run.replay().unwrap_err().to_string(),
+        "the run replays differently",
+    );
+}
+
+#[test]
+fn a_damaged_link_says_so() {
+    let fragment = encode_run(&sample());
+    assert_says(
+        &decode_run("ab!d").unwrap_err().to_string(),
+        "the #run= link is damaged: '!' at position 2 is not a base64url character",
+    );
+    assert_says(&decode_run("").unwrap_err().to_string(), "it is empty");
+    let cut = &fragment[..fragment.len() - 3];
+    assert_says(&decode_run(cut).unwrap_err().to_string(), "cut short");
+    assert_says(
+        &decode_run(&format!("{fragment}AAAA"))
+            .unwrap_err()
+            .to_string(),
+        "3 unexpected bytes follow the run",
+    );
+}
+
+// ---- Fuzzing: never a panic ----
+
+/// Edits `bytes` in place: flips a bit, inserts or deletes a byte, taking
+/// inserted bytes from `alphabet` so most mutants stay readable enough to
+/// reach the deeper checks.
+fn mutate(rng: &mut Pcg64, bytes: &mut Vec<u8>, alphabet: &[u8]) {
+    let at = (rng.next_u64() as usize) % (bytes.len() + 1);
+    match rng.next_u64() % 3 {
+        0 if at < bytes.len() => bytes[at] ^= 1 << (rng.next_u64() % 8),
+        1 => bytes.insert(at, alphabet[(rng.next_u64() as usize) % alphabet.len()]),
+        _ if at < bytes.len() => {
+            bytes.remove(at);
+        }
+        _ => bytes.push(alphabet[(rng.next_u64() as usize) % alphabet.len()]),
+    }
+}
+
+/// Feeds one input to both decoders; counts accepted ones, and replays a
+/// few short ones, since replay too must survive whatever validation lets
+/// through.
+fn feed(input: &[u8], accepted: &mut usize) {
+    let text = String::from_utf8_lossy(input);
+    for run in [import_trace(&text), decode_run(&text)]
+        .into_iter()
+        .flatten()
+    {
+        *accepted += 1;
+        if *accepted <= 40 && run.time <= 5_000 {
+            let _ = run.replay();
+        }
+    }
+}
+
+#[test]
+fn no_truncation_of_a_trace_or_link_panics() {
+    // Short, because every prefix of the trace is parsed: quadratic work.
+    let mut sim = Simulation::new(SimConfig::visual(4));
+    sim.run_for(180);
+    sim.act(UserAction::Crash { server: 1 });
+    sim.run_for(40);
+    sim.act(UserAction::Request { server: None });
+    sim.run_for(30);
+    let trace = export_trace(&sim);
+    let end = trace.trim_end().len();
+    for cut in 0..trace.len() {
+        if let Some(prefix) = trace.get(..cut) {
+            let result = import_trace(prefix);
+            assert_eq!(result.is_ok(), cut >= end, "cut at {cut}");
+        }
+    }
+    let fragment = encode_run(&sim);
+    for cut in 0..fragment.len() {
+        assert!(decode_run(&fragment[..cut]).is_err(), "cut at {cut}");
+    }
+}
+
+#[test]
+fn random_bytes_never_panic_a_decoder() {
+    let mut rng = Pcg64::seed_from_u64(0x5eed);
+    let base64url = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut accepted = 0;
+    for round in 0..20_000 {
+        let length = (rng.next_u64() % 120) as usize;
+        let input: Vec<u8> = (0..length)
+            .map(|_| {
+                let byte = rng.next_u64() as u8;
+                // Half the inputs get past base64url, to reach the bytes.
+                if round % 2 == 0 {
+                    base64url[byte as usize % 64]
+                } else {
+                    byte
+                }
+            })
+            .collect();
+        feed(&input, &mut accepted);
+    }
+}
+
+#[test]
+fn mutated_traces_and_links_never_panic() {
+    let mut rng = Pcg64::seed_from_u64(0xf1a5);
+    let sim = clicking_session(SimConfig::visual(6), 4);
+    let trace = export_trace(&sim).into_bytes();
+    let link = encode_run(&sim).into_bytes();
+    let json_bytes = b"{}[]\":,0123456789.-eEtruefalsn ";
+    let base64url = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut accepted = 0;
+    for round in 0..20_000 {
+        let (original, alphabet) = if round % 2 == 0 {
+            (&trace, &json_bytes[..])
+        } else {
+            (&link, &base64url[..])
+        };
+        let mut input = original.clone();
+        for _ in 0..1 + rng.next_u64() % 4 {
+            mutate(&mut rng, &mut input, alphabet);
+        }
+        feed(&input, &mut accepted);
+    }
+    println!("{accepted} of 40000 decodings accepted a mutant");
+}
