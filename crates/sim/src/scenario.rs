@@ -22,10 +22,48 @@ use raftviz_raft::{Index, NodeId, Role, Term};
 use crate::{RaftOptions, SimConfig, Simulation, UserAction};
 
 /// Every scenario shipped with raftviz, by file name.
-pub const BUILT_IN: &[(&str, &str)] = &[(
-    "figure8",
-    include_str!("../../../scenarios/figure8.scenario"),
-)];
+pub const BUILT_IN: &[(&str, &str)] = &[
+    (
+        "figure8",
+        include_str!("../../../scenarios/figure8.scenario"),
+    ),
+    (
+        "split-vote",
+        include_str!("../../../scenarios/split-vote.scenario"),
+    ),
+    (
+        "leader-minority",
+        include_str!("../../../scenarios/leader-minority.scenario"),
+    ),
+    (
+        "pre-vote",
+        include_str!("../../../scenarios/pre-vote.scenario"),
+    ),
+    (
+        "stale-log",
+        include_str!("../../../scenarios/stale-log.scenario"),
+    ),
+    (
+        "vote-once",
+        include_str!("../../../scenarios/vote-once.scenario"),
+    ),
+    (
+        "one-way-cut",
+        include_str!("../../../scenarios/one-way-cut.scenario"),
+    ),
+    (
+        "fast-backup",
+        include_str!("../../../scenarios/fast-backup.scenario"),
+    ),
+    (
+        "snapshot-catch-up",
+        include_str!("../../../scenarios/snapshot-catch-up.scenario"),
+    ),
+    (
+        "leadership-transfer",
+        include_str!("../../../scenarios/leadership-transfer.scenario"),
+    ),
+];
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scenario {

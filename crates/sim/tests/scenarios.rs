@@ -3,27 +3,32 @@
 use raftviz_sim::scenario::{self, ScenarioPlayer};
 use raftviz_sim::EventKind;
 
-fn play_all(name: &str, faulty: bool) -> ScenarioPlayer {
+/// Plays every step in order; returns the failed checks.
+fn failures_of(name: &str, faulty: bool) -> Vec<String> {
     let scenario = scenario::built_in(name).unwrap_or_else(|e| panic!("{e}"));
     let mut player = ScenarioPlayer::new(scenario, faulty);
     while player.advance().is_some() {}
-    let failures: Vec<&String> = player.outcomes.iter().flat_map(|o| &o.failures).collect();
-    assert!(
-        failures.is_empty(),
-        "{name} (faulty: {faulty}): {failures:#?}"
-    );
-    player
+    let failures = player.outcomes.iter().flat_map(|o| o.failures.iter());
+    failures
+        .map(|failure| format!("{name} (faulty: {faulty}): {failure}"))
+        .collect()
 }
 
 #[test]
 fn every_scenario_passes_its_checks() {
+    assert!(
+        scenario::BUILT_IN.len() >= 9,
+        "Figure 8 and at least eight election edge cases"
+    );
+    let mut failures = Vec::new();
     for (name, _) in scenario::BUILT_IN {
         let scenario = scenario::built_in(name).unwrap();
-        play_all(name, false);
+        failures.extend(failures_of(name, false));
         if scenario.has_faulty_mode {
-            play_all(name, true);
+            failures.extend(failures_of(name, true));
         }
     }
+    assert!(failures.is_empty(), "{failures:#?}");
 }
 
 #[test]
