@@ -432,6 +432,33 @@ fn a_probability_above_one_is_refused() {
 }
 
 #[test]
+fn a_network_too_slow_or_upside_down_is_refused() {
+    let mut sim = sample();
+    sim.act(UserAction::SetNetwork(NetworkConfig {
+        latency_ms: (0, 70_000),
+        ..NetworkConfig::visual()
+    }));
+    let index = sim.actions().len() - 1;
+    let expected = format!(
+        "`actions[{index}].action.network.latency_ms[1]` is 70000, but it must be at most 60000 ms"
+    );
+    assert_eq!(
+        import_trace(&export_trace(&sim)).unwrap_err().to_string(),
+        expected
+    );
+    assert_eq!(
+        decode_run(&encode_run(&sim)).unwrap_err().to_string(),
+        expected
+    );
+    let mut document = sample_trace();
+    document["settings"]["network"]["latency_ms"] = serde_json::json!([20, 10]);
+    assert_eq!(
+        import_error(&document),
+        "`settings.network.latency_ms[0]` is 20, but it must be at most the upper bound, 10"
+    );
+}
+
+#[test]
 fn settings_that_cannot_run_are_refused() {
     let mut document = sample_trace();
     document["settings"]["heartbeat_ms"] = 500.into();
