@@ -63,7 +63,7 @@ async function framesUnderLoad(browser, baseUrl) {
   await page.waitForSelector('[data-node]');
   await page.$eval('[data-setting=drop]', (input) => {
     input.value = '10';
-    input.dispatchEvent(new Event('change', { bubbles: true }));
+    input.dispatchEvent(new Event('input', { bubbles: true }));
   });
   await page.waitForTimeout(WARM_UP_MS);
   const startMs = Number(await page.getAttribute('[data-clock]', 'data-ms'));

@@ -84,6 +84,7 @@ pub fn app(props: &AppProps) -> Html {
                 <EventLog sim={state.sim.clone()} revision={state.event_log_revision} hidden_topics={state.hidden_topics.clone()}
                           dispatch={dispatch.clone()} />
                 <SettingsPanel network={config.network.clone()} options={config.options}
+                               snapshot_policy={config.snapshot_policy}
                                dispatch={dispatch.clone()} />
             </div>
             if state.help_open {

@@ -7,7 +7,9 @@ use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use raftviz_sim::{LinkCut, NetworkConfig, ProposeError, RaftOptions, SimConfig, Simulation};
+use raftviz_sim::{
+    LinkCut, NetworkConfig, ProposeError, RaftOptions, SimConfig, Simulation, SnapshotPolicy,
+};
 use yew::prelude::*;
 
 use crate::names::server_name;
@@ -102,6 +104,9 @@ pub enum Action {
     DropMessage(u64),
     SetNetwork(NetworkConfig),
     SetOptions(RaftOptions),
+    /// Snapshot every this many applied entries (0: never). The policy is part of a
+    /// run's settings, so the run starts again under it.
+    SetSnapshotEvery(u64),
     ToggleHelp,
     /// Escape: close whatever overlay is open.
     CloseOverlays,
@@ -352,6 +357,13 @@ impl Reducible for AppState {
                 next.sim_mut().set_options(options);
                 next
             }
+            Action::SetSnapshotEvery(entries) => next.restart_with(SimConfig {
+                snapshot_policy: match entries {
+                    0 => SnapshotPolicy::Never,
+                    entries => SnapshotPolicy::EveryEntries(entries),
+                },
+                ..self.sim.borrow().config().clone()
+            }),
             Action::ToggleHelp => AppState {
                 help_open: !self.help_open,
                 ..next

@@ -246,12 +246,31 @@ test('on a touch screen, tapping a link opens its menu', { timeout: 60_000 }, as
 test('a new seed starts a new run; reset starts it again from time 0', { timeout: 60_000 }, async () => {
   const { page, problems } = await openPage(browser, server.url, '/?seed=19&speed=1');
   await waitForLeader(page);
-  await page.fill('[data-seed]', '4242');
-  await page.press('[data-seed]', 'Enter');
+  await page.fill('[data-setting=seed]', '4242');
+  await page.press('[data-setting=seed]', 'Enter');
   await page.waitForFunction(() => document.querySelector('.tagline').textContent.includes('seed 4242'));
   await page.waitForFunction(() => Number(document.querySelector('[data-clock]').dataset.ms) > 300);
   await page.click('[data-action=reset]');
   assert.ok(await numberAttribute(page, '[data-clock]', 'data-ms') < 300, 'reset went back to the start');
   assert.match(await page.textContent('.tagline'), /seed 4242/);
+  await finish(page, problems);
+});
+
+test('with snapshots on, every server compacts its log into a snapshot block', { timeout: 60_000 }, async () => {
+  const { page, problems } = await openPage(browser, server.url, '/?seed=20&speed=1');
+  await page.fill('[data-setting=snapshot-every]', '2');
+  await page.press('[data-setting=snapshot-every]', 'Enter');
+  assert.equal(await page.inputValue('[data-setting=snapshot-every]'), '2');
+  await waitForLeader(page);
+  for (let request = 0; request < 3; request += 1) {
+    await page.click('[data-action=request]:not([data-target])');
+  }
+  await waitForServers(page, '(servers) => servers.every((s) => s.commit >= 3)');
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-node]')]
+    .every((node) => Number(node.dataset.snapshotIndex) >= 2));
+  await page.click('[data-action=pause]');
+  assert.equal(await page.locator('[data-row] .base').count(), 5, 'every row shows its snapshot');
+  assert.match(await page.textContent('[data-row="0"] .base'), /≤2/);
+  await screenshot(page, 'snapshots');
   await finish(page, problems);
 });

@@ -4,6 +4,7 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::components::number_field::NumberField;
 use crate::names::speed_label;
 use crate::state::{Action, Dispatch, FASTEST_SPEED, SLOWEST_SPEED};
 
@@ -39,22 +40,12 @@ pub fn controls(props: &ControlsProps) -> Html {
             }
         })
     };
-    // What a person is typing into the seed field; the page re-renders every frame and
-    // would otherwise put the running seed back under their fingers.
-    let seed_draft = use_state(|| None::<String>);
-    let on_seed_typed = {
-        let seed_draft = seed_draft.clone();
-        Callback::from(move |event: InputEvent| seed_draft.set(input_value(&event)))
-    };
     let on_seed = {
         let dispatch = props.dispatch.clone();
-        let seed_draft = seed_draft.clone();
-        Callback::from(move |event: Event| {
-            let typed = input_value(&event).and_then(|text| text.trim().parse::<u64>().ok());
-            if let Some(seed) = typed {
+        Callback::from(move |text: String| {
+            if let Ok(seed) = text.trim().parse::<u64>() {
                 dispatch.dispatch(Action::Seed(seed));
             }
-            seed_draft.set(None);
         })
     };
     let new_seed = {
@@ -93,9 +84,9 @@ pub fn controls(props: &ControlsProps) -> Html {
                     onclick={send(Action::Reset)}>{ "Reset" }</button>
             <label class="seed">
                 <span>{ "seed" }</span>
-                <input type="number" min="0" data-seed="" aria-label="Seed (press Enter to start it)"
-                       value={(*seed_draft).clone().unwrap_or_else(|| props.seed.to_string())}
-                       oninput={on_seed_typed} onchange={on_seed} />
+                <NumberField value={props.seed.to_string()} setting="seed" min="0"
+                             max={u64::MAX.to_string()} label="Seed (press Enter to start it)"
+                             on_commit={on_seed} />
             </label>
             <button aria-label="Start a new random seed" data-action="new-seed" onclick={new_seed}>{ "New seed" }</button>
             <button aria-label="Keyboard shortcuts (?)" data-action="help" onclick={send(Action::ToggleHelp)}>{ "?" }</button>

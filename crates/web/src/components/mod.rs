@@ -6,5 +6,6 @@ pub mod help;
 pub mod inspector;
 pub mod invariants;
 pub mod log_grid;
+pub mod number_field;
 pub mod ring;
 pub mod settings;

@@ -1,11 +1,12 @@
 //! The network's faults and Raft's optional behaviours, applied to the running cluster
 //! the moment they change.
 
-use raftviz_sim::{NetworkConfig, RaftOptions};
+use raftviz_sim::{NetworkConfig, RaftOptions, SnapshotPolicy};
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::components::number_field::NumberField;
 use crate::state::{Action, Dispatch};
 
 /// The slowest latency the inputs offer, in virtual ms.
@@ -15,6 +16,7 @@ const MAX_LATENCY_MS: u64 = 500;
 pub struct SettingsPanelProps {
     pub network: NetworkConfig,
     pub options: RaftOptions,
+    pub snapshot_policy: SnapshotPolicy,
     pub dispatch: Dispatch,
 }
 
@@ -28,13 +30,8 @@ fn percent(element: &HtmlInputElement) -> f64 {
 }
 
 /// A latency field in ms; an empty or nonsense field counts as 0.
-fn millis(element: &HtmlInputElement) -> u64 {
-    let value = element.value_as_number();
-    if value.is_finite() {
-        (value.max(0.0) as u64).min(MAX_LATENCY_MS)
-    } else {
-        0
-    }
+fn millis(text: &str) -> u64 {
+    text.trim().parse::<u64>().unwrap_or(0).min(MAX_LATENCY_MS)
 }
 
 #[function_component(SettingsPanel)]
@@ -51,6 +48,27 @@ pub fn settings_panel(props: &SettingsPanelProps) -> Html {
             }
         })
     };
+    // Sliders apply while they move, or each frame's render would snap them back.
+    let network_slider = |edit: fn(&mut NetworkConfig, &HtmlInputElement)| {
+        let dispatch = props.dispatch.clone();
+        let network = props.network.clone();
+        Callback::from(move |event: InputEvent| {
+            if let Some(element) = input(&event) {
+                let mut next = network.clone();
+                edit(&mut next, &element);
+                dispatch.dispatch(Action::SetNetwork(next));
+            }
+        })
+    };
+    let network_text = |edit: fn(&mut NetworkConfig, &str)| {
+        let dispatch = props.dispatch.clone();
+        let network = props.network.clone();
+        Callback::from(move |text: String| {
+            let mut next = network.clone();
+            edit(&mut next, &text);
+            dispatch.dispatch(Action::SetNetwork(next));
+        })
+    };
     let option_control = |edit: fn(&mut RaftOptions, bool)| {
         let dispatch = props.dispatch.clone();
         let options = props.options;
@@ -62,6 +80,17 @@ pub fn settings_panel(props: &SettingsPanelProps) -> Html {
             }
         })
     };
+    let on_snapshot_every = {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |text: String| {
+            let entries = text.trim().parse::<u64>().unwrap_or(0);
+            dispatch.dispatch(Action::SetSnapshotEvery(entries));
+        })
+    };
+    let snapshot_every = match props.snapshot_policy {
+        SnapshotPolicy::EveryEntries(entries) => entries.to_string(),
+        SnapshotPolicy::Never | SnapshotPolicy::RaftStateBytes(_) => "0".into(),
+    };
     let network = &props.network;
     let (low, high) = network.latency_ms;
     html! {
@@ -72,24 +101,24 @@ pub fn settings_panel(props: &SettingsPanelProps) -> Html {
                 <input type="range" min="0" max="50" step="1" data-setting="drop"
                        aria-label="Share of messages lost, in percent"
                        value={format!("{:.0}", network.drop_probability * 100.0)}
-                       onchange={network_control(|n, e| n.drop_probability = percent(e))} />
+                       oninput={network_slider(|n, e| n.drop_probability = percent(e))} />
             </label>
             <label>
                 { format!("duplicate {:.0} %", network.duplicate_probability * 100.0) }
                 <input type="range" min="0" max="50" step="1" data-setting="duplicate"
                        aria-label="Share of messages delivered twice, in percent"
                        value={format!("{:.0}", network.duplicate_probability * 100.0)}
-                       onchange={network_control(|n, e| n.duplicate_probability = percent(e))} />
+                       oninput={network_slider(|n, e| n.duplicate_probability = percent(e))} />
             </label>
             <label class="latency">
                 { "latency" }
-                <input type="number" min="0" max={MAX_LATENCY_MS.to_string()} data-setting="latency-min"
-                       aria-label="Shortest message latency in ms" value={low.to_string()}
-                       onchange={network_control(|n, e| { let low = millis(e); n.latency_ms = (low, n.latency_ms.1.max(low)); })} />
+                <NumberField value={low.to_string()} setting="latency-min" min="0"
+                             max={MAX_LATENCY_MS.to_string()} label="Shortest message latency in ms"
+                             on_commit={network_text(|n, text| { let low = millis(text); n.latency_ms = (low, n.latency_ms.1.max(low)); })} />
                 { "–" }
-                <input type="number" min="0" max={MAX_LATENCY_MS.to_string()} data-setting="latency-max"
-                       aria-label="Longest message latency in ms" value={high.to_string()}
-                       onchange={network_control(|n, e| { let high = millis(e); n.latency_ms = (n.latency_ms.0.min(high), high); })} />
+                <NumberField value={high.to_string()} setting="latency-max" min="0"
+                             max={MAX_LATENCY_MS.to_string()} label="Longest message latency in ms"
+                             on_commit={network_text(|n, text| { let high = millis(text); n.latency_ms = (n.latency_ms.0.min(high), high); })} />
                 { "ms" }
             </label>
             <label class="toggle" title="The lab's long reordering: 2/3 of replies wait an extra 200–2200 ms">
@@ -112,6 +141,18 @@ pub fn settings_panel(props: &SettingsPanelProps) -> Html {
                 <input type="checkbox" data-setting="noop" checked={props.options.noop_on_election}
                        onchange={option_control(|o, on| o.noop_on_election = on)} />
                 { "no-op on election" }
+            </label>
+            <label class="toggle" title="The lab's fast backup: a refusing follower names the conflicting term, so the leader skips a whole term per round trip instead of one entry">
+                <input type="checkbox" data-setting="fast-backup" checked={props.options.fast_backup}
+                       onchange={option_control(|o, on| o.fast_backup = on)} />
+                { "fast backup" }
+            </label>
+            <label class="latency" title="Each server snapshots its state machine and compacts its log after every N applied entries; a follower that lags behind the compacted prefix receives InstallSnapshot. Changing it starts the run again.">
+                { "snapshot every" }
+                <NumberField value={snapshot_every} setting="snapshot-every" min="0" max="1000"
+                             label="Snapshot every this many applied entries; 0 never; restarts the run"
+                             on_commit={on_snapshot_every} />
+                { "entries (0 = never; restarts)" }
             </label>
         </section>
     }
