@@ -54,6 +54,9 @@ pub struct SharedRun {
     pub actions: Vec<RecordedAction>,
     /// The virtual time (ms) the run had reached.
     pub time: u64,
+    /// Events processed by then. A run paused by single steps stands in
+    /// the middle of a millisecond; the time alone would not say where.
+    pub events_processed: u64,
     /// The trace hash of the original run, when known.
     pub hash: Option<u64>,
 }
@@ -65,6 +68,7 @@ impl SharedRun {
             config: sim.initial_config().clone(),
             actions: sim.actions().to_vec(),
             time: sim.now(),
+            events_processed: sim.events_processed(),
             hash: Some(sim.trace().hash()),
         }
     }
@@ -124,6 +128,15 @@ impl SharedRun {
                     ),
                 });
             }
+            if recorded.event > self.events_processed {
+                return Err(ImportError::ImpossibleAction {
+                    index,
+                    reason: format!(
+                        "it happens after event {}, but the run ends after event {}",
+                        recorded.event, self.events_processed
+                    ),
+                });
+            }
             for (field, server) in servers_named(&recorded.action) {
                 if server >= config.servers {
                     return Err(bad_value(
@@ -149,7 +162,15 @@ impl SharedRun {
     /// Replays the run; when a hash came with it, the replay must match it.
     pub fn replay(&self) -> Result<Simulation, ImportError> {
         self.validate()?;
-        let sim = Simulation::replay(self.config.clone(), &self.actions, self.time);
+        // Not `Simulation::replay`: it ends with `run_until`, which would
+        // also run the rest of the last millisecond, past where a run
+        // paused by single steps stood.
+        let mut sim = Simulation::new(self.config.clone());
+        for recorded in &self.actions {
+            run_to(&mut sim, recorded.event, recorded.time);
+            sim.act(recorded.action.clone());
+        }
+        run_to(&mut sim, self.events_processed, self.time);
         match self.hash {
             Some(expected) if expected != sim.trace().hash() => {
                 Err(ImportError::ReplaysDifferently {
@@ -160,6 +181,19 @@ impl SharedRun {
             _ => Ok(sim),
         }
     }
+}
+
+/// Processes events until `event` of them have been, or the next would
+/// pass `time`, then sets the clock to `time`: the point where the original
+/// run stood, even in the middle of a millisecond.
+fn run_to(sim: &mut Simulation, event: u64, time: u64) {
+    while sim.events_processed() < event
+        && !sim.halted()
+        && sim.next_event_time().is_some_and(|next| next <= time)
+    {
+        sim.process_next_event();
+    }
+    sim.advance_clock_to(time);
 }
 
 fn check_timing(field: &str, ms: u64) -> Result<(), ImportError> {
@@ -340,6 +374,7 @@ pub fn export_trace(sim: &Simulation) -> String {
     let _ = writeln!(out, "  \"version\": {TRACE_VERSION},");
     let _ = writeln!(out, "  \"settings\": {},", settings_json(&run.config));
     let _ = writeln!(out, "  \"time\": {},", run.time);
+    let _ = writeln!(out, "  \"events_processed\": {},", run.events_processed);
     // A string: JavaScript numbers lose integers above 2^53.
     let _ = writeln!(out, "  \"hash\": \"{}\",", sim.trace().hash());
     out.push_str("  \"actions\": [");
@@ -582,6 +617,7 @@ pub fn import_trace(text: &str) -> Result<SharedRun, ImportError> {
     }
     let config = read_settings(&root.object("settings")?)?;
     let time = root.u64("time")?;
+    let events_processed = root.u64("events_processed")?;
     let hash = match root.field("hash")? {
         Value::Null => None,
         Value::String(text) => Some(text.parse::<u64>().map_err(|_| {
@@ -619,6 +655,7 @@ pub fn import_trace(text: &str) -> Result<SharedRun, ImportError> {
         config,
         actions,
         time,
+        events_processed,
         hash,
     };
     run.validate()?;
@@ -866,7 +903,8 @@ fn read_action(action: &Object) -> Result<UserAction, ImportError> {
 // Byte layout (version 1), every number an unsigned LEB128 varint unless
 // said otherwise:
 //   version byte (1), seed, settings mask, each setting whose mask bit is
-//   set, time, hash (8 bytes little-endian), action count, then per action:
+//   set, time, events processed, hash (8 bytes little-endian), action
+//   count, then per action:
 //   event and time as differences from the previous action, a tag byte and
 //   the action's fields. Settings absent from the mask are those of
 //   `SimConfig::visual(seed)`, which is what a shared run nearly always
@@ -1055,6 +1093,7 @@ fn run_bytes(run: &SharedRun) -> Vec<u8> {
         out.byte(u8::from(config.stop_at_violation));
     }
     out.varint(run.time);
+    out.varint(run.events_processed);
     out.bytes
         .extend_from_slice(&run.hash.unwrap_or(0).to_le_bytes());
     out.varint(run.actions.len() as u64);
@@ -1241,6 +1280,7 @@ fn read_run(reader: &mut Reader) -> Result<SharedRun, ImportError> {
         config.stop_at_violation = reader.bool("stop_at_violation")?;
     }
     let time = reader.varint("the time")?;
+    let events_processed = reader.varint("the number of events")?;
     let hash = u64::from_le_bytes(reader.array("the hash")?);
     let count = reader.varint("the number of actions")?;
     // Each action takes at least three bytes: no list longer than the
@@ -1266,6 +1306,7 @@ fn read_run(reader: &mut Reader) -> Result<SharedRun, ImportError> {
         config,
         actions,
         time,
+        events_processed,
         hash: Some(hash),
     })
 }

@@ -187,18 +187,60 @@ fn a_run_link_replays_to_the_identical_run() {
     }
 }
 
+/// Single steps can leave a run in the middle of a millisecond: some of
+/// its events processed, others not. A shared run must stop there too.
 #[test]
-fn a_played_scenario_is_shared_exactly() {
-    let figure8 = scenario::built_in("figure8").expect("figure 8 is built in");
-    for faulty in [false, true] {
-        let mut player = ScenarioPlayer::new(figure8.clone(), faulty);
-        while player.advance().is_some() {}
-        let original = player.into_simulation();
+fn a_run_paused_inside_a_millisecond_is_shared_exactly() {
+    let mut mid_millisecond_pauses = 0;
+    for steps in 0..60 {
+        let mut original = Simulation::new(SimConfig::visual(11));
+        original.run_for(240);
+        original.act(UserAction::Timeout { server: 3 });
+        for _ in 0..steps {
+            original.step();
+        }
+        let whole_milliseconds = Simulation::replay(
+            original.initial_config().clone(),
+            original.actions(),
+            original.now(),
+        );
+        if whole_milliseconds.events_processed() != original.events_processed() {
+            mid_millisecond_pauses += 1;
+        }
+        let what = format!("{steps} steps");
         let from_link = decode_run(&encode_run(&original)).and_then(|run| run.replay());
         let from_file = import_trace(&export_trace(&original)).and_then(|run| run.replay());
         for replayed in [from_link, from_file] {
-            let replayed = replayed.unwrap_or_else(|error| panic!("faulty {faulty}: {error}"));
-            assert_same_run(&replayed, &original, &format!("figure 8, faulty {faulty}"));
+            let replayed = replayed.unwrap_or_else(|error| panic!("{what}: {error}"));
+            assert_same_run(&replayed, &original, &what);
+        }
+    }
+    assert!(
+        mid_millisecond_pauses > 0,
+        "no pause fell inside a millisecond: the test proves nothing"
+    );
+}
+
+#[test]
+fn every_played_scenario_is_shared_exactly() {
+    for (name, _) in scenario::BUILT_IN {
+        let played = scenario::built_in(name).unwrap_or_else(|error| panic!("{name}: {error}"));
+        let modes: &[bool] = if played.has_faulty_mode {
+            &[false, true]
+        } else {
+            &[false]
+        };
+        for &faulty in modes {
+            let mut player = ScenarioPlayer::new(played.clone(), faulty);
+            while player.advance().is_some() {}
+            let original = player.into_simulation();
+            let what = format!("{name}, faulty {faulty}");
+            let from_link = decode_run(&encode_run(&original)).and_then(|run| run.replay());
+            let from_file = import_trace(&export_trace(&original)).and_then(|run| run.replay());
+            for replayed in [from_link, from_file] {
+                let replayed = replayed.unwrap_or_else(|error| panic!("{what}: {error}"));
+                assert_same_run(&replayed, &original, &what);
+            }
         }
     }
 }
@@ -475,6 +517,12 @@ fn settings_that_cannot_run_are_refused() {
     let mut document = sample_trace();
     document["time"] = u64::MAX.into();
     assert_says(&import_error(&document), "`time` is 18446744073709551615");
+    let mut document = sample_trace();
+    document["events_processed"] = 1.into();
+    assert_says(
+        &import_error(&document),
+        "`actions[0]` is impossible: it happens after event",
+    );
 }
 
 #[test]
