@@ -3,7 +3,8 @@
 //! Single-threaded, so wall time on an idle core is CPU time.
 use std::time::Instant;
 
-use raftviz_sim::{battery, lab::Lab, SimConfig, Simulation};
+use raftviz_sim::timeline::Timeline;
+use raftviz_sim::{battery, lab::Lab, SimConfig, Simulation, UserAction};
 
 fn events_per_second() -> (u64, f64) {
     let mut config = SimConfig::visual(1);
@@ -39,6 +40,40 @@ fn battery_seconds_per_seed(seeds: u64) -> f64 {
     started.elapsed().as_secs_f64() / seeds as f64
 }
 
+/// Seek times over a ten-minute visual run with an action every second:
+/// (mean ms, worst ms, checkpoints kept).
+fn time_travel() -> (f64, f64, usize) {
+    let mut sim = Simulation::new(SimConfig::visual(7));
+    let mut timeline = Timeline::new(&mut sim);
+    for second in 0..600u64 {
+        for _ in 0..10 {
+            sim.run_for(100);
+            timeline.observe(&mut sim);
+        }
+        let server = (second % 5) as usize;
+        let action = match second % 4 {
+            0 => UserAction::Request { server: None },
+            1 => UserAction::Crash { server },
+            2 => UserAction::Restart { server },
+            _ => UserAction::Timeout { server },
+        };
+        sim.act(action);
+    }
+    let mut worst: f64 = 0.0;
+    let mut total = 0.0;
+    let seeks = 200;
+    for k in 0..seeks {
+        let time = (k * 2_999) % sim.now();
+        let started = Instant::now();
+        let sought = timeline.seek_time(&sim, time);
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        assert!(sought.now() <= time);
+        worst = worst.max(ms);
+        total += ms;
+    }
+    (total / seeks as f64, worst, timeline.checkpoints())
+}
+
 fn main() {
     // `cargo bench` passes --bench; any other argument filters nothing here.
     let seeds = std::env::var("BENCH_SEEDS")
@@ -61,5 +96,10 @@ fn main() {
     println!(
         "| projected 10,000-seed battery, one core | {:.0} s | minutes |",
         per_seed * 10_000.0
+    );
+    let (mean, worst, checkpoints) = time_travel();
+    println!(
+        "| time-travel seek in a 10-minute run (mean / worst of 200) | {mean:.1} ms / {worst:.1} ms, {checkpoints} checkpoints | ≤ 50 ms {} |",
+        if worst <= 50.0 { "✔" } else { "✘" }
     );
 }

@@ -15,6 +15,7 @@ pub mod scenario;
 mod service;
 pub mod share;
 mod storage;
+pub mod timeline;
 mod trace;
 mod view;
 
@@ -273,6 +274,7 @@ impl Simulation {
         };
         self.now = time;
         self.events_processed += 1;
+        self.trace.set_step(self.events_processed);
         match action {
             Action::Tick {
                 server,

@@ -127,6 +127,29 @@ impl Simulation {
         self.run_until(until_time);
     }
 
+    /// Continues a replay to the moment after exactly `processed` events
+    /// and the first `actions` actions of the list.
+    pub fn replay_to_position(&mut self, actions: &[RecordedAction], processed: u64) {
+        let taken = self.actions.len().min(actions.len());
+        for recorded in &actions[taken..] {
+            if recorded.event > processed {
+                break;
+            }
+            self.process_until(recorded.event);
+            self.act(recorded.action.clone());
+        }
+        self.process_until(processed);
+    }
+
+    fn process_until(&mut self, processed: u64) {
+        while self.events_processed() < processed
+            && !self.halted()
+            && self.next_event_time().is_some()
+        {
+            self.process_next_event();
+        }
+    }
+
     /// Processes events until exactly `event` have been processed (or the
     /// clock would pass `time`), then sets the clock to `time`.
     fn run_events_until(&mut self, event: u64, time: u64) {

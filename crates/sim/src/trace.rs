@@ -272,6 +272,9 @@ impl fmt::Display for EventKind {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Event {
+    /// How many events the simulator had processed when this was recorded
+    /// (the time-travel position of the moment).
+    pub step: u64,
     pub time: u64,
     /// `None` for events of the whole cluster.
     pub server: Option<NodeId>,
@@ -284,6 +287,7 @@ pub struct Trace {
     pub events: Option<Vec<Event>>,
     hash: u64,
     count: u64,
+    step: u64,
 }
 
 impl Trace {
@@ -292,6 +296,7 @@ impl Trace {
             events: keep_events.then(Vec::new),
             hash: 0xcbf2_9ce4_8422_2325,
             count: 0,
+            step: 0,
         }
     }
 
@@ -303,7 +308,29 @@ impl Trace {
         self.hash = hash.0;
         self.count += 1;
         if let Some(events) = &mut self.events {
-            events.push(Event { time, server, kind });
+            events.push(Event {
+                step: self.step,
+                time,
+                server,
+                kind,
+            });
+        }
+    }
+
+    /// Stamps the events recorded from now on with the processing step.
+    pub(crate) fn set_step(&mut self, step: u64) {
+        self.step = step;
+    }
+
+    /// Copies the events this trace has counted from a trace of the same
+    /// run that went further (checkpoints keep no events of their own).
+    pub(crate) fn restore_events_from(&mut self, longer: &Trace) {
+        if let (Some(events), Some(source)) = (&mut self.events, &longer.events) {
+            let count = usize::try_from(self.count)
+                .unwrap_or(usize::MAX)
+                .min(source.len());
+            events.clear();
+            events.extend_from_slice(&source[..count]);
         }
     }
 

@@ -1,0 +1,116 @@
+//! Time travel: any moment of a run, reached from checkpoints by replay,
+//! is exactly the moment the run went through.
+use raftviz_sim::timeline::{self, MarkerKind, Timeline, MAX_CHECKPOINTS};
+use raftviz_sim::{SimConfig, Simulation, UserAction};
+
+/// A minute of a lively run, with the timeline observing as the page would.
+fn lively_minute(seed: u64) -> (Simulation, Timeline) {
+    let mut sim = Simulation::new(SimConfig::visual(seed));
+    let mut timeline = Timeline::new(&mut sim);
+    for second in 0..60u64 {
+        for _ in 0..10 {
+            sim.run_for(100);
+            timeline.observe(&mut sim);
+        }
+        let server = (second % 5) as usize;
+        let action = match second % 6 {
+            0 => UserAction::Request { server: None },
+            1 => UserAction::Crash { server },
+            2 => UserAction::Restart {
+                server: (server + 4) % 5,
+            },
+            3 => UserAction::SetLink {
+                from: server,
+                to: (server + 1) % 5,
+                cut: true,
+            },
+            4 => UserAction::HealAll,
+            _ => UserAction::Timeout { server },
+        };
+        sim.act(action);
+    }
+    (sim, timeline)
+}
+
+#[test]
+fn seeking_a_time_gives_the_run_as_it_was_then() {
+    let (live, timeline) = lively_minute(1);
+    for time in [0, 1, 499, 5_000, 17_777, 30_000, 59_999, live.now()] {
+        let sought = timeline.seek_time(&live, time);
+        let fresh = Simulation::replay(live.initial_config().clone(), live.actions(), time);
+        assert_eq!(sought.trace().hash(), fresh.trace().hash(), "time {time}");
+        assert_eq!(sought.now(), fresh.now());
+        assert_eq!(
+            sought.trace().events.as_ref().unwrap().len() as u64,
+            sought.trace().len(),
+            "events restored"
+        );
+    }
+}
+
+#[test]
+fn stepping_back_and_forward_retraces_the_same_moments() {
+    let (live, timeline) = lively_minute(2);
+    let mut at = live.position();
+    let mut visited = vec![at];
+    for _ in 0..40 {
+        at = Timeline::previous(&live, at).expect("an earlier moment");
+        visited.push(at);
+    }
+    let back = timeline.seek(&live, at);
+    let mut forward = at;
+    for expected in visited.iter().rev().skip(1) {
+        forward = Timeline::next(&live, forward).expect("a later moment");
+        assert_eq!(forward, *expected);
+    }
+    assert_eq!(
+        timeline.seek(&live, forward).trace().hash(),
+        live.trace().hash()
+    );
+    assert!(back.trace().len() < live.trace().len());
+}
+
+#[test]
+fn acting_in_the_past_forks_and_the_old_future_can_be_restored() {
+    let (live, mut timeline) = lively_minute(3);
+    let fork_at = timeline.seek_time(&live, 20_000).position();
+    let mut fork = timeline.seek(&live, fork_at);
+    timeline.forget_after(fork_at);
+    fork.act(UserAction::Crash { server: 0 });
+    fork.run_for(1000);
+    assert_ne!(
+        fork.trace().hash(),
+        timeline.seek_time(&live, fork.now()).trace().hash()
+    );
+    // Undo: the discarded future is the old live run, kept aside.
+    let restored = Simulation::replay(live.initial_config().clone(), live.actions(), live.now());
+    assert_eq!(restored.trace().hash(), live.trace().hash());
+}
+
+#[test]
+fn checkpoints_stay_bounded_over_a_long_run() {
+    let mut sim = Simulation::new(SimConfig::visual(4));
+    let mut timeline = Timeline::new(&mut sim);
+    for _ in 0..6000 {
+        sim.run_for(100);
+        timeline.observe(&mut sim);
+    }
+    assert!(timeline.checkpoints() <= MAX_CHECKPOINTS);
+    assert!(timeline.checkpoints() >= MAX_CHECKPOINTS / 2);
+}
+
+#[test]
+fn markers_name_elections_crashes_and_cuts() {
+    let (live, _) = lively_minute(5);
+    let markers = timeline::markers(&live);
+    for kind in [
+        MarkerKind::Leader,
+        MarkerKind::Crash,
+        MarkerKind::Restart,
+        MarkerKind::Cut,
+        MarkerKind::Commit,
+    ] {
+        assert!(markers.iter().any(|m| m.kind == kind), "{kind:?}");
+    }
+    assert!(markers.windows(2).all(|pair| pair[0].time <= pair[1].time));
+}
