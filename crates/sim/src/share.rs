@@ -635,12 +635,9 @@ pub fn import_trace(text: &str) -> Result<SharedRun, ImportError> {
             ))
         }
     };
-    let Value::Array(items) = root.field("actions")? else {
-        return Err(bad_value(
-            "actions",
-            shorten(root.field("actions")?),
-            "a list",
-        ));
+    let listed = root.field("actions")?;
+    let Some(items) = listed.as_array() else {
+        return Err(bad_value("actions", shorten(listed), "a list"));
     };
     let mut actions = Vec::with_capacity(items.len());
     for (index, item) in items.iter().enumerate() {
