@@ -274,3 +274,21 @@ test('with snapshots on, every server compacts its log into a snapshot block', {
   await screenshot(page, 'snapshots');
   await finish(page, problems);
 });
+
+test('a long log keeps following its tail and pages back to its start', { timeout: 60_000 }, async () => {
+  const { page, problems } = await openPage(browser, server.url, '/?seed=21&speed=1');
+  await waitForLeader(page);
+  for (let request = 0; request < 60; request += 1) await page.keyboard.press('r');
+  await waitForServers(page, '(servers) => servers.every((s) => s.commit >= 60)');
+  const shownIndices = () => page.$$eval('.index-row .index', (cells) => cells.map((c) => Number(c.textContent)));
+  let shown = await shownIndices();
+  assert.ok(shown.includes(60), 'the grid shows the newest entry');
+  assert.ok(!shown.includes(1), 'a long log is drawn a window at a time');
+  await page.click('[aria-label="Show earlier indices"]');
+  shown = await shownIndices();
+  assert.ok(shown.includes(1), 'paging back reaches the first entry');
+  await page.click('[aria-label="Follow the newest entries"]');
+  assert.ok((await shownIndices()).includes(60));
+  await screenshot(page, 'long-log');
+  await finish(page, problems);
+});

@@ -18,6 +18,9 @@ const LAST_APPLIED: &str = "index of highest log entry applied to state machine 
 const NEXT_INDEX: &str = "for each server, index of the next log entry to send to that server (initialized to leader last log index + 1)";
 const MATCH_INDEX: &str = "for each server, index of highest log entry known to be replicated on server (initialized to 0, increases monotonically)";
 
+/// Keys listed at once; a long run can apply thousands.
+const SHOWN_KEYS: usize = 40;
+
 #[derive(Properties, PartialEq)]
 pub struct InspectorProps {
     pub sim: SimHandle,
@@ -118,6 +121,7 @@ pub fn inspector(props: &InspectorProps) -> Html {
     let kv = sim.kv_view(id);
     let kv_rows = kv
         .iter()
+        .take(SHOWN_KEYS)
         .map(|(key, value)| html! { <tr><td>{ key }</td><td>{ value }</td></tr> });
     let servers = sim.server_count();
     let pick = |target: NodeId| {
@@ -151,6 +155,9 @@ pub fn inspector(props: &InspectorProps) -> Html {
                         <p class="muted">{ "nothing applied yet — send a client request" }</p>
                     } else {
                         <table><tbody>{ for kv_rows }</tbody></table>
+                        if kv.len() > SHOWN_KEYS {
+                            <p class="muted">{ format!("… and {} more keys", kv.len() - SHOWN_KEYS) }</p>
+                        }
                     }
                 </div>
             </div>

@@ -3,15 +3,17 @@
 //! matchIndex (m) and nextIndex (n) for each follower sit above its row, commitIndex (C)
 //! and lastApplied (A) below. A compacted prefix is one snapshot block.
 
-use raftviz_sim::Simulation;
+use raftviz_sim::ServerView;
 use yew::prelude::*;
 
 use crate::names::{server_name, term_class};
-use crate::state::{Action, Dispatch, NodeId, SimHandle};
+use crate::state::{Action, Dispatch, SimHandle};
 
 /// Within this many pixels of the right end, the grid keeps following new entries;
 /// further left, a person is reading history and it stays put.
 const FOLLOW_SLACK_PX: i32 = 120;
+/// Indices drawn at once.
+const WINDOW_COLUMNS: u64 = 48;
 
 #[derive(Properties, PartialEq)]
 pub struct LogGridProps {
@@ -23,6 +25,17 @@ pub struct LogGridProps {
 #[function_component(LogGrid)]
 pub fn log_grid(props: &LogGridProps) -> Html {
     let scroller = use_node_ref();
+    // The last index drawn when a person paged back; `None` follows the tail.
+    let window_end = use_state(|| None::<u64>);
+    {
+        // A new page starts at its newest index, next to the one left behind.
+        let scroller = scroller.clone();
+        use_effect_with(*window_end, move |_| {
+            if let Some(element) = scroller.cast::<web_sys::Element>() {
+                element.set_scroll_left(element.scroll_width());
+            }
+        });
+    }
     {
         let scroller = scroller.clone();
         use_effect(move || {
@@ -50,10 +63,33 @@ pub fn log_grid(props: &LogGridProps) -> Html {
         .max()
         .unwrap_or(0)
         .max(first);
-    let columns = last - first + 1;
-    let column_of = move |index: u64| index - first + 3;
+    // Only a window of indices is drawn, so a log of thousands costs what a short one
+    // does; it follows the tail unless a person pages back.
+    let end = window_end.map_or(last, |end| end.clamp(first, last));
+    let start = end.saturating_sub(WINDOW_COLUMNS - 1).max(first);
+    let in_window = move |index: u64| (start..=end).contains(&index);
+    let columns = end - start + 1;
+    let column_of = move |index: u64| index - start + 3;
+    let page = |to: Option<u64>| {
+        let window_end = window_end.clone();
+        Callback::from(move |_: MouseEvent| window_end.set(to))
+    };
+    let paging = (start > first || end < last).then(|| {
+        let later = end + WINDOW_COLUMNS;
+        html! {
+            <span class="paging" role="group" aria-label="Log indices shown">
+                { format!("indices {start}–{end} of {first}–{last}") }
+                <button aria-label="Show earlier indices" disabled={start == first}
+                        onclick={page(Some(start.saturating_sub(1).max(first)))}>{ "◀ earlier" }</button>
+                <button aria-label="Show later indices" disabled={end == last}
+                        onclick={page((later < last).then_some(later))}>{ "later ▶" }</button>
+                <button aria-label="Follow the newest entries" disabled={window_end.is_none()}
+                        onclick={page(None)}>{ "newest" }</button>
+            </span>
+        }
+    });
 
-    let index_row = (first..=last).map(|index| {
+    let index_row = (start..=end).map(|index| {
         html! { <span class="index" style={format!("grid-column: {}", column_of(index))}>{ index }</span> }
     });
     let rows = (0..servers).map(|id| {
@@ -82,7 +118,7 @@ pub fn log_grid(props: &LogGridProps) -> Html {
             }
             text
         };
-        let cells = log.entries.iter().map(|entry| {
+        let cells = log.entries.iter().filter(|entry| in_window(entry.index)).map(|entry| {
             let committed = view.up && entry.index <= view.commit;
             let title = format!(
                 "{}, index {}, term {}: {} — {}",
@@ -102,15 +138,15 @@ pub fn log_grid(props: &LogGridProps) -> Html {
         });
         let next_slot = marks
             .map(|p| p.next_index)
-            .filter(|&next| next > log.base_index + log.entries.len() as u64)
+            .filter(|&next| next > log.base_index + log.entries.len() as u64 && in_window(next))
             .map(|next| html! {
                 <span class="cell slot" style={format!("grid-column: {}", column_of(next))}
                       title={format!("the leader sends {} entry {next} next", server_name(id))}
                       data-above={mark_at(next)}></span>
             });
-        let compacted = (log.base_index >= first).then(|| html! {
+        let compacted = (log.base_index >= start).then(|| html! {
             <span class="cell snapshot"
-                  style={format!("grid-column: 3 / {}", column_of(log.base_index) + 1)}>
+                  style={format!("grid-column: 3 / {}", column_of(log.base_index.min(end)) + 1)}>
                 { format!("snapshot ≤{}", log.base_index) }
             </span>
         });
@@ -122,7 +158,7 @@ pub fn log_grid(props: &LogGridProps) -> Html {
         html! {
             <div class={classes!("log-row", (!view.up).then_some("down"), (leader == Some(id)).then_some("leading"))}
                  data-row={id.to_string()}>
-                { row_head(&sim, id, &props.dispatch) }
+                { row_head(&view, &props.dispatch) }
                 { for base }
                 { for compacted }
                 { for cells }
@@ -134,6 +170,7 @@ pub fn log_grid(props: &LogGridProps) -> Html {
         <section class="panel log-panel" aria-label="Logs">
             <h2>{ "Logs" }
                 <span class="legend">{ "solid = committed · outlined = not yet · m/n = leader's matchIndex/nextIndex · C/A = commitIndex/lastApplied" }</span>
+                { for paging }
             </h2>
             <div class="log-scroll" ref={scroller}>
                 <div class="log-grid" style={format!("--cells: {columns}")}>
@@ -150,8 +187,8 @@ pub fn log_grid(props: &LogGridProps) -> Html {
 
 /// The server's name and role, and its buttons: crash or restart, force a timeout,
 /// send it a client request.
-fn row_head(sim: &Simulation, id: NodeId, dispatch: &Dispatch) -> Html {
-    let view = sim.server_view(id);
+fn row_head(view: &ServerView, dispatch: &Dispatch) -> Html {
+    let id = view.id;
     let name = server_name(id);
     let button = |action: &'static str,
                   label: String,

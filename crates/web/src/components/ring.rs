@@ -163,7 +163,7 @@ fn server_node(
             .unwrap_or_default()
     );
     html! {
-        <g class={classes!("server", format!("role-{}", view.role), (!view.up).then_some("down"),
+        <g class={classes!("server", format!("role-{}", view.role), format!("on-{}", term_class(view.term)), (!view.up).then_some("down"),
                            (selected == Some(id)).then_some("selected"))}
            data-node={id.to_string()} data-role={view.role} data-up={view.up.to_string()}
            data-term={view.term.to_string()}
@@ -172,7 +172,7 @@ fn server_node(
            data-last-index={view.last_index.to_string()}
            data-snapshot-index={view.snapshot_index.to_string()}
            role="button" tabindex="0" aria-label={aria} onclick={on_click} onkeydown={on_key}>
-            { timer_arc(sim, id, at) }
+            { timer_arc(sim, &view, at) }
             { node_body(&view, at) }
             { vote_dots(sim, id, at) }
             <text x={fmt(at.x)} y={fmt(at.y - 4.0)} class="node-name">{ server_name(id) }</text>
@@ -211,11 +211,11 @@ fn node_body(view: &ServerView, at: Point) -> Html {
 }
 
 /// The election timer as an arc that shrinks until the server starts an election.
-fn timer_arc(sim: &Simulation, id: NodeId, at: Point) -> Html {
-    let Some(timer) = sim.timer_view(id) else {
+fn timer_arc(sim: &Simulation, view: &ServerView, at: Point) -> Html {
+    let Some(timer) = sim.timer_view(view.id) else {
         return Html::default();
     };
-    if sim.server_view(id).role == "leader" || timer.timeout_ms == 0 {
+    if view.role == "leader" || timer.timeout_ms == 0 {
         return Html::default();
     }
     let left = 1.0 - (timer.elapsed_ms as f64 / timer.timeout_ms as f64).clamp(0.0, 1.0);
