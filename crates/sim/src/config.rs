@@ -93,6 +93,9 @@ pub struct SimConfig {
     /// state, without ReadIndex. A deposed leader then serves stale reads.
     pub stale_read_bug: bool,
     pub network: NetworkConfig,
+    /// Servers' clocks run at different rates: each server's tick lasts
+    /// `tick_ms` ± up to this many percent (drawn from the seed).
+    pub clock_skew_percent: u64,
     /// Stop the run at the first safety violation (tests); a classroom
     /// run goes on so every broken invariant can be shown.
     pub stop_at_violation: bool,
@@ -120,6 +123,7 @@ impl SimConfig {
             stale_read_bug: false,
             network: NetworkConfig::reliable(),
             stop_at_violation: true,
+            clock_skew_percent: 0,
             record_events: false,
         }
     }
@@ -159,6 +163,12 @@ impl SimConfig {
     pub fn validate(&self) -> Result<(), String> {
         if !(3..=9).contains(&self.servers) {
             return Err(format!("servers must be 3 to 9, not {}", self.servers));
+        }
+        if self.clock_skew_percent > 50 {
+            return Err(format!(
+                "clock skew must be at most 50 %, not {}",
+                self.clock_skew_percent
+            ));
         }
         if self.tick_ms == 0 {
             return Err("a tick must last at least 1 ms".into());

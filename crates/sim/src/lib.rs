@@ -215,6 +215,19 @@ impl Simulation {
         );
     }
 
+    /// How long `server`'s tick lasts: its clock may run fast or slow.
+    fn tick_interval(&self, server: NodeId) -> u64 {
+        let skew = self.config.clock_skew_percent;
+        if skew == 0 {
+            return self.config.tick_ms.max(1);
+        }
+        // A fixed rate per server, from the seed alone.
+        let mut hash = storage::Fnv(self.config.seed ^ 0xc10c);
+        hash.write(&(server as u64).to_le_bytes());
+        let offset = hash.0 % (2 * skew + 1);
+        (self.config.tick_ms * (100 + offset) / (100 + skew)).max(1)
+    }
+
     fn schedule(&mut self, time: u64, action: Action) {
         self.next_sequence += 1;
         self.queue.push(Reverse((time, self.next_sequence, action)));
@@ -287,7 +300,7 @@ impl Simulation {
                     let ready = node.tick();
                     self.after(server, ready);
                 }
-                let next = self.now + self.config.tick_ms.max(1);
+                let next = self.now + self.tick_interval(server);
                 self.schedule(
                     next,
                     Action::Tick {

@@ -55,6 +55,13 @@ pub enum UserAction {
     },
     SetNetwork(NetworkConfig),
     SetOptions(RaftOptions),
+    /// Clients that keep issuing key-value operations (the default
+    /// workload) until stopped.
+    StartClients {
+        count: usize,
+    },
+    /// The clients issue nothing new; what is under way completes.
+    StopClients,
 }
 
 /// An action and the moment it happened: after `event` events had been
@@ -97,6 +104,10 @@ impl Simulation {
             UserAction::Transfer { from, to } => self.transfer_leadership(from, to),
             UserAction::SetNetwork(ref network) => self.set_network(network.clone()),
             UserAction::SetOptions(options) => self.set_options(options),
+            UserAction::StartClients { count } => {
+                self.start_workload(count, crate::Workload::default());
+            }
+            UserAction::StopClients => self.stop_workload(),
         }
     }
 

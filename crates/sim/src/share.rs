@@ -30,6 +30,9 @@ pub const TRACE_FORMAT: &str = "raftviz-trace";
 pub const TRACE_VERSION: u64 = 1;
 /// Larger files are refused before parsing, so a wrong file cannot make
 /// the page parse for long or run out of memory.
+/// The most clients one action may start.
+pub const MAX_CLIENTS: usize = 16;
+
 pub const MAX_TRACE_BYTES: usize = 5 * 1024 * 1024;
 /// The first byte of every `#run=` payload.
 pub const RUN_LINK_VERSION: u8 = 1;
@@ -149,6 +152,15 @@ impl SharedRun {
             if let UserAction::SetNetwork(network) = &recorded.action {
                 check_network(&format!("actions[{index}].action.network"), network)?;
             }
+            if let UserAction::StartClients { count } = recorded.action {
+                if count > MAX_CLIENTS {
+                    return Err(bad_value(
+                        &format!("actions[{index}].action.count"),
+                        count,
+                        &format!("at most {MAX_CLIENTS} clients"),
+                    ));
+                }
+            }
             previous = Some(recorded);
         }
         Ok(())
@@ -255,7 +267,9 @@ fn servers_named(action: &UserAction) -> Vec<(&'static str, NodeId)> {
         | UserAction::DropMessage { .. }
         | UserAction::DeliverNow { .. }
         | UserAction::SetNetwork(_)
-        | UserAction::SetOptions(_) => Vec::new(),
+        | UserAction::SetOptions(_)
+        | UserAction::StartClients { .. }
+        | UserAction::StopClients => Vec::new(),
     }
 }
 
@@ -481,6 +495,7 @@ fn settings_json(config: &SimConfig) -> String {
         ("stale_read_bug", config.stale_read_bug.to_string()),
         ("network", network_json(&config.network)),
         ("stop_at_violation", config.stop_at_violation.to_string()),
+        ("clock_skew_percent", config.clock_skew_percent.to_string()),
     ];
     let lines: Vec<String> = fields
         .iter()
@@ -547,6 +562,10 @@ fn action_json(action: &UserAction) -> String {
             "{{\"type\": \"set_options\", \"options\": {}}}",
             options_json(options)
         ),
+        UserAction::StartClients { count } => {
+            format!("{{\"type\": \"start_clients\", \"count\": {count}}}")
+        }
+        UserAction::StopClients => "{\"type\": \"stop_clients\"}".to_string(),
     }
 }
 
@@ -792,6 +811,7 @@ fn read_settings(settings: &Object) -> Result<SimConfig, ImportError> {
         stale_read_bug: settings.bool("stale_read_bug")?,
         network: read_network(&settings.object("network")?)?,
         stop_at_violation: settings.bool("stop_at_violation")?,
+        clock_skew_percent: settings.u64("clock_skew_percent")?,
         // Whoever opens a shared run wants to look at its events.
         record_events: true,
     })
@@ -883,13 +903,17 @@ fn read_action(action: &Object) -> Result<UserAction, ImportError> {
         },
         "set_network" => UserAction::SetNetwork(read_network(&action.object("network")?)?),
         "set_options" => UserAction::SetOptions(read_options(&action.object("options")?)?),
+        "start_clients" => UserAction::StartClients {
+            count: action.u64("count")? as usize,
+        },
+        "stop_clients" => UserAction::StopClients,
         other => {
             return Err(bad_value(
                 &action.path_of("type"),
                 shorten(&Value::from(other)),
                 "an action type: crash, restart, timeout, request, set_link, isolate, \
-                 heal_all, hold_link, drop_message, deliver_now, transfer, set_network \
-                 or set_options",
+                 heal_all, hold_link, drop_message, deliver_now, transfer, set_network, \
+                 set_options, start_clients or stop_clients",
             ))
         }
     })
@@ -920,7 +944,8 @@ const SETTING_READ_MODE: u64 = 1 << 9;
 const SETTING_STALE_READ_BUG: u64 = 1 << 10;
 const SETTING_NETWORK: u64 = 1 << 11;
 const SETTING_STOP_AT_VIOLATION: u64 = 1 << 12;
-const KNOWN_SETTINGS: u64 = (1 << 13) - 1;
+const SETTING_CLOCK_SKEW: u64 = 1 << 13;
+const KNOWN_SETTINGS: u64 = (1 << 14) - 1;
 
 // A network is written as a mask of what differs from `NetworkConfig::visual`.
 const NETWORK_LATENCY: u8 = 1 << 0;
@@ -942,6 +967,8 @@ const TAG_DELIVER_NOW: u8 = 9;
 const TAG_TRANSFER: u8 = 10;
 const TAG_SET_NETWORK: u8 = 11;
 const TAG_SET_OPTIONS: u8 = 12;
+const TAG_START_CLIENTS: u8 = 13;
+const TAG_STOP_CLIENTS: u8 = 14;
 
 /// The run as the text after `#run=`: compact and URL-safe.
 pub fn encode_run(sim: &Simulation) -> String {
@@ -1024,6 +1051,10 @@ fn run_bytes(run: &SharedRun) -> Vec<u8> {
             SETTING_STOP_AT_VIOLATION,
             config.stop_at_violation != visual.stop_at_violation,
         ),
+        (
+            SETTING_CLOCK_SKEW,
+            config.clock_skew_percent != visual.clock_skew_percent,
+        ),
     ];
     let mask = differs
         .iter()
@@ -1088,6 +1119,9 @@ fn run_bytes(run: &SharedRun) -> Vec<u8> {
     }
     if mask & SETTING_STOP_AT_VIOLATION != 0 {
         out.byte(u8::from(config.stop_at_violation));
+    }
+    if mask & SETTING_CLOCK_SKEW != 0 {
+        out.varint(config.clock_skew_percent);
     }
     out.varint(run.time);
     out.varint(run.events_processed);
@@ -1204,6 +1238,11 @@ fn write_action(out: &mut Writer, action: &UserAction) {
             out.byte(TAG_SET_OPTIONS);
             out.byte(options_bits(&options));
         }
+        UserAction::StartClients { count } => {
+            out.byte(TAG_START_CLIENTS);
+            out.varint(count as u64);
+        }
+        UserAction::StopClients => out.byte(TAG_STOP_CLIENTS),
     }
 }
 
@@ -1275,6 +1314,9 @@ fn read_run(reader: &mut Reader) -> Result<SharedRun, ImportError> {
     }
     if mask & SETTING_STOP_AT_VIOLATION != 0 {
         config.stop_at_violation = reader.bool("stop_at_violation")?;
+    }
+    if mask & SETTING_CLOCK_SKEW != 0 {
+        config.clock_skew_percent = reader.varint("clock_skew_percent")?;
     }
     let time = reader.varint("the time")?;
     let events_processed = reader.varint("the number of events")?;
@@ -1389,6 +1431,10 @@ fn read_action_bytes(reader: &mut Reader) -> Result<UserAction, ImportError> {
         },
         TAG_SET_NETWORK => UserAction::SetNetwork(read_network_bytes(reader)?),
         TAG_SET_OPTIONS => UserAction::SetOptions(read_options_bits(reader)?),
+        TAG_START_CLIENTS => UserAction::StartClients {
+            count: reader.varint("a client count")? as usize,
+        },
+        TAG_STOP_CLIENTS => UserAction::StopClients,
         other => return Err(unknown_code("an action", other)),
     })
 }

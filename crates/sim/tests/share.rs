@@ -707,3 +707,47 @@ fn mutated_traces_and_links_never_panic() {
     }
     println!("{accepted} of 40000 decodings accepted a mutant");
 }
+
+/// Client load and skewed clocks (what the seed explorer uses) travel in
+/// both formats too.
+#[test]
+fn clients_and_clock_skew_are_shared_exactly() {
+    let config = SimConfig {
+        clock_skew_percent: 20,
+        ..SimConfig::visual(41)
+    };
+    let mut original = Simulation::new(config);
+    original.act(UserAction::StartClients { count: 3 });
+    original.run_for(1500);
+    original.act(UserAction::Crash { server: 1 });
+    original.run_for(1500);
+    original.act(UserAction::StopClients);
+    original.run_for(1000);
+    assert!(
+        !original.history().operations().is_empty(),
+        "the clients did work"
+    );
+    let from_trace = import_trace(&export_trace(&original))
+        .unwrap()
+        .replay()
+        .unwrap();
+    assert_same_run(&from_trace, &original, "trace");
+    let from_link = decode_run(&encode_run(&original))
+        .unwrap()
+        .replay()
+        .unwrap();
+    assert_same_run(&from_link, &original, "link");
+    let too_many = SharedRun {
+        actions: vec![raftviz_sim::RecordedAction {
+            event: 0,
+            time: 0,
+            action: UserAction::StartClients { count: 99 },
+        }],
+        ..SharedRun::of(&Simulation::new(SimConfig::visual(1)))
+    };
+    assert!(too_many
+        .validate()
+        .unwrap_err()
+        .to_string()
+        .contains("at most 16 clients"));
+}
