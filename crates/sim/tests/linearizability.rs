@@ -1,0 +1,562 @@
+//! The linearizability checker against hand-made histories whose verdict is
+//! known, against random histories of an atomic store, linearizable by
+//! construction until one read is corrupted, and against an exhaustive
+//! search on thousands of tiny random histories.
+use std::collections::HashMap;
+
+use raftviz_sim::linearizability::{check, History, OpKind, Operation, Verdict};
+
+fn operation(kind: OpKind, key: &str, value: &str, output: Option<&str>, call: u64) -> Operation {
+    Operation {
+        client: 0,
+        kind,
+        key: key.into(),
+        value: value.into(),
+        output: output.map(Into::into),
+        call,
+        ret: None,
+    }
+}
+
+fn put(key: &str, value: &str, call: u64, ret: u64) -> Operation {
+    returned(operation(OpKind::Put, key, value, None, call), ret)
+}
+
+fn append(key: &str, value: &str, call: u64, ret: u64) -> Operation {
+    returned(operation(OpKind::Append, key, value, None, call), ret)
+}
+
+fn get(key: &str, output: &str, call: u64, ret: u64) -> Operation {
+    returned(operation(OpKind::Get, key, "", Some(output), call), ret)
+}
+
+fn returned(operation: Operation, ret: u64) -> Operation {
+    Operation {
+        ret: Some(ret),
+        ..operation
+    }
+}
+
+/// A Put or Append whose client never heard back.
+fn unanswered(kind: OpKind, key: &str, value: &str, call: u64) -> Operation {
+    operation(kind, key, value, None, call)
+}
+
+fn assert_linearizable(history: &[Operation]) {
+    assert_eq!(check(history), Verdict::Linearizable, "{history:#?}");
+}
+
+/// Asserts that `key` is named, with every one of its operations.
+fn assert_violation(history: &[Operation], key: &str) {
+    let operations = (0..history.len())
+        .filter(|&index| history[index].key == key)
+        .collect();
+    let expected = Verdict::Violation {
+        key: key.into(),
+        operations,
+    };
+    assert_eq!(check(history), expected, "{history:#?}");
+}
+
+// ---- Histories that must be rejected ----
+
+#[test]
+fn stale_read_is_a_violation() {
+    assert_violation(
+        &[
+            put("x", "1", 0, 10),
+            put("x", "2", 20, 30),
+            get("x", "1", 40, 50),
+        ],
+        "x",
+    );
+}
+
+#[test]
+fn lost_write_is_a_violation() {
+    assert_violation(&[put("x", "1", 0, 10), get("x", "", 20, 30)], "x");
+}
+
+#[test]
+fn duplicated_append_is_a_violation() {
+    assert_violation(&[append("x", "a", 0, 10), get("x", "aa", 20, 30)], "x");
+}
+
+#[test]
+fn read_of_a_value_never_written_is_a_violation() {
+    assert_violation(&[put("x", "1", 0, 10), get("x", "ghost", 5, 30)], "x");
+}
+
+#[test]
+fn reads_must_not_go_back_in_time_during_a_write() {
+    // The write is concurrent with both reads, but once the first read saw
+    // it the later one cannot miss it.
+    assert_violation(
+        &[
+            put("x", "1", 0, 100),
+            get("x", "1", 10, 20),
+            get("x", "", 30, 40),
+        ],
+        "x",
+    );
+}
+
+#[test]
+fn appends_seen_in_two_orders_are_a_violation() {
+    assert_violation(
+        &[
+            append("x", "a", 0, 100),
+            append("x", "b", 0, 100),
+            get("x", "ab", 110, 120),
+            get("x", "ba", 130, 140),
+        ],
+        "x",
+    );
+}
+
+#[test]
+fn a_write_cannot_be_seen_before_it_was_sent() {
+    assert_violation(
+        &[
+            get("x", "early", 10, 20),
+            unanswered(OpKind::Put, "x", "early", 30),
+        ],
+        "x",
+    );
+}
+
+#[test]
+fn a_write_cannot_be_seen_before_it_was_sent_even_once_answered() {
+    assert_violation(&[get("x", "1", 0, 10), put("x", "1", 20, 30)], "x");
+}
+
+#[test]
+fn a_return_one_ms_before_a_call_orders_them() {
+    assert_violation(&[put("x", "1", 0, 10), get("x", "", 11, 20)], "x");
+}
+
+#[test]
+fn the_violating_key_is_named_with_only_its_operations() {
+    assert_violation(
+        &[
+            put("fine", "1", 0, 10),
+            put("broken", "1", 0, 10),
+            get("fine", "1", 20, 30),
+            get("broken", "", 20, 30),
+        ],
+        "broken",
+    );
+}
+
+#[test]
+fn the_first_key_to_appear_is_named_when_several_are_violated() {
+    assert_violation(&[get("b", "never", 0, 10), get("a", "never", 0, 10)], "b");
+}
+
+// ---- Histories that must be accepted ----
+
+#[test]
+fn empty_history_is_linearizable() {
+    assert_linearizable(&[]);
+}
+
+#[test]
+fn reading_an_absent_key_gives_the_empty_string() {
+    assert_linearizable(&[get("x", "", 0, 10)]);
+}
+
+#[test]
+fn a_read_concurrent_with_a_write_may_see_it_or_not() {
+    assert_linearizable(&[put("x", "1", 0, 10), get("x", "", 5, 15)]);
+    assert_linearizable(&[put("x", "1", 0, 10), get("x", "1", 5, 15)]);
+}
+
+#[test]
+fn concurrent_appends_may_take_effect_in_either_order() {
+    for output in ["ab", "ba"] {
+        assert_linearizable(&[
+            append("x", "a", 0, 10),
+            append("x", "b", 5, 15),
+            get("x", output, 20, 30),
+        ]);
+    }
+}
+
+#[test]
+fn appends_build_on_puts() {
+    assert_linearizable(&[
+        put("x", "1", 0, 10),
+        append("x", "2", 20, 30),
+        get("x", "12", 25, 35),
+        put("x", "3", 40, 50),
+        append("x", "4", 60, 70),
+        append("x", "5", 60, 80),
+        get("x", "354", 90, 100),
+    ]);
+}
+
+#[test]
+fn a_return_and_a_call_at_the_same_instant_are_concurrent() {
+    assert_linearizable(&[put("x", "1", 0, 10), get("x", "", 10, 20)]);
+}
+
+#[test]
+fn an_unanswered_write_may_have_taken_effect() {
+    assert_linearizable(&[
+        unanswered(OpKind::Put, "x", "1", 0),
+        get("x", "", 100, 110),
+        get("x", "1", 200, 210),
+        get("x", "1", 300, 310),
+    ]);
+    assert_linearizable(&[
+        put("x", "a", 0, 10),
+        unanswered(OpKind::Append, "x", "b", 20),
+        get("x", "ab", 100, 110),
+    ]);
+}
+
+#[test]
+fn an_unanswered_write_may_never_have_taken_effect() {
+    assert_linearizable(&[
+        put("x", "1", 0, 10),
+        unanswered(OpKind::Put, "x", "2", 20),
+        unanswered(OpKind::Append, "x", "3", 20),
+        get("x", "1", 100, 110),
+    ]);
+}
+
+#[test]
+fn an_unanswered_write_cannot_be_undone_once_seen() {
+    assert_violation(
+        &[
+            unanswered(OpKind::Put, "x", "1", 0),
+            get("x", "1", 100, 110),
+            get("x", "", 200, 210),
+        ],
+        "x",
+    );
+}
+
+#[test]
+fn an_unanswered_read_tells_nothing() {
+    assert_linearizable(&[
+        put("x", "1", 0, 10),
+        operation(OpKind::Get, "x", "", None, 20),
+        operation(OpKind::Get, "x", "", Some("ghost"), 20),
+    ]);
+}
+
+#[test]
+fn many_keys_are_checked_independently() {
+    let history: Vec<Operation> = (0..500u64)
+        .flat_map(|n| {
+            let (key, value) = (format!("k{}", n % 100), format!("v{n}"));
+            let call = n * 10;
+            [
+                put(&key, &value, call, call + 30),
+                get(&key, &value, call + 30, call + 40),
+            ]
+        })
+        .collect();
+    assert_linearizable(&history);
+}
+
+#[test]
+fn history_records_calls_and_returns() {
+    let mut history = History::new();
+    let write = history.call(1, OpKind::Put, "x", "1", 0);
+    let read = history.call(2, OpKind::Get, "x", "", 5);
+    let lost = history.call(3, OpKind::Append, "x", "2", 6);
+    history.ret(write, None, 10);
+    history.ret(read, Some("1".into()), 12);
+    assert_eq!(history.operations()[lost].ret, None);
+    assert_eq!(history.operations()[read], {
+        let mut expected = get("x", "1", 5, 12);
+        expected.client = 2;
+        expected
+    });
+    assert_eq!(check(history.operations()), Verdict::Linearizable);
+    let stale = history.call(2, OpKind::Get, "x", "", 20);
+    history.ret(stale, Some(String::new()), 25);
+    assert_violation(history.operations(), "x");
+}
+
+// ---- Random histories ----
+
+/// splitmix64: tiny, deterministic, good enough to vary histories.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, bound: u64) -> u64 {
+        self.next() % bound
+    }
+}
+
+struct Shape {
+    operations: usize,
+    clients: usize,
+    keys: u64,
+    /// One operation in this many never hears back.
+    unanswered_one_in: u64,
+}
+
+/// Clients sending operations one after another to an atomic store, each
+/// taking effect at a random instant between its call and its return (or,
+/// when its client never hears back, maybe never): linearizable by
+/// construction.
+fn linearizable_history(seed: u64, shape: &Shape) -> Vec<Operation> {
+    let mut random = SplitMix64(seed);
+    let mut idle_since = vec![0; shape.clients];
+    let mut history = Vec::with_capacity(shape.operations);
+    let mut takes_effect_at = Vec::with_capacity(shape.operations);
+    for serial in 0..shape.operations {
+        let client = (0..shape.clients)
+            .min_by_key(|&client| idle_since[client])
+            .expect("at least one client");
+        let call = idle_since[client] + random.below(3);
+        let ret = call + 1 + random.below(30);
+        idle_since[client] = ret;
+        let kind =
+            [OpKind::Get, OpKind::Get, OpKind::Put, OpKind::Append][random.below(4) as usize];
+        let answered = random.below(shape.unanswered_one_in) != 0;
+        let took_effect = answered || random.below(2) == 0;
+        takes_effect_at.push(took_effect.then(|| call + random.below(ret - call + 1)));
+        history.push(Operation {
+            client: client as u64,
+            kind,
+            key: format!("k{}", random.below(shape.keys)),
+            value: match kind {
+                OpKind::Get => String::new(),
+                // Delimited so that no value is a substring of a string of others.
+                _ => format!("x{serial}."),
+            },
+            output: None,
+            call,
+            ret: answered.then_some(ret),
+        });
+    }
+    apply_in_order(&mut history, &takes_effect_at);
+    history
+}
+
+/// Runs the operations that took effect against a store in the order they
+/// did, filling in what answered Gets read.
+fn apply_in_order(history: &mut [Operation], takes_effect_at: &[Option<u64>]) {
+    let mut order: Vec<usize> = (0..history.len())
+        .filter(|&index| takes_effect_at[index].is_some())
+        .collect();
+    order.sort_by_key(|&index| (takes_effect_at[index], index));
+    let mut store: HashMap<String, String> = HashMap::new();
+    for index in order {
+        let operation = &mut history[index];
+        let value = store.entry(operation.key.clone()).or_default();
+        match operation.kind {
+            OpKind::Get if operation.ret.is_some() => operation.output = Some(value.clone()),
+            OpKind::Get => {}
+            OpKind::Put => *value = operation.value.clone(),
+            OpKind::Append => value.push_str(&operation.value),
+        }
+    }
+}
+
+fn shape_for(seed: u64) -> Shape {
+    Shape {
+        operations: 300,
+        clients: 1 + (seed % 10) as usize,
+        keys: 1 + seed % 4,
+        unanswered_one_in: 20,
+    }
+}
+
+#[test]
+fn random_histories_of_an_atomic_store_are_linearizable() {
+    for seed in 0..300 {
+        let history = linearizable_history(seed, &shape_for(seed));
+        assert_eq!(check(&history), Verdict::Linearizable, "seed {seed}");
+    }
+}
+
+#[test]
+fn a_random_history_with_one_read_of_a_value_never_written_is_a_violation() {
+    for seed in 0..300 {
+        let mut history = linearizable_history(seed, &shape_for(seed));
+        let read = (history.len() / 2..history.len())
+            .find(|&index| history[index].output.is_some())
+            .expect("an answered Get in the second half");
+        history[read].output = Some("never written".into());
+        assert_violation_names(&history, read, seed);
+    }
+}
+
+/// Makes a Get near the middle answer what an earlier Get of the same key
+/// answered, although an Append to that key was sent after the earlier Get
+/// returned and returned before the later one was sent: with every value
+/// written once, nothing can remove what that Append added. The later Get
+/// had seen the earlier one's value extended, so no Put came between them
+/// and it is the search, not the checker's precheck, that must reject
+/// this. Returns the later Get, or None when the history has no such pair.
+fn make_a_read_miss_an_append(history: &mut [Operation]) -> Option<usize> {
+    let (earlier, later) = (history.len() / 2..history.len())
+        .find_map(|later| Some((earlier_read_missed_by(history, later)?, later)))?;
+    history[later].output = history[earlier].output.clone();
+    Some(later)
+}
+
+fn earlier_read_missed_by(history: &[Operation], later: usize) -> Option<usize> {
+    let read = &history[later];
+    let (Some(seen), Some(_)) = (&read.output, read.ret) else {
+        return None;
+    };
+    let same_key = |index: &usize| history[*index].key == read.key;
+    (0..later).rev().filter(same_key).find(|&earlier| {
+        let before = &history[earlier];
+        let (Some(seen_before), Some(returned)) = (&before.output, before.ret) else {
+            return false;
+        };
+        let appended_between = (0..history.len()).filter(same_key).any(|index| {
+            let write = &history[index];
+            write.kind == OpKind::Append
+                && write.call > returned
+                && write.ret.is_some_and(|ret| ret < read.call)
+        });
+        returned < read.call
+            && !seen_before.is_empty()
+            && seen.starts_with(seen_before.as_str())
+            && appended_between
+    })
+}
+
+fn assert_violation_names(history: &[Operation], read: usize, seed: u64) {
+    match check(history) {
+        Verdict::Violation { key, operations } => {
+            assert_eq!(key, history[read].key, "seed {seed}");
+            assert!(operations.contains(&read), "seed {seed}");
+        }
+        Verdict::Linearizable => panic!("seed {seed}: corrupted read accepted"),
+    }
+}
+
+#[test]
+fn a_random_history_with_one_read_missing_an_append_is_a_violation() {
+    let mut corrupted = 0;
+    for seed in 0..300 {
+        let mut history = linearizable_history(seed, &shape_for(seed));
+        if let Some(read) = make_a_read_miss_an_append(&mut history) {
+            assert_violation_names(&history, read, seed);
+            corrupted += 1;
+        }
+    }
+    assert!(corrupted > 200, "only {corrupted} histories had such reads");
+}
+
+// ---- Small random histories against an exhaustive search ----
+
+/// Whether some order of the operations explains every answered Get: tries
+/// every order consistent with real time, unanswered writes included or
+/// left out, with no pruning at all.
+fn brute_force_linearizable(history: &[Operation]) -> bool {
+    let mut used = vec![false; history.len()];
+    let mut store = HashMap::new();
+    extends(history, &mut used, &mut store)
+}
+
+fn extends(history: &[Operation], used: &mut [bool], store: &mut HashMap<String, String>) -> bool {
+    let must_still_happen =
+        (0..history.len()).any(|index| !used[index] && answered(&history[index]));
+    if !must_still_happen {
+        return true;
+    }
+    for next in 0..history.len() {
+        let waits_for_another = (0..history.len()).any(|other| {
+            !used[other]
+                && history[other]
+                    .ret
+                    .is_some_and(|ret| ret < history[next].call)
+        });
+        if used[next] || waits_for_another {
+            continue;
+        }
+        let operation = &history[next];
+        let before = store.get(&operation.key).cloned().unwrap_or_default();
+        let after = match operation.kind {
+            OpKind::Get if !answered(operation) => before.clone(),
+            OpKind::Get if operation.output.as_deref() == Some(&before) => before.clone(),
+            OpKind::Get => continue,
+            OpKind::Put => operation.value.clone(),
+            OpKind::Append => before.clone() + &operation.value,
+        };
+        used[next] = true;
+        store.insert(operation.key.clone(), after);
+        let found = extends(history, used, store);
+        used[next] = false;
+        store.insert(operation.key.clone(), before);
+        if found {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether the operation must appear in any linearization: it returned,
+/// and if a Get, with a value.
+fn answered(operation: &Operation) -> bool {
+    operation.ret.is_some() && (operation.kind != OpKind::Get || operation.output.is_some())
+}
+
+/// Up to seven operations on one or two keys with a tiny alphabet, random
+/// times with many ties and random reads: linearizable or not by chance.
+fn tiny_random_history(random: &mut SplitMix64) -> Vec<Operation> {
+    const VALUES: [&str; 3] = ["", "a", "b"];
+    const READS: [&str; 7] = ["", "a", "b", "aa", "ab", "ba", "bb"];
+    let count = 1 + random.below(7);
+    (0..count)
+        .map(|_| {
+            let kind = [OpKind::Get, OpKind::Put, OpKind::Append][random.below(3) as usize];
+            let call = random.below(8);
+            let ret = (random.below(5) != 0).then(|| call + random.below(6));
+            Operation {
+                client: 0,
+                kind,
+                key: ["x", "y"][random.below(2) as usize].into(),
+                value: match kind {
+                    OpKind::Get => String::new(),
+                    _ => VALUES[random.below(3) as usize].into(),
+                },
+                output: (kind == OpKind::Get && ret.is_some())
+                    .then(|| READS[random.below(7) as usize].into()),
+                call,
+                ret,
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn small_random_histories_agree_with_exhaustive_search() {
+    let mut random = SplitMix64(7);
+    let mut violations = 0;
+    for case in 0..20_000 {
+        let history = tiny_random_history(&mut random);
+        let expected = brute_force_linearizable(&history);
+        let verdict = check(&history);
+        assert_eq!(
+            verdict == Verdict::Linearizable,
+            expected,
+            "case {case}: {verdict:?} for {history:#?}"
+        );
+        violations += usize::from(!expected);
+    }
+    // Both verdicts must be well represented for the comparison to mean much.
+    assert!(
+        (2_000..18_000).contains(&violations),
+        "{violations} violations"
+    );
+}
