@@ -143,6 +143,7 @@ fn shortcut(event: &web_sys::KeyboardEvent) -> Option<Action> {
         "-" | "_" => Action::ScaleSpeed(0.5),
         "x" | "X" => Action::TogglePowerInspected,
         "t" | "T" => Action::TimeoutInspected,
+        "d" | "D" => Action::DropNextMessage,
         digit if digit.len() == 1 && ("1"..="9").contains(&digit) => {
             let id = digit.parse::<usize>().ok()? - 1;
             Action::Select(Some(id))

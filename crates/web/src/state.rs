@@ -102,6 +102,8 @@ pub enum Action {
     SplitTwoThree,
     HealAll,
     DropMessage(u64),
+    /// Drops the message due to arrive first (the keyboard's way to drop one).
+    DropNextMessage,
     SetNetwork(NetworkConfig),
     SetOptions(RaftOptions),
     /// Snapshot every this many applied entries (0: never). The policy is part of a
@@ -345,6 +347,19 @@ impl Reducible for AppState {
             }
             Action::DropMessage(id) => {
                 if next.sim_mut().drop_message(id) {
+                    next.notice = Some(format!("Message #{id} dropped."));
+                }
+                next.after_sim_change()
+            }
+            Action::DropNextMessage => {
+                let next_due = self
+                    .sim
+                    .borrow()
+                    .in_flight()
+                    .min_by_key(|flight| (flight.deliver_at, flight.id))
+                    .map(|flight| flight.id);
+                if let Some(id) = next_due {
+                    next.sim_mut().drop_message(id);
                     next.notice = Some(format!("Message #{id} dropped."));
                 }
                 next.after_sim_change()

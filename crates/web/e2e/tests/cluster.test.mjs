@@ -164,6 +164,16 @@ test('clicking a message drops it', { timeout: 60_000 }, async () => {
   assert.match(await page.textContent('[data-notice]'), new RegExp(`#${message} dropped`));
   assert.match(await page.textContent('.event-log'), new RegExp(`#${message} \\(ByHand\\)`));
   await screenshot(page, 'message-dropped');
+
+  // The keyboard's way: D drops the message due to arrive first.
+  for (let step = 0; step < 50 && !(await page.$('[data-msg]')); step += 1) {
+    await page.keyboard.press('ArrowRight');
+  }
+  const due = await page.$$eval('[data-msg]', (dots) => dots.map((dot) => dot.dataset.msg));
+  await page.keyboard.press('d');
+  const dropped = (await page.textContent('[data-notice]')).match(/#(\d+) dropped/)?.[1];
+  assert.ok(due.includes(dropped), `D dropped #${dropped}, not one of the messages in flight ${due}`);
+  assert.equal(await page.$(`[data-msg="${dropped}"]`), null);
   await finish(page, problems);
 });
 

@@ -5,7 +5,7 @@ use yew::prelude::*;
 use crate::state::{Action, Dispatch};
 
 /// Every shortcut the keyboard hook in app.rs understands.
-pub const SHORTCUTS: [(&str, &str); 8] = [
+pub const SHORTCUTS: [(&str, &str); 9] = [
     ("Space", "play / pause"),
     ("→", "step to the next event"),
     ("R", "client request to the leader"),
@@ -13,6 +13,7 @@ pub const SHORTCUTS: [(&str, &str); 8] = [
     ("1 … 5", "inspect that server"),
     ("X", "crash or restart the inspected server"),
     ("T", "force the inspected server's election timeout"),
+    ("D", "drop the message due to arrive first"),
     ("? / Esc", "show / hide this help, close menus"),
 ];
 
