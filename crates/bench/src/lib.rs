@@ -1,0 +1,1 @@
+//! Side-by-side benchmarks; the code lives in `benches/`.
