@@ -4,6 +4,7 @@
 //     main-thread work per frame (from the frame's start to the first task after its
 //     rendering), p50 / p95;
 //   - simulator work per frame, as the page measures it (data-sim-ms on the clock);
+//   - main-thread work per frame once every log holds 500 entries;
 //   - time to the first leader at the default speed, in real and virtual time;
 //   - gzipped size of the .wasm + .js the browser downloads.
 // Run: `cargo xtask bench browser`, or `node bench.mjs` after `trunk build --release`.
@@ -15,6 +16,7 @@ import { serveStatic, launchBrowser, distDir } from './harness.mjs';
 
 const WARM_UP_MS = 2_000;
 const MEASURE_MS = 15_000;
+const LONG_LOG_ENTRIES = 500;
 
 function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -73,6 +75,19 @@ async function framesUnderLoad(browser, baseUrl) {
   return { ...frames, virtualSpan: frames.virtualMs - startMs, invariantsOk };
 }
 
+/** Frames at 10× once every log holds `entries` entries (sent as R key presses). */
+async function framesWithLongLog(browser, baseUrl, entries) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  await page.goto(`${baseUrl}/?seed=1&speed=10`);
+  await page.waitForSelector('[data-node][data-role=leader]');
+  for (let sent = 0; sent < entries; sent += 1) await page.keyboard.press('r');
+  await page.waitForFunction((entries) => [...document.querySelectorAll('[data-node][data-up=true]')]
+    .every((node) => Number(node.dataset.commit) >= entries), entries, { timeout: 60_000 });
+  const frames = await sampleFrames(page, MEASURE_MS / 3);
+  await page.close();
+  return frames;
+}
+
 async function firstLeader(browser, baseUrl) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
   const started = Date.now();
@@ -90,6 +105,7 @@ const server = await serveStatic();
 const browser = await launchBrowser();
 try {
   const load = await framesUnderLoad(browser, server.url);
+  const longLog = await framesWithLongLog(browser, server.url, LONG_LOG_ENTRIES);
   const leader = await firstLeader(browser, server.url);
   const size = await bundleSize();
   const ms = (value) => `${value.toFixed(2)} ms`;
@@ -99,6 +115,7 @@ try {
     ['simulator work per frame p50 / p95 / max', `${ms(percentile(load.sim, 50))} / ${ms(percentile(load.sim, 95))} / ${ms(Math.max(...load.sim))}`],
     ['frames sampled, virtual time covered', `${load.intervals.length} frames, ${(load.virtualSpan / 1000).toFixed(1)} s virtual in ${MEASURE_MS / 1000} s`],
     ['invariants green after the run', String(load.invariantsOk)],
+    [`main-thread work per frame p50 / p95 with ${LONG_LOG_ENTRIES} entries in every log`, `${ms(percentile(longLog.work, 50))} / ${ms(percentile(longLog.work, 95))}`],
     ['page load to first render', `${leader.firstRender} ms`],
     ['first leader at default speed (1/50)', `${(leader.leaderReal / 1000).toFixed(1)} s real, ${leader.leaderVirtual} ms virtual`],
     ['gzipped .wasm + .js', `${(size / 1024).toFixed(1)} KiB (${size} bytes)`],
