@@ -1,6 +1,7 @@
 //! `cargo xtask <serve|test|bench>`: the one entry point for building, serving and
 //! testing raftviz, so a fresh machine and CI run exactly the same steps.
 
+mod bench_report;
 mod browser;
 mod process;
 mod size;
@@ -9,14 +10,15 @@ mod tools;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
-use process::{run_step, StepError};
+use process::{run_step, run_step_captured, StepError};
 
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   serve          install missing tools, build the web app and serve it on http://127.0.0.1:8080
   test [STEP..]  run every test (or only the named steps: unit, nostd, web, size, browser)
-  bench [ARGS..] run the simulator benchmarks (extra ARGS go to `cargo bench`)
+  bench [ARGS..] run the simulator and core-vs-raft-rs benchmarks, print one table and
+                 rewrite its section of docs/performance.md (extra ARGS go to each `cargo bench`)
   bench browser  build the page (release) and measure it in headless Chromium";
 
 /// Gzipped .wasm + .js shipped to the browser must stay under this (300 KiB).
@@ -171,14 +173,43 @@ fn bench(extra: &[String]) -> Result<(), StepError> {
     if extra.first().map(String::as_str) == Some("browser") {
         return bench_browser();
     }
+    let root = repo_root();
     announce("bench", "simulator benchmarks");
-    run_step(
+    let simulator = run_step_captured(
         "bench",
         Command::new("cargo")
             .args(["bench", "-p", "raftviz-sim"])
             .args(extra)
-            .current_dir(repo_root()),
-    )
+            .current_dir(&root),
+    )?;
+    announce("bench", "raft core vs tikv/raft-rs");
+    let core_vs_raft_rs = run_step_captured(
+        "bench",
+        Command::new("cargo")
+            .args(["bench", "-p", "raftviz-bench"])
+            .args(extra)
+            .current_dir(&root),
+    )?;
+
+    let rows: Vec<String> = [&core_vs_raft_rs, &simulator]
+        .into_iter()
+        .flat_map(|output| bench_report::figure_rows(output))
+        .collect();
+    let section = format!(
+        "{}\n\n{}",
+        bench_report::provenance(&root),
+        bench_report::table(&rows)
+    );
+    println!("\n{section}");
+    if let Some(ratio_line) = core_vs_raft_rs
+        .lines()
+        .find(|line| line.starts_with("core vs raft-rs:"))
+    {
+        println!("\n{ratio_line}");
+    }
+    bench_report::rewrite_performance_doc(&root, &section)?;
+    println!("\nxtask bench: table written to docs/performance.md");
+    Ok(())
 }
 
 /// Frame times, simulator work per frame, time to the first leader and bundle size of

@@ -36,6 +36,27 @@ pub fn run_step(step: &str, command: &mut Command) -> Result<(), StepError> {
     }
 }
 
+/// Runs `command` like [`run_step`] but keeps its stdout, echoing it once the
+/// command ends, for steps whose output is read afterwards (benchmark tables).
+pub fn run_step_captured(step: &str, command: &mut Command) -> Result<String, StepError> {
+    let shown = describe(command);
+    println!("    $ {shown}");
+    let output = command
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| StepError::new(step, format!("could not start `{shown}`: {e}")))?;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    print!("{stdout}");
+    if output.status.success() {
+        Ok(stdout)
+    } else {
+        Err(StepError::new(
+            step,
+            format!("`{shown}` exited with {}", output.status),
+        ))
+    }
+}
+
 /// Runs `command` quietly and returns its stdout, or None when it cannot run or fails.
 /// Used for probes such as `trunk --version`, where failure just means "missing".
 pub fn probe_output(command: &mut Command) -> Option<String> {
