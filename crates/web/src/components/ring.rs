@@ -54,6 +54,14 @@ fn position(id: NodeId, servers: usize) -> Point {
     }
 }
 
+/// A server's election timer as last read, and the screen time it was first seen so.
+#[derive(Clone, Copy)]
+struct TimerSighting {
+    /// Elapsed and timeout, in virtual ms.
+    reading: (u64, u64),
+    shown_ms: f64,
+}
+
 #[derive(Properties, PartialEq)]
 pub struct ServerRingProps {
     pub sim: SimHandle,
@@ -75,7 +83,31 @@ pub fn server_ring(props: &ServerRingProps) -> Html {
         html! { <LinkLine key={format!("{a}-{b}")} {a} {b} {servers} cut={sim.link(a, b)}
         dispatch={props.dispatch.clone()} /> }
     });
-    let nodes = (0..servers).map(|id| server_node(&sim, id, props.selected, &props.dispatch));
+    let timer_sightings = use_mut_ref(Vec::<Option<TimerSighting>>::new);
+    let mut sightings = timer_sightings.borrow_mut();
+    sightings.resize(servers, None);
+    let tick_ms = sim.config().tick_ms as f64;
+    let nodes = (0..servers).map(|id| {
+        let timer = sim.timer_view(id).map(|timer| {
+            let reading = (timer.elapsed_ms, timer.timeout_ms);
+            let sighting = &mut sightings[id];
+            let seen_at = match *sighting {
+                Some(seen) if seen.reading == reading => seen.shown_ms,
+                _ => {
+                    *sighting = Some(TimerSighting {
+                        reading,
+                        shown_ms: props.shown_ms,
+                    });
+                    props.shown_ms
+                }
+            };
+            // The core counts whole ticks; between them the arc keeps moving, never
+            // further than the next tick would take it.
+            let since_tick = (props.shown_ms - seen_at).clamp(0.0, tick_ms);
+            (timer.elapsed_ms as f64 + since_tick, timer.timeout_ms)
+        });
+        server_node(&sim, id, props.selected, timer, &props.dispatch)
+    });
     let messages = sim
         .in_flight()
         .map(|flight| message_dot(flight, servers, props.shown_ms, &props.dispatch));
@@ -124,6 +156,7 @@ fn server_node(
     sim: &Simulation,
     id: NodeId,
     selected: Option<NodeId>,
+    timer: Option<(f64, u64)>,
     dispatch: &Dispatch,
 ) -> Html {
     let servers = sim.server_count();
@@ -172,7 +205,7 @@ fn server_node(
            data-last-index={view.last_index.to_string()}
            data-snapshot-index={view.snapshot_index.to_string()}
            role="button" tabindex="0" aria-label={aria} onclick={on_click} onkeydown={on_key}>
-            { timer_arc(sim, &view, at) }
+            { timer_arc(&view, at, timer) }
             { node_body(&view, at) }
             { vote_dots(sim, id, at) }
             <text x={fmt(at.x)} y={fmt(at.y - 4.0)} class="node-name">{ server_name(id) }</text>
@@ -211,20 +244,20 @@ fn node_body(view: &ServerView, at: Point) -> Html {
 }
 
 /// The election timer as an arc that shrinks until the server starts an election.
-fn timer_arc(sim: &Simulation, view: &ServerView, at: Point) -> Html {
-    let Some(timer) = sim.timer_view(view.id) else {
+fn timer_arc(view: &ServerView, at: Point, timer: Option<(f64, u64)>) -> Html {
+    let Some((elapsed_ms, timeout_ms)) = timer else {
         return Html::default();
     };
-    if view.role == "leader" || timer.timeout_ms == 0 {
+    if view.role == "leader" || timeout_ms == 0 {
         return Html::default();
     }
-    let left = 1.0 - (timer.elapsed_ms as f64 / timer.timeout_ms as f64).clamp(0.0, 1.0);
+    let left = 1.0 - (elapsed_ms / timeout_ms as f64).clamp(0.0, 1.0);
     let circumference = std::f64::consts::TAU * TIMER_RADIUS;
     html! {
         <circle class="timer" cx={fmt(at.x)} cy={fmt(at.y)} r={fmt(TIMER_RADIUS)}
                 stroke-dasharray={format!("{} {}", fmt(left * circumference), fmt(circumference))}
                 transform={format!("rotate(-90 {} {})", fmt(at.x), fmt(at.y))}>
-            <title>{ format!("election timer: {} of {} ms left", timer.timeout_ms - timer.elapsed_ms.min(timer.timeout_ms), timer.timeout_ms) }</title>
+            <title>{ format!("election timer: {:.0} of {timeout_ms} ms left", left * timeout_ms as f64) }</title>
         </circle>
     }
 }
