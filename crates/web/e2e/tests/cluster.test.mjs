@@ -61,8 +61,11 @@ test('crashing the leader elects another with a higher term; restarting it bring
     const next = await waitForLeader(page, `(leader) => leader.id !== ${old.id} && leader.term > ${old.term}`);
     assert.ok(next.term > old.term);
     await screenshot(page, 'leader-crashed');
-    // What the crashed server kept: its term on disk.
+    // What the crashed server kept: its term on disk. What it lost: commitIndex.
     assert.equal(await numberAttribute(page, `[data-node="${old.id}"]`, 'data-term'), old.term);
+    await page.click(`[data-node="${old.id}"]`);
+    assert.equal(await page.textContent('[data-field=currentTerm]'), String(old.term));
+    assert.match(await page.textContent('[data-field=commitIndex]'), /lost in the crash/);
 
     await page.click(`[data-action=restart][data-target="${old.id}"]`);
     await waitForServers(page, `(servers) => {

@@ -95,7 +95,8 @@ pub fn inspector(props: &InspectorProps) -> Html {
             <>
                 { lost("commitIndex", COMMIT_INDEX) }
                 { lost("lastApplied", LAST_APPLIED) }
-                { lost("role, nextIndex[], matchIndex[]", NEXT_INDEX) }
+                { lost("nextIndex[]", NEXT_INDEX) }
+                { lost("matchIndex[]", MATCH_INDEX) }
             </>
         }
     };
@@ -150,8 +151,12 @@ pub fn inspector(props: &InspectorProps) -> Html {
                     { volatile }
                 </dl>
                 <div class="kv">
-                    <div class="group-title">{ format!("key-value store ({} keys applied)", kv.len()) }</div>
-                    if kv.is_empty() {
+                    <div class="group-title">
+                        { if view.up { format!("key-value store ({} keys applied)", kv.len()) } else { "key-value store (volatile)".into() } }
+                    </div>
+                    if !view.up {
+                        <p class="lost">{ "lost in the crash: a restart rebuilds it by applying committed entries again" }</p>
+                    } else if kv.is_empty() {
                         <p class="muted">{ "nothing applied yet — send a client request" }</p>
                     } else {
                         <table><tbody>{ for kv_rows }</tbody></table>
