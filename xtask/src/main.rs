@@ -19,7 +19,10 @@ commands:
   test [STEP..]  run every test (or only the named steps: unit, nostd, web, size, browser)
   bench [ARGS..] run the simulator and core-vs-raft-rs benchmarks, print one table and
                  rewrite its section of docs/performance.md (extra ARGS go to each `cargo bench`)
-  bench browser  build the page (release) and measure it in headless Chromium";
+  bench browser  build the page (release) and measure it in headless Chromium
+  explore [ARGS] seed explorer: --seeds N --faults <preset>|all [--first-seed S] [--faulty-commit]
+                 (presets: gentle drops duplication reordering partitions one-way
+                  snapshot-crashes clock-skew nasty)";
 
 /// Gzipped .wasm + .js shipped to the browser must stay under this (300 KiB).
 const SIZE_BUDGET_BYTES: u64 = 300 * 1024;
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
         Some("serve") => serve(),
         Some("test") => test(&args[1..]),
         Some("bench") => bench(&args[1..]),
+        Some("explore") => explore(&args[1..]),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             Ok(())
@@ -167,6 +171,27 @@ fn test(requested: &[String]) -> Result<(), StepError> {
     );
     println!("steps: {} passed, 0 failed", passed.len());
     Ok(())
+}
+
+/// The seed explorer runs in release mode: it simulates millions of events.
+fn explore(args: &[String]) -> Result<(), StepError> {
+    announce("explore", "random fault schedules over many seeds");
+    run_step(
+        "explore",
+        Command::new("cargo")
+            .args([
+                "run",
+                "--quiet",
+                "--release",
+                "-p",
+                "raftviz-sim",
+                "--features",
+                "explorer",
+            ])
+            .args(["--bin", "explore", "--"])
+            .args(args)
+            .current_dir(repo_root()),
+    )
 }
 
 fn bench(extra: &[String]) -> Result<(), StepError> {

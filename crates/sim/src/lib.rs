@@ -6,6 +6,7 @@
 pub mod battery;
 mod checker;
 mod config;
+pub mod explore;
 pub mod kv;
 pub mod lab;
 pub mod linearizability;
@@ -707,7 +708,8 @@ impl Simulation {
     ) -> Result<(Index, Term), ProposeError> {
         let target = server.or_else(|| self.leader()).unwrap_or(0);
         self.next_client_key += 1;
-        let key = format!("k{}", self.next_client_key);
+        // Apart from the workload's keys: these writes have no client to record them.
+        let key = format!("r{}", self.next_client_key);
         let command = Command::put(&key, &format!("v{}", self.next_client_key));
         self.propose(target, command.encode())
     }
