@@ -18,6 +18,9 @@ use crate::frames::use_animation_frames;
 use crate::params::StartParams;
 use crate::state::{Action, AppState, Dispatch};
 
+/// Shown until a person has done something that deserves an answer.
+const FIRST_STEPS: &str = "Watch a leader get elected, then try: Client request · crash the leader · click a link to cut it · click a message to drop it.";
+
 #[derive(Properties, PartialEq)]
 pub struct AppProps {
     pub start: StartParams,
@@ -58,7 +61,9 @@ pub fn app(props: &AppProps) -> Html {
             { for props.start.errors.iter().map(|error| html! {
                 <div class="error" role="alert" data-error="">{ error }</div>
             }) }
-            <p class="notice" aria-live="polite" data-notice="">{ state.notice.clone().unwrap_or_default() }</p>
+            <p class="notice" aria-live="polite" data-notice="">
+                { state.notice.clone().unwrap_or_else(|| FIRST_STEPS.into()) }
+            </p>
             <div class="stage">
                 <section class="panel cluster" aria-label="Cluster">
                     <div class="presets" role="group" aria-label="Partitions">
