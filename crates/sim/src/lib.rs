@@ -36,7 +36,9 @@ pub use run::{RecordedAction, UserAction};
 pub use service::{Client, ClientId, ReadMode, Reply, Workload, CLIENT_TIMEOUT_MS};
 pub use storage::Storage;
 pub use trace::{DropReason, Event, EventKind, MessageSummary, Trace};
-pub use view::{InvariantStatus, MessageView, ServerView};
+pub use view::{
+    EntryView, InvariantStatus, LogView, MessageView, ProgressView, ServerView, TimerView,
+};
 
 use checker::{Checker, Finding};
 use kv::{Command, KvStore};
@@ -119,6 +121,8 @@ pub struct Simulation {
     next_read: u64,
     read_mode: ReadMode,
     workload: Option<service::Workload>,
+    /// The last linearizability verdict, by (operations, answered).
+    linearizability_verdict: std::cell::RefCell<((usize, usize), Option<String>)>,
     actions: Vec<RecordedAction>,
     /// The settings the run started with (`config` follows live changes).
     initial_config: SimConfig,
@@ -151,6 +155,7 @@ impl Simulation {
             next_read: 0,
             read_mode: config.read_mode,
             workload: None,
+            linearizability_verdict: Default::default(),
             actions: Vec::new(),
             initial_config: SimConfig {
                 servers,

@@ -445,6 +445,26 @@ impl Simulation {
     pub fn check_linearizable(&self) -> crate::linearizability::Verdict {
         crate::linearizability::check(self.history.operations())
     }
+
+    /// Why the client history is not linearizable, if it is not. Drawn
+    /// every frame, so the verdict is kept until the history changes.
+    pub fn linearizability_problem(&self) -> Option<String> {
+        let operations = self.history.operations();
+        let returned = operations.iter().filter(|op| op.ret.is_some()).count();
+        let key = (operations.len(), returned);
+        let mut cache = self.linearizability_verdict.borrow_mut();
+        if cache.0 != key {
+            let problem = match self.check_linearizable() {
+                crate::linearizability::Verdict::Linearizable => None,
+                crate::linearizability::Verdict::Violation { key, operations } => Some(format!(
+                    "the client history on key {key:?} ({} operations) has no linearization",
+                    operations.len()
+                )),
+            };
+            *cache = (key, problem);
+        }
+        cache.1.clone()
+    }
 }
 
 fn hint_of(refusal: raftviz_raft::ProposeError) -> Option<NodeId> {

@@ -340,11 +340,19 @@ fn stale_reads_from_a_deposed_leader_are_caught() {
         stale_read_bug: true,
         ..Setup::default()
     };
-    let caught = (0..20).find(|&seed| {
+    let caught = (0..20).find_map(|seed| {
         let mut lab = lab_for(seed, setup);
-        matches!(generic(&mut lab, setup), Err(message) if message.contains("not linearizable"))
+        let failed = matches!(generic(&mut lab, setup), Err(message) if message.contains("not linearizable"));
+        failed.then_some(lab)
     });
-    assert!(caught.is_some(), "stale reads went unnoticed for 20 seeds");
+    let lab = caught.expect("stale reads went unnoticed for 20 seeds");
+    let badge = lab
+        .sim
+        .invariants()
+        .into_iter()
+        .find(|status| status.name == "linearizability")
+        .unwrap();
+    assert!(!badge.ok, "the page's linearizability badge turns red");
 }
 
 #[test]
