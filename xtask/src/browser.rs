@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::process::{probe_output, run_step, StepError};
+use crate::process::{probe_output, run_step, run_step_captured, StepError};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -117,8 +117,9 @@ pub fn run_browser_tests(root: &Path) -> Result<(), StepError> {
 }
 
 /// Runs the browser benchmark script over the built `dist/`.
-pub fn run_browser_bench(root: &Path) -> Result<(), StepError> {
-    run_step(
+/// Measures the built page; returns what the bench printed (its table).
+pub fn run_browser_bench(root: &Path) -> Result<String, StepError> {
+    run_step_captured(
         "bench",
         Command::new("node")
             .arg("bench.mjs")

@@ -196,7 +196,7 @@ fn explore(args: &[String]) -> Result<(), StepError> {
 
 fn bench(extra: &[String]) -> Result<(), StepError> {
     if extra.first().map(String::as_str) == Some("browser") {
-        return bench_browser();
+        return bench_browser().map(|_| ());
     }
     let root = repo_root();
     announce("bench", "simulator benchmarks");
@@ -216,7 +216,9 @@ fn bench(extra: &[String]) -> Result<(), StepError> {
             .current_dir(&root),
     )?;
 
-    let rows: Vec<String> = [&core_vs_raft_rs, &simulator]
+    let browser = bench_browser()?;
+
+    let rows: Vec<String> = [&core_vs_raft_rs, &simulator, &browser]
         .into_iter()
         .flat_map(|output| bench_report::figure_rows(output))
         .collect();
@@ -239,7 +241,8 @@ fn bench(extra: &[String]) -> Result<(), StepError> {
 
 /// Frame times, simulator work per frame, time to the first leader and bundle size of
 /// the release page, as docs/performance.md records them.
-fn bench_browser() -> Result<(), StepError> {
+/// Builds the page and measures it; returns the bench's table.
+fn bench_browser() -> Result<String, StepError> {
     let root = repo_root();
     tools::ensure_tools(&root)?;
     browser::ensure_browser()?;

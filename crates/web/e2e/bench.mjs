@@ -109,20 +109,24 @@ try {
   const leader = await firstLeader(browser, server.url);
   const size = await bundleSize();
   const ms = (value) => `${value.toFixed(2)} ms`;
+  const met = (ok, goal) => `${goal} ${ok ? '✔' : '✘'}`;
+  const intervalP95 = percentile(load.intervals, 95);
+  const workP95 = percentile(load.work, 95);
+  const simP95 = percentile(load.sim, 95);
   const rows = [
-    ['frame interval p50 / p95 (10×, 10 % drops)', `${ms(percentile(load.intervals, 50))} / ${ms(percentile(load.intervals, 95))}`],
-    ['main-thread work per frame p50 / p95', `${ms(percentile(load.work, 50))} / ${ms(percentile(load.work, 95))}`],
-    ['simulator work per frame p50 / p95 / max', `${ms(percentile(load.sim, 50))} / ${ms(percentile(load.sim, 95))} / ${ms(Math.max(...load.sim))}`],
-    ['frames sampled, virtual time covered', `${load.intervals.length} frames, ${(load.virtualSpan / 1000).toFixed(1)} s virtual in ${MEASURE_MS / 1000} s`],
-    ['invariants green after the run', String(load.invariantsOk)],
-    [`main-thread work per frame p50 / p95 with ${LONG_LOG_ENTRIES} entries in every log`, `${ms(percentile(longLog.work, 50))} / ${ms(percentile(longLog.work, 95))}`],
-    ['page load to first render', `${leader.firstRender} ms`],
-    ['first leader at default speed (1/50)', `${(leader.leaderReal / 1000).toFixed(1)} s real, ${leader.leaderVirtual} ms virtual`],
-    ['gzipped .wasm + .js', `${(size / 1024).toFixed(1)} KiB (${size} bytes)`],
+    ['browser: frame interval p50 / p95 (10×, 10 % drops)', `${ms(percentile(load.intervals, 50))} / ${ms(intervalP95)}`, met(intervalP95 <= 16.7, 'p95 ≤ 16.7 ms')],
+    ['browser: main-thread work per frame p50 / p95', `${ms(percentile(load.work, 50))} / ${ms(workP95)}`, met(workP95 <= 16.7, '≤ 16.7 ms')],
+    ['browser: simulator work per frame p50 / p95 / max', `${ms(percentile(load.sim, 50))} / ${ms(simP95)} / ${ms(Math.max(...load.sim))}`, met(simP95 <= 2, 'p95 ≤ 2 ms')],
+    ['browser: frames sampled, virtual time covered', `${load.intervals.length} frames, ${(load.virtualSpan / 1000).toFixed(1)} s virtual in ${MEASURE_MS / 1000} s`, '10×'],
+    ['browser: invariants green after the run', String(load.invariantsOk), met(load.invariantsOk, 'true')],
+    [`browser: main-thread work per frame p50 / p95 with ${LONG_LOG_ENTRIES} entries in every log`, `${ms(percentile(longLog.work, 50))} / ${ms(percentile(longLog.work, 95))}`, met(percentile(longLog.work, 95) <= 16.7, '≤ 16.7 ms')],
+    ['browser: page load to first render', `${leader.firstRender} ms`, '—'],
+    ['browser: first leader at default speed (1/50)', `${(leader.leaderReal / 1000).toFixed(1)} s real, ${leader.leaderVirtual} ms virtual`, 'seconds'],
+    ['browser: gzipped .wasm + .js', `${(size / 1024).toFixed(1)} KiB (${size} bytes)`, met(size <= 300 * 1024, '≤ 300 KiB')],
   ];
   console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${new Date().toISOString().slice(0, 10)}`);
-  console.log('| measure | value |\n|---|---|');
-  for (const [name, value] of rows) console.log(`| ${name} | ${value} |`);
+  console.log('| measure | value | goal |\n|---|---|---|');
+  for (const [name, value, goal] of rows) console.log(`| ${name} | ${value} | ${goal} |`);
 } finally {
   await browser.close();
   await server.close();
