@@ -7,6 +7,11 @@ use raftviz_raft::*;
 use rand_core::{RngCore, SeedableRng};
 use rand_pcg::Pcg64;
 
+#[path = "fuzzing/node_checks.rs"]
+mod node_checks;
+
+use node_checks::{assert_coherent, check_ready};
+
 const CLUSTER: usize = 5;
 
 struct Fuzz {
@@ -118,55 +123,6 @@ impl Fuzz {
     }
 }
 
-fn assert_coherent(node: &Raft, last_applied_seen: Index) {
-    let log = node.log();
-    let mut previous_term = log.base_term();
-    for (offset, entry) in log.entries().iter().enumerate() {
-        assert_eq!(
-            entry.index,
-            log.first_index() + offset as Index,
-            "log indices have a gap"
-        );
-        assert!(entry.term >= previous_term, "log terms decrease");
-        previous_term = entry.term;
-    }
-    assert!(
-        node.term() >= log.last_term(),
-        "an entry from a future term"
-    );
-    assert!(node.commit_index() <= log.last_index());
-    assert_eq!(
-        node.latest_snapshot().map_or(0, |s| s.index),
-        log.base_index()
-    );
-    assert_eq!(node.last_applied(), node.commit_index());
-    assert!(
-        node.last_applied() >= last_applied_seen,
-        "applied index went back"
-    );
-    assert!(node.voted_for().is_none_or(|id| id < CLUSTER));
-    if node.role() == Role::Leader {
-        assert_eq!(node.leader_id(), Some(node.id()));
-    }
-}
-
-fn check_ready(ready: &Ready, applied: &mut Index) {
-    for envelope in &ready.messages {
-        assert!(envelope.to < CLUSTER);
-    }
-    if let Some(snapshot) = &ready.install_snapshot {
-        assert!(
-            snapshot.index > *applied,
-            "an installed snapshot never rolls back"
-        );
-        *applied = snapshot.index;
-    }
-    for entry in &ready.committed {
-        assert_eq!(entry.index, *applied + 1, "applied out of order");
-        *applied = entry.index;
-    }
-}
-
 fn run(seed: u64, steps: usize) {
     let mut fuzz = Fuzz {
         rng: Pcg64::seed_from_u64(seed),
@@ -202,7 +158,7 @@ fn run(seed: u64, steps: usize) {
                 node.step(from, message)
             }
         };
-        check_ready(&ready, &mut applied);
+        check_ready(&node, &ready, &mut applied);
         assert_coherent(&node, applied);
     }
 }
