@@ -9,7 +9,7 @@ use crate::process::{probe_output, run_step, run_step_captured, StepError};
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// Where the browser tests and their package.json live, relative to the repo root.
-const E2E_DIR: &str = "crates/web/e2e";
+pub const E2E_DIR: &str = "crates/web/e2e";
 
 /// Installs Chromium and chromedriver from the system package manager when missing;
 /// the tests drive this system browser so no tool ever downloads its own.

@@ -98,7 +98,6 @@ fn test(requested: &[String]) -> Result<(), StepError> {
     tools::ensure_tools(&root)?;
     if wanted("browser") {
         browser::ensure_browser()?;
-        browser::ensure_node_deps(&root)?;
     }
 
     let mut passed = Vec::new();
@@ -246,7 +245,6 @@ fn bench_browser() -> Result<String, StepError> {
     let root = repo_root();
     tools::ensure_tools(&root)?;
     browser::ensure_browser()?;
-    browser::ensure_node_deps(&root)?;
     announce("bench", "trunk build of crates/web into dist/");
     run_step(
         "bench",

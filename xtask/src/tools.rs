@@ -1,8 +1,9 @@
-//! Installs the Rust-side tools a fresh machine lacks: compile targets, trunk, and the
-//! wasm-bindgen CLI. Trunk runs with `--offline`, so everything it needs must already
-//! be on PATH with the exact versions it will ask for.
+//! Installs the tools a fresh machine lacks: compile targets, trunk, the wasm-bindgen
+//! CLI, and wasm-opt (Binaryen's npm build, beside the browser tests' packages). Trunk
+//! runs with `--offline`, so everything it needs must already be on PATH with the exact
+//! versions it will ask for.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::process::{probe_output, run_step, StepError};
@@ -14,19 +15,37 @@ pub fn ensure_tools(root: &Path) -> Result<(), StepError> {
     put_cargo_bin_on_path();
     ensure_targets()?;
     ensure_trunk()?;
-    ensure_wasm_bindgen(root)
+    ensure_wasm_bindgen(root)?;
+    ensure_wasm_opt(root)
 }
 
 /// `cargo install` puts binaries in ~/.cargo/bin, which a bare CI shell may not have on
 /// PATH; children (trunk looking up wasm-bindgen) inherit this process's PATH.
 fn put_cargo_bin_on_path() {
     let Some(home) = std::env::var_os("CARGO_HOME")
-        .map(std::path::PathBuf::from)
+        .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))
     else {
         return;
     };
-    let bin = home.join("bin");
+    put_on_path(home.join("bin"));
+}
+
+/// Trunk shrinks the release wasm with wasm-opt (the page must stay under its size
+/// budget). Debian's Binaryen is too old to read what current Rust emits, so the npm
+/// build pinned in the browser tests' package.json provides it; trunk asks for exactly
+/// that version (Trunk.toml).
+fn ensure_wasm_opt(root: &Path) -> Result<(), StepError> {
+    crate::browser::ensure_node_deps(root)?;
+    put_on_path(
+        root.join(crate::browser::E2E_DIR)
+            .join("node_modules")
+            .join(".bin"),
+    );
+    Ok(())
+}
+
+fn put_on_path(bin: PathBuf) {
     let current = std::env::var_os("PATH").unwrap_or_default();
     let mut entries: Vec<_> = std::env::split_paths(&current).collect();
     if !entries.contains(&bin) {
