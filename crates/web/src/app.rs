@@ -13,10 +13,14 @@ use crate::components::inspector::Inspector;
 use crate::components::invariants::InvariantBadges;
 use crate::components::log_grid::LogGrid;
 use crate::components::ring::ServerRing;
+use crate::components::scenario_panel::ScenarioPanel;
 use crate::components::settings::SettingsPanel;
+use crate::components::share_bar::ShareBar;
+use crate::components::spacetime::SpaceTime;
+use crate::components::timeline_bar::TimelineBar;
 use crate::frames::use_animation_frames;
 use crate::params::StartParams;
-use crate::state::{Action, AppState, Dispatch};
+use crate::state::{Action, AppState, Dispatch, Highlight};
 
 /// Shown until a person has done something that deserves an answer.
 const FIRST_STEPS: &str = "Watch a leader get elected, then try: Client request · crash the leader · click a link to cut it · click a message to drop it.";
@@ -28,7 +32,7 @@ pub struct AppProps {
 
 #[function_component(App)]
 pub fn app(props: &AppProps) -> Html {
-    let state = use_reducer(|| AppState::new(props.start.seed, props.start.speed));
+    let state = use_reducer(|| AppState::start(&props.start));
     let dispatch = state.dispatcher();
 
     let on_frame = {
@@ -38,11 +42,38 @@ pub fn app(props: &AppProps) -> Html {
     use_animation_frames(on_frame);
     use_keyboard_shortcuts(dispatch.clone());
 
-    let sim = state.sim.borrow();
+    let shown = state.shown();
+    let sim = shown.borrow();
     let revision = sim.trace().len();
     let config = sim.config().clone();
     let clock_ms = sim.now();
+    let trace_hash = sim.trace().hash();
+    let conflict = Highlight {
+        servers: sim
+            .violations()
+            .iter()
+            .flat_map(|v| v.servers.clone())
+            .collect(),
+        indices: sim
+            .violations()
+            .iter()
+            .flat_map(|v| v.indices.clone())
+            .collect(),
+    };
     drop(sim);
+    let live_ms = state.sim.borrow().now();
+    let highlight = state
+        .scenario
+        .as_ref()
+        .and_then(|scenario| {
+            let player = &scenario.0;
+            let step = &player.scenario.steps[*player.played.last()?];
+            Some(Highlight {
+                servers: step.highlight_servers.clone(),
+                indices: step.highlight_indices.clone(),
+            })
+        })
+        .unwrap_or_default();
     let send = |action: Action| {
         let dispatch = dispatch.clone();
         Callback::from(move |_: MouseEvent| dispatch.dispatch(action.clone()))
@@ -56,11 +87,22 @@ pub fn app(props: &AppProps) -> Html {
                     { "break it by clicking; press ? for shortcuts" }
                 </p>
             </header>
-            <Controls playing={state.playing} speed={state.speed} seed={config.seed} {clock_ms}
+            <Controls playing={state.playing} speed={state.speed} seed={config.seed} {clock_ms} {trace_hash}
                       sim_ms_last_frame={state.sim_ms_last_frame} dispatch={dispatch.clone()} />
+            <ShareBar sim={shown.clone()} share_link={state.share_link.clone()} dispatch={dispatch.clone()} />
             { for props.start.errors.iter().map(|error| html! {
                 <div class="error" role="alert" data-error="">{ error }</div>
             }) }
+            if let Some(error) = &state.error {
+                <div class="error" role="alert" data-error="">
+                    { error }
+                    <button data-action="dismiss-error" aria-label="Dismiss this message"
+                            onclick={send(Action::DismissError)}>{ "×" }</button>
+                </div>
+            }
+            if let Some(scenario) = &state.scenario {
+                <ScenarioPanel scenario={scenario.clone()} dispatch={dispatch.clone()} />
+            }
             <p class="notice" aria-live="polite" data-notice="">
                 { state.notice.clone().unwrap_or_else(|| FIRST_STEPS.into()) }
             </p>
@@ -74,19 +116,23 @@ pub fn app(props: &AppProps) -> Html {
                         <button data-action="heal" onclick={send(Action::HealAll)}
                                 aria-label="Heal every link">{ "Heal all" }</button>
                     </div>
-                    <ServerRing sim={state.sim.clone()} shown_ms={state.shown_ms} {revision}
+                    <ServerRing sim={shown.clone()} shown_ms={state.shown_ms} {revision}
                                 selected={state.inspected()} link_menu={state.link_menu}
                                 dispatch={dispatch.clone()} />
                 </section>
                 <div class="side">
-                    <LogGrid sim={state.sim.clone()} {revision} dispatch={dispatch.clone()} />
-                    <InvariantBadges sim={state.sim.clone()} {revision} />
-                    <Inspector sim={state.sim.clone()} {revision} selected={state.selected}
+                    <LogGrid sim={shown.clone()} {revision} {highlight} {conflict} dispatch={dispatch.clone()} />
+                    <InvariantBadges sim={shown.clone()} {revision} />
+                    <Inspector sim={shown.clone()} {revision} selected={state.selected}
                                dispatch={dispatch.clone()} />
                 </div>
             </div>
+            <SpaceTime sim={shown.clone()} revision={state.event_log_revision} />
+            <TimelineBar live={state.sim.clone()} revision={state.event_log_revision} {live_ms}
+                         shown_ms={clock_ms} in_past={state.viewed.is_some()}
+                         can_undo_fork={state.discarded_future.is_some()} dispatch={dispatch.clone()} />
             <div class="lower">
-                <EventLog sim={state.sim.clone()} revision={state.event_log_revision} hidden_topics={state.hidden_topics.clone()}
+                <EventLog sim={shown.clone()} revision={state.event_log_revision} hidden_topics={state.hidden_topics.clone()}
                           dispatch={dispatch.clone()} />
                 <SettingsPanel network={config.network.clone()} options={config.options}
                                snapshot_policy={config.snapshot_policy}

@@ -15,7 +15,8 @@ fn main() {
 
     let window = web_sys::window().expect("raftviz runs in a browser window");
     let query = window.location().search().unwrap_or_default();
-    let start = params::StartParams::from_query(&query);
+    let hash = window.location().hash().unwrap_or_default();
+    let start = params::StartParams::from_url(&query, &hash);
 
     let root = window
         .document()

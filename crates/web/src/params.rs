@@ -1,5 +1,6 @@
-//! Start parameters from the page URL (`?seed=<u64>&speed=<factor>`). A malformed value
-//! never blanks the page: it is reported and the default is used instead.
+//! Start parameters from the page URL (`?seed=<u64>&speed=<factor>&scenario=<name>`,
+//! and a shared run in the fragment `#run=<...>`). A malformed value never blanks the
+//! page: it is reported and the default is used instead.
 
 pub const DEFAULT_SEED: u64 = 1;
 /// Virtual ms per real ms. Slow by default so that people can follow each message.
@@ -11,17 +12,24 @@ const MAX_SPEED: f64 = 1000.0;
 pub struct StartParams {
     pub seed: u64,
     pub speed: f64,
+    /// A built-in scenario to walk through (checked when the page starts).
+    pub scenario: Option<String>,
+    /// The text after `#run=` (decoded and replayed when the page starts).
+    pub run_fragment: Option<String>,
     /// Human-readable complaints about parameters that were ignored.
     pub errors: Vec<String>,
 }
 
 impl StartParams {
-    /// Parses a `location.search` string such as `?seed=7&speed=1`. Unknown keys are
-    /// left alone so that later parameters do not break older pages.
-    pub fn from_query(query: &str) -> StartParams {
+    /// Parses a `location.search` string such as `?seed=7&speed=1` and a
+    /// `location.hash` such as `#run=...`. Unknown keys are left alone so that later
+    /// parameters do not break older pages.
+    pub fn from_url(query: &str, hash: &str) -> StartParams {
         let mut start = StartParams {
             seed: DEFAULT_SEED,
             speed: DEFAULT_SPEED,
+            scenario: None,
+            run_fragment: hash.strip_prefix("#run=").map(str::to_owned),
             errors: Vec::new(),
         };
         let pairs = query
@@ -44,6 +52,7 @@ impl StartParams {
                         "Ignored speed \"{value}\": a speed is a number above 0 and at most {MAX_SPEED}, like 1 or 1/50. Running at 1/50."
                     )),
                 },
+                "scenario" => start.scenario = Some(value.to_owned()),
                 _ => {}
             }
         }

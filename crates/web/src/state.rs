@@ -7,12 +7,17 @@ use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
+use raftviz_sim::scenario::{self, ScenarioPlayer};
+use raftviz_sim::share::{decode_run, import_trace};
+use raftviz_sim::timeline::{markers, Position, Timeline};
 use raftviz_sim::{
-    LinkCut, NetworkConfig, ProposeError, RaftOptions, SimConfig, Simulation, SnapshotPolicy,
+    EventKind, LinkCut, NetworkConfig, RaftOptions, SimConfig, Simulation, SnapshotPolicy,
+    UserAction,
 };
 use yew::prelude::*;
 
 use crate::names::server_name;
+use crate::params::StartParams;
 
 /// People pick speeds on a log scale between these (virtual ms per real ms).
 pub const SLOWEST_SPEED: f64 = 1.0 / 1000.0;
@@ -42,9 +47,53 @@ impl PartialEq for SimHandle {
     }
 }
 
+impl SimHandle {
+    fn new(sim: Simulation) -> SimHandle {
+        SimHandle(Rc::new(RefCell::new(sim)))
+    }
+}
+
+/// The scenario being walked through. Each move makes a new player, so two handles are
+/// equal exactly when nothing moved.
+#[derive(Clone)]
+pub struct ScenarioHandle(pub Rc<ScenarioPlayer>);
+
+impl PartialEq for ScenarioHandle {
+    fn eq(&self, other: &ScenarioHandle) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// Servers and log indices to draw attention to: an entry is marked when its index is
+/// listed and its server is too (or no server is listed). The lists are a handful long,
+/// so plain vectors do (and keep the page small).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Highlight {
+    pub servers: Vec<NodeId>,
+    pub indices: Vec<u64>,
+}
+
+impl Highlight {
+    pub fn marks(&self, server: NodeId, index: u64) -> bool {
+        self.indices.contains(&index) && (self.servers.is_empty() || self.servers.contains(&server))
+    }
+}
+
 #[derive(Clone)]
 pub struct AppState {
+    /// The live run: its furthest point, where actions are recorded.
     pub sim: SimHandle,
+    /// Checkpoints of the live run, so any past moment is rebuilt quickly.
+    pub timeline: Rc<RefCell<Timeline>>,
+    /// The past moment on screen after a person travelled back; `None` shows the live run.
+    pub viewed: Option<SimHandle>,
+    /// The live run and timeline that the last fork replaced, for "undo fork".
+    pub discarded_future: Option<(SimHandle, Rc<RefCell<Timeline>>)>,
+    pub scenario: Option<ScenarioHandle>,
+    /// Something a person asked for failed (a bad link or trace file); shown as an alert.
+    pub error: Option<String>,
+    /// The last `#run=` link made by Share, shown for copying.
+    pub share_link: Option<String>,
     pub playing: bool,
     /// Virtual ms per real ms.
     pub speed: f64,
@@ -113,17 +162,67 @@ pub enum Action {
     /// Escape: close whatever overlay is open.
     CloseOverlays,
     ToggleTopic(&'static str),
+    /// Show the run one visible moment earlier (the live run stays as it is).
+    Back,
+    /// Show the run as it was at this virtual time.
+    SeekTime(u64),
+    /// Jump to the previous (`false`) or next (`true`) timeline marker.
+    JumpToMarker(bool),
+    /// Bring back the future the last fork discarded.
+    UndoFork,
+    NextScenarioStep,
+    PreviousScenarioStep,
+    GoToScenarioStep(usize),
+    /// Replay the scenario to the same step with the faulty commit rule on or off.
+    SetFaulty(bool),
+    /// Leave the scenario and keep playing from where it stands.
+    ContinueFreely,
+    /// Put the run in the URL fragment as a `#run=` link.
+    Share,
+    /// A trace file's text (or the reason it could not be read), named for messages.
+    Import(String, Result<String, String>),
+    DismissError,
 }
 
 impl AppState {
-    pub fn new(seed: u64, speed: f64) -> AppState {
-        AppState::over(Simulation::new(SimConfig::visual(seed)), speed)
+    /// The run the URL asks for: a shared `#run=`, a scenario, or a seed. A link that
+    /// cannot be replayed says why and leaves the default run in its place.
+    pub fn start(start: &StartParams) -> AppState {
+        let fresh = || AppState::over(Simulation::new(SimConfig::visual(start.seed)), start.speed);
+        if let Some(fragment) = &start.run_fragment {
+            return match decode_run(fragment).and_then(|run| run.replay()) {
+                Ok(sim) => AppState {
+                    playing: false,
+                    ..AppState::over(sim, start.speed)
+                },
+                Err(error) => AppState {
+                    error: Some(format!("This #run= link could not be opened: {error}")),
+                    ..fresh()
+                },
+            };
+        }
+        if let Some(name) = &start.scenario {
+            return match scenario::built_in(name) {
+                Ok(scenario) => fresh().with_scenario(ScenarioPlayer::new(scenario, false)),
+                Err(error) => AppState {
+                    error: Some(format!("Ignored scenario: {error}.")),
+                    ..fresh()
+                },
+            };
+        }
+        fresh()
     }
 
-    fn over(sim: Simulation, speed: f64) -> AppState {
+    fn over(mut sim: Simulation, speed: f64) -> AppState {
         AppState {
             shown_ms: sim.now() as f64,
-            sim: SimHandle(Rc::new(RefCell::new(sim))),
+            timeline: Rc::new(RefCell::new(Timeline::new(&mut sim))),
+            sim: SimHandle::new(sim),
+            viewed: None,
+            discarded_future: None,
+            scenario: None,
+            error: None,
+            share_link: None,
             playing: true,
             speed,
             sim_ms_last_frame: 0.0,
@@ -140,8 +239,161 @@ impl AppState {
     /// The server the inspector shows: the chosen one, else the leader, else S1.
     pub fn inspected(&self) -> NodeId {
         self.selected
-            .or_else(|| self.sim.borrow().leader())
+            .or_else(|| self.shown().borrow().leader())
             .unwrap_or(0)
+    }
+
+    /// The simulation on screen: the past moment a person travelled to, else the live run.
+    pub fn shown(&self) -> SimHandle {
+        self.viewed.clone().unwrap_or_else(|| self.sim.clone())
+    }
+
+    /// The scenario's current step shows its simulation, paused, with nothing to undo.
+    fn with_scenario(self, player: ScenarioPlayer) -> AppState {
+        AppState {
+            playing: false,
+            selected: self.selected,
+            hidden_topics: self.hidden_topics.clone(),
+            ..AppState::over(player.sim.clone(), self.speed)
+        }
+        .showing_scenario(player)
+    }
+
+    fn showing_scenario(self, player: ScenarioPlayer) -> AppState {
+        AppState {
+            scenario: Some(ScenarioHandle(Rc::new(player))),
+            ..self
+        }
+    }
+
+    fn move_scenario(self, move_player: impl FnOnce(&mut ScenarioPlayer)) -> AppState {
+        let Some(ScenarioHandle(player)) = &self.scenario else {
+            return self;
+        };
+        let mut player = (**player).clone();
+        move_player(&mut player);
+        self.with_scenario(player)
+    }
+
+    /// Every change a person makes goes through here, recorded so the run can be
+    /// replayed and shared. Acting on a past moment forks the run there.
+    fn act(mut self, action: UserAction) -> AppState {
+        self.fork_if_in_past();
+        // The run now differs from the scenario's script: it is free play.
+        self.scenario = None;
+        self.sim_mut().act(action);
+        self.after_sim_change()
+    }
+
+    fn fork_if_in_past(&mut self) {
+        let Some(viewed) = self.viewed.take() else {
+            return;
+        };
+        let at = viewed.borrow().position();
+        let mut timeline = self.timeline.borrow().clone();
+        timeline.forget_after(at);
+        let old_live = std::mem::replace(&mut self.sim, viewed);
+        let old_timeline = std::mem::replace(&mut self.timeline, Rc::new(RefCell::new(timeline)));
+        self.discarded_future = Some((old_live, old_timeline));
+        self.shown_ms = self.sim.borrow().now() as f64;
+        self.notice = Some("You acted in the past, so the run forked here. \"Undo fork\" brings the old future back.".into());
+    }
+
+    /// Shows `sim` as a past moment, or the live run when `sim` is `None`.
+    fn view(mut self, sim: Option<Simulation>) -> AppState {
+        self.viewed = sim.map(SimHandle::new);
+        self.shown_ms = self.shown().borrow().now() as f64;
+        self.playing = false;
+        self
+    }
+
+    fn seek_time(self, time: u64) -> AppState {
+        let past = {
+            let live = self.sim.borrow();
+            (time < live.now()).then(|| self.timeline.borrow().seek_time(&live, time))
+        };
+        self.view(past)
+    }
+
+    fn step_back(self) -> AppState {
+        let past = {
+            let live = self.sim.borrow();
+            let at = self.shown().borrow().position();
+            Timeline::previous(&live, at).map(|moment| self.timeline.borrow().seek(&live, moment))
+        };
+        match past {
+            Some(past) => self.view(Some(past)),
+            None => AppState {
+                playing: false,
+                ..self
+            },
+        }
+    }
+
+    /// One visible moment forward while in the past; the live run once caught up.
+    fn step_forward_in_past(self, viewed: &SimHandle) -> AppState {
+        let past = {
+            let live = self.sim.borrow();
+            let at = viewed.borrow().position();
+            let live_at = live.position();
+            Timeline::next(&live, at)
+                .filter(|moment| order(moment) < order(&live_at))
+                .map(|moment| self.timeline.borrow().seek(&live, moment))
+        };
+        self.view(past)
+    }
+
+    fn jump_to_marker(self, forward: bool) -> AppState {
+        let now = self.shown().borrow().now();
+        let target = {
+            let live = self.sim.borrow();
+            let times = markers(&live).into_iter().map(|marker| marker.time);
+            if forward {
+                times.filter(|&time| time > now).min()
+            } else {
+                times.filter(|&time| time < now).max()
+            }
+        };
+        match target {
+            Some(time) => self.seek_time(time),
+            None => self,
+        }
+    }
+
+    fn undo_fork(mut self) -> AppState {
+        if let Some((live, timeline)) = self.discarded_future.take() {
+            self.sim = live;
+            self.timeline = timeline;
+            self.viewed = None;
+            self.shown_ms = self.sim.borrow().now() as f64;
+            self.playing = false;
+            self.notice = Some("The fork is undone: the earlier future is back.".into());
+        }
+        self
+    }
+
+    /// A trace that validates and replays replaces the run; anything else leaves it be.
+    fn import(self, name: &str, text: Result<String, String>) -> AppState {
+        let replayed = text.and_then(|text| {
+            import_trace(&text)
+                .and_then(|run| run.replay())
+                .map_err(|error| error.to_string())
+        });
+        match replayed {
+            Ok(sim) => AppState {
+                playing: false,
+                notice: Some(format!("Imported {name}: the run is replayed exactly.")),
+                selected: self.selected,
+                hidden_topics: self.hidden_topics.clone(),
+                ..AppState::over(sim, self.speed)
+            },
+            Err(error) => AppState {
+                error: Some(format!(
+                    "Could not import {name}: {error} The current run is unchanged."
+                )),
+                ..self
+            },
+        }
     }
 
     fn sim_mut(&self) -> std::cell::RefMut<'_, Simulation> {
@@ -166,7 +418,11 @@ impl AppState {
     fn advance(mut self, real_ms: f64) -> AppState {
         let target = self.shown_ms + real_ms * self.speed;
         let started = now_ms();
+        if let Some(viewed) = self.viewed.clone() {
+            return self.replay_forward(&viewed, target, started);
+        }
         self.sim_mut().run_until(target as u64);
+        self.timeline.borrow_mut().observe(&mut self.sim_mut());
         self.sim_ms_last_frame = now_ms() - started;
         let sim = self.sim.borrow();
         // The simulator stops at a broken invariant; so does the page, to show it.
@@ -181,58 +437,120 @@ impl AppState {
         self
     }
 
+    /// Playing in the past replays the live run's actions forward, until it catches up
+    /// with the live run and continues from there.
+    fn replay_forward(mut self, viewed: &SimHandle, target: f64, started: f64) -> AppState {
+        let live_now = self.sim.borrow().now();
+        if target >= live_now as f64 {
+            self.viewed = None;
+            self.shown_ms = live_now as f64;
+        } else {
+            let live = self.sim.borrow();
+            viewed
+                .0
+                .borrow_mut()
+                .replay_from(live.actions(), target as u64);
+            drop(live);
+            self.shown_ms = target;
+        }
+        self.sim_ms_last_frame = now_ms() - started;
+        if started - self.event_log_shown_at >= EVENT_LOG_REFRESH_MS {
+            self.show_latest_events(started);
+        }
+        self
+    }
+
     fn show_latest_events(&mut self, at: f64) {
-        self.event_log_revision = self.sim.borrow().trace().len();
+        self.event_log_revision = self.shown().borrow().trace().len();
         self.event_log_shown_at = at;
     }
 
-    fn request(mut self, target: Option<NodeId>) -> AppState {
-        let result = self.sim_mut().client_request(target);
-        let sim = self.sim.borrow();
-        let asked = target.or_else(|| sim.leader()).unwrap_or(0);
-        let notice = match result {
-            Ok((index, term)) => format!(
+    /// A client request, recorded like any action; the trace says how it was answered.
+    fn request(self, target: Option<NodeId>) -> AppState {
+        let asked = target
+            .or_else(|| self.shown().borrow().leader())
+            .unwrap_or(0);
+        let traced_before = self.shown().borrow().trace().len();
+        let mut next = self.act(UserAction::Request { server: target });
+        let sim = next.sim.borrow();
+        let answer = sim
+            .trace()
+            .events
+            .iter()
+            .flatten()
+            .rev()
+            .take((sim.trace().len() - traced_before) as usize)
+            .find(|event| {
+                event.server == Some(asked)
+                    && matches!(
+                        event.kind,
+                        EventKind::Propose { .. } | EventKind::ProposeRefused { .. }
+                    )
+            })
+            .map(|event| &event.kind);
+        let notice = match answer {
+            _ if !sim.is_up(asked) => format!("{} is down.", server_name(asked)),
+            Some(EventKind::Propose { index, term }) => format!(
                 "{} accepted the request as entry {index} of term {term}.",
                 server_name(asked)
             ),
-            Err(ProposeError::ServerDown) => format!("{} is down.", server_name(asked)),
-            Err(ProposeError::NotLeader {
+            Some(&EventKind::ProposeRefused {
                 leader_hint: Some(leader),
-            }) => format!(
+            }) if leader != asked => format!(
                 "{} is not the leader and refused; it says the leader is {}.",
                 server_name(asked),
                 server_name(leader)
             ),
-            Err(ProposeError::NotLeader { leader_hint: None }) => format!(
-                "{} is not the leader and knows of none: no leader right now.",
+            _ => format!(
+                "{} refused: it is not a leader taking requests right now.",
                 server_name(asked)
-            ),
-            Err(ProposeError::TransferringLeadership { target }) => format!(
-                "{} is handing leadership to {} and takes no requests meanwhile.",
-                server_name(asked),
-                server_name(target)
             ),
         };
         drop(sim);
-        self.notice = Some(notice);
-        self.after_sim_change()
+        next.notice = Some(notice);
+        next
     }
 
-    fn split_two_three(&self) {
-        let mut sim = self.sim_mut();
-        let servers = sim.server_count();
-        let first = sim.leader().unwrap_or(0);
-        let minority = [first, (first + 1) % servers];
-        sim.heal_all();
-        for a in minority {
-            for b in (0..servers).filter(|b| !minority.contains(b)) {
-                sim.set_link(a, b, true);
-                sim.set_link(b, a, true);
-            }
+    fn drop_message(self, id: u64) -> AppState {
+        let in_flight = self
+            .shown()
+            .borrow()
+            .in_flight()
+            .any(|flight| flight.id == id);
+        if !in_flight {
+            return self;
+        }
+        AppState {
+            notice: Some(format!("Message #{id} dropped.")),
+            ..self.act(UserAction::DropMessage { id })
         }
     }
-}
 
+    fn split_two_three(self) -> AppState {
+        let (servers, first) = {
+            let sim = self.shown();
+            let sim = sim.borrow();
+            (sim.server_count(), sim.leader().unwrap_or(0))
+        };
+        let minority = [first, (first + 1) % servers];
+        let mut next = self.act(UserAction::HealAll);
+        for a in minority {
+            for b in (0..servers).filter(|b| !minority.contains(b)) {
+                next = next.act(UserAction::SetLink {
+                    from: a,
+                    to: b,
+                    cut: true,
+                });
+                next = next.act(UserAction::SetLink {
+                    from: b,
+                    to: a,
+                    cut: true,
+                });
+            }
+        }
+        next
+    }
+}
 impl Reducible for AppState {
     type Action = Action;
 
@@ -243,29 +561,27 @@ impl Reducible for AppState {
             // Returning the same Rc tells Yew nothing changed, so a paused page stays idle.
             Action::Frame(_) if !self.playing => return self,
             Action::Frame(real_ms) => next.advance(real_ms),
-            Action::Play => AppState {
-                playing: !self.sim.borrow().halted(),
+            Action::Play | Action::TogglePlay if !self.playing => AppState {
+                playing: !self.shown().borrow().halted(),
+                scenario: None,
                 ..next
             },
-            Action::Pause => AppState {
+            Action::Play => next,
+            Action::Pause | Action::TogglePlay => AppState {
                 playing: false,
                 ..next
             },
-            Action::TogglePlay if self.playing => AppState {
-                playing: false,
-                ..next
+            Action::Step => match self.viewed.clone() {
+                Some(viewed) => next.step_forward_in_past(&viewed),
+                None => {
+                    next.sim_mut().step();
+                    next.timeline.borrow_mut().observe(&mut next.sim_mut());
+                    next.playing = false;
+                    // Jump exactly to the event, so a stepped message sits where it is.
+                    next.shown_ms = next.sim.borrow().now() as f64;
+                    next
+                }
             },
-            Action::TogglePlay => AppState {
-                playing: !self.sim.borrow().halted(),
-                ..next
-            },
-            Action::Step => {
-                next.sim_mut().step();
-                next.playing = false;
-                // Jump exactly to the event, so a stepped message sits where it is.
-                next.shown_ms = next.sim.borrow().now() as f64;
-                next
-            }
             Action::SetSpeed(speed) => AppState {
                 speed: speed.clamp(SLOWEST_SPEED, FASTEST_SPEED),
                 ..next
@@ -280,36 +596,24 @@ impl Reducible for AppState {
                 ..self.sim.borrow().config().clone()
             }),
             Action::Request(target) => next.request(target),
-            Action::Crash(id) => {
-                next.sim_mut().crash(id);
-                next.after_sim_change()
-            }
-            Action::Restart(id) => {
-                next.sim_mut().restart(id);
-                next.after_sim_change()
-            }
-            Action::Timeout(id) => {
-                next.sim_mut().force_timeout(id);
-                next.after_sim_change()
-            }
+            Action::Crash(id) => next.act(UserAction::Crash { server: id }),
+            Action::Restart(id) => next.act(UserAction::Restart { server: id }),
+            Action::Timeout(id) => next.act(UserAction::Timeout { server: id }),
             Action::Select(id) => AppState {
                 selected: id,
                 ..next
             },
             Action::TogglePowerInspected => {
-                let id = self.inspected();
-                let up = self.sim.borrow().is_up(id);
-                if up {
-                    next.sim_mut().crash(id);
+                let server = self.inspected();
+                if self.shown().borrow().is_up(server) {
+                    next.act(UserAction::Crash { server })
                 } else {
-                    next.sim_mut().restart(id);
+                    next.act(UserAction::Restart { server })
                 }
-                next.after_sim_change()
             }
             Action::TimeoutInspected => {
-                let id = self.inspected();
-                next.sim_mut().force_timeout(id);
-                next.after_sim_change()
+                let server = self.inspected();
+                next.act(UserAction::Timeout { server })
             }
             Action::SetLink(a, b, cut) => {
                 let (forward, backward) = match cut {
@@ -318,60 +622,53 @@ impl Reducible for AppState {
                     LinkCut::Backward => (false, true),
                     LinkCut::Both => (true, true),
                 };
-                let mut sim = next.sim_mut();
-                sim.set_link(a, b, forward);
-                sim.set_link(b, a, backward);
-                drop(sim);
                 next.link_menu = None;
-                next.after_sim_change()
+                next.act(UserAction::SetLink {
+                    from: a,
+                    to: b,
+                    cut: forward,
+                })
+                .act(UserAction::SetLink {
+                    from: b,
+                    to: a,
+                    cut: backward,
+                })
             }
             Action::OpenLinkMenu(link) => AppState {
                 link_menu: link,
                 ..next
             },
             Action::IsolateLeader => {
-                let leader = self.sim.borrow().leader();
+                // Bound first: acting borrows the simulation mutably.
+                let leader = self.shown().borrow().leader();
                 match leader {
-                    Some(leader) => next.sim_mut().isolate(leader, true),
-                    None => next.notice = Some("There is no leader to isolate right now.".into()),
+                    Some(leader) => next.act(UserAction::Isolate {
+                        server: leader,
+                        cut: true,
+                    }),
+                    None => AppState {
+                        notice: Some("There is no leader to isolate right now.".into()),
+                        ..next
+                    },
                 }
-                next.after_sim_change()
             }
-            Action::SplitTwoThree => {
-                next.split_two_three();
-                next.after_sim_change()
-            }
-            Action::HealAll => {
-                next.sim_mut().heal_all();
-                next.after_sim_change()
-            }
-            Action::DropMessage(id) => {
-                if next.sim_mut().drop_message(id) {
-                    next.notice = Some(format!("Message #{id} dropped."));
-                }
-                next.after_sim_change()
-            }
+            Action::SplitTwoThree => next.split_two_three(),
+            Action::HealAll => next.act(UserAction::HealAll),
+            Action::DropMessage(id) => next.drop_message(id),
             Action::DropNextMessage => {
                 let next_due = self
-                    .sim
+                    .shown()
                     .borrow()
                     .in_flight()
                     .min_by_key(|flight| (flight.deliver_at, flight.id))
                     .map(|flight| flight.id);
-                if let Some(id) = next_due {
-                    next.sim_mut().drop_message(id);
-                    next.notice = Some(format!("Message #{id} dropped."));
+                match next_due {
+                    Some(id) => next.drop_message(id),
+                    None => next,
                 }
-                next.after_sim_change()
             }
-            Action::SetNetwork(network) => {
-                next.sim_mut().set_network(network);
-                next
-            }
-            Action::SetOptions(options) => {
-                next.sim_mut().set_options(options);
-                next
-            }
+            Action::SetNetwork(network) => next.act(UserAction::SetNetwork(network)),
+            Action::SetOptions(options) => next.act(UserAction::SetOptions(options)),
             Action::SetSnapshotEvery(entries) => next.restart_with(SimConfig {
                 snapshot_policy: match entries {
                     0 => SnapshotPolicy::Never,
@@ -396,6 +693,47 @@ impl Reducible for AppState {
                 next.hidden_topics = Rc::new(hidden);
                 next
             }
+            Action::Back => next.step_back(),
+            Action::SeekTime(time) => next.seek_time(time),
+            Action::JumpToMarker(forward) => next.jump_to_marker(forward),
+            Action::UndoFork => next.undo_fork(),
+            Action::NextScenarioStep => next.move_scenario(|player| {
+                player.advance();
+            }),
+            Action::PreviousScenarioStep => next.move_scenario(ScenarioPlayer::back),
+            Action::GoToScenarioStep(index) => next.move_scenario(|player| player.go_to(index)),
+            Action::SetFaulty(faulty) => next.move_scenario(|player| {
+                let played = player.played.last().copied();
+                *player = ScenarioPlayer::new(player.scenario.clone(), faulty);
+                if let Some(index) = played {
+                    player.go_to(index);
+                }
+            }),
+            Action::ContinueFreely => AppState {
+                scenario: None,
+                playing: true,
+                ..next
+            },
+            Action::Share => {
+                let fragment = raftviz_sim::share::encode_run(&self.shown().borrow());
+                let link = format!("#run={fragment}");
+                // Replace, not push: Back in the browser should leave the page, not
+                // walk through every link ever shared.
+                if let Some(history) = web_sys::window().and_then(|window| window.history().ok()) {
+                    let _ = history.replace_state_with_url(
+                        &wasm_bindgen::JsValue::NULL,
+                        "",
+                        Some(&link),
+                    );
+                }
+                next.share_link = Some(link);
+                next
+            }
+            Action::Import(name, text) => next.import(&name, text),
+            Action::DismissError => AppState {
+                error: None,
+                ..next
+            },
         };
         // Whatever a person did shows in the event log at once.
         if !is_frame {
@@ -403,6 +741,11 @@ impl Reducible for AppState {
         }
         Rc::new(next)
     }
+}
+
+/// Positions compare in the order their moments happened.
+fn order(position: &Position) -> (u64, usize) {
+    (position.processed, position.actions)
 }
 
 /// A high-resolution clock for measuring the simulator's share of a frame.

@@ -15,6 +15,8 @@ pub struct ControlsProps {
     pub seed: u64,
     /// Whole virtual ms on the clock.
     pub clock_ms: u64,
+    /// The trace hash of the run on screen: equal hashes, identical runs.
+    pub trace_hash: u64,
     /// Real ms the simulator used in the last frame, for the benchmark.
     pub sim_ms_last_frame: f64,
     pub dispatch: Dispatch,
@@ -64,6 +66,8 @@ pub fn controls(props: &ControlsProps) -> Html {
                     aria-label="Play (Space)" onclick={send(Action::Play)}>{ "▶ Play" }</button>
             <button data-action="pause" aria-pressed={(!props.playing).to_string()}
                     aria-label="Pause (Space)" onclick={send(Action::Pause)}>{ "❚❚ Pause" }</button>
+            <button data-action="back" aria-label="Step back to the previous event"
+                    onclick={send(Action::Back)}>{ "← Back" }</button>
             <button data-action="step" aria-label="Step to the next event (→)"
                     onclick={send(Action::Step)}>{ "Step →" }</button>
             <label class="speed">
@@ -75,6 +79,7 @@ pub fn controls(props: &ControlsProps) -> Html {
                 <output>{ speed_label(props.speed) }</output>
             </label>
             <span class="clock" data-clock="" data-ms={ms.to_string()}
+                  data-trace-hash={format!("{:016x}", props.trace_hash)}
                   data-sim-ms={format!("{:.3}", props.sim_ms_last_frame)} aria-live="off">
                 { format!("{}.{:03} s", ms / 1000, ms % 1000) }
             </span>

@@ -7,7 +7,7 @@ use raftviz_sim::ServerView;
 use yew::prelude::*;
 
 use crate::names::{server_name, term_class};
-use crate::state::{Action, Dispatch, SimHandle};
+use crate::state::{Action, Dispatch, Highlight, SimHandle};
 
 /// Within this many pixels of the right end, the grid keeps following new entries;
 /// further left, a person is reading history and it stays put.
@@ -19,6 +19,10 @@ const WINDOW_COLUMNS: u64 = 48;
 pub struct LogGridProps {
     pub sim: SimHandle,
     pub revision: u64,
+    /// Entries the scenario step talks about.
+    pub highlight: Highlight,
+    /// Entries a broken invariant is about.
+    pub conflict: Highlight,
     pub dispatch: Dispatch,
 }
 
@@ -128,8 +132,12 @@ pub fn log_grid(props: &LogGridProps) -> Html {
                 entry.command,
                 if committed { "committed" } else if view.up { "not committed yet" } else { "commit point unknown while down" }
             );
+            let conflicting = props.conflict.marks(id, entry.index);
             html! {
-                <span class={classes!("cell", term_class(entry.term), if committed { "committed" } else { "pending" })}
+                <span class={classes!("cell", term_class(entry.term), if committed { "committed" } else { "pending" },
+                                      props.highlight.marks(id, entry.index).then_some("highlight"),
+                                      conflicting.then_some("conflict"))}
+                      data-conflict={conflicting.then_some("")}
                       style={format!("grid-column: {}", column_of(entry.index))} title={title}
                       data-above={mark_at(entry.index)} data-below={below_at(entry.index)}>
                     { entry.term }

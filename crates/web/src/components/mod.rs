@@ -8,4 +8,8 @@ pub mod invariants;
 pub mod log_grid;
 pub mod number_field;
 pub mod ring;
+pub mod scenario_panel;
 pub mod settings;
+pub mod share_bar;
+pub mod spacetime;
+pub mod timeline_bar;

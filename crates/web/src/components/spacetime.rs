@@ -1,0 +1,172 @@
+//! The space-time diagram: one lane per server, time running left to right up to the
+//! moment on screen, each message an arrow from its send to its delivery (✗ where it
+//! was lost), leaders, candidates, crashes and restarts marked. Only a window of recent
+//! time is drawn, so a long run costs what a short one does.
+
+use std::collections::HashMap;
+
+use raftviz_sim::{EventKind, MessageSummary};
+use yew::prelude::*;
+
+use crate::names::server_name;
+use crate::state::SimHandle;
+
+/// Virtual ms shown left of the current moment.
+const WINDOW_MS: u64 = 600;
+/// Messages sent this long before the window may still arrive inside it.
+const LOOKBACK_MS: u64 = 400;
+const WIDTH: f64 = 1000.0;
+const LANE_HEIGHT: f64 = 26.0;
+const LANE_LEFT: f64 = 34.0;
+
+#[derive(Properties, PartialEq)]
+pub struct SpaceTimeProps {
+    pub sim: SimHandle,
+    /// Changes whenever the events on screen do.
+    pub revision: u64,
+}
+
+/// One message as the diagram draws it.
+struct Arrow {
+    id: u64,
+    from: usize,
+    to: usize,
+    sent: u64,
+    message: MessageSummary,
+    /// When it arrived or was lost (`true`); `None` while still in flight.
+    end: Option<(u64, bool)>,
+}
+
+#[function_component(SpaceTime)]
+pub fn space_time(props: &SpaceTimeProps) -> Html {
+    let selected = use_state(|| None::<u64>);
+    let sim = props.sim.borrow();
+    let now = sim.now();
+    let start = now.saturating_sub(WINDOW_MS);
+    let servers = sim.server_count();
+    let x = |time: u64| {
+        LANE_LEFT + (time.max(start) - start) as f64 * (WIDTH - LANE_LEFT) / WINDOW_MS as f64
+    };
+    let y = |server: usize| LANE_HEIGHT * (server as f64 + 0.5);
+
+    let events = sim.trace().events.as_deref().unwrap_or_default();
+    // Events are in time order: walk back from the end only as far as the window needs.
+    let recent = events
+        .iter()
+        .rev()
+        .take_while(|event| event.time + WINDOW_MS + LOOKBACK_MS >= now)
+        .collect::<Vec<_>>();
+    let mut arrows: Vec<Arrow> = Vec::new();
+    let mut arrow_of: HashMap<u64, usize> = HashMap::new();
+    let mut marks = Vec::new();
+    for event in recent.into_iter().rev() {
+        let Some(server) = event.server else {
+            continue;
+        };
+        match &event.kind {
+            EventKind::Send { id, to, message } => {
+                arrow_of.insert(*id, arrows.len());
+                arrows.push(Arrow {
+                    id: *id,
+                    from: server,
+                    to: *to,
+                    sent: event.time,
+                    message: *message,
+                    end: None,
+                });
+            }
+            EventKind::Deliver { id, .. } | EventKind::Drop { id, .. } => {
+                let lost = matches!(event.kind, EventKind::Drop { .. });
+                if let Some(&index) = arrow_of.get(id) {
+                    arrows[index].end = Some((event.time, lost));
+                }
+            }
+            EventKind::Role { role, term } if event.time >= start => {
+                let (class, label) = match role.name() {
+                    "leader" => ("leader", format!("L{term}")),
+                    "candidate" => ("candidate", format!("C{term}")),
+                    _ => continue,
+                };
+                marks.push(html! {
+                    <text class={classes!("mark", class)} x={format!("{:.1}", x(event.time))}
+                          y={format!("{:.1}", y(server) - 7.0)}>{ label }</text>
+                });
+            }
+            EventKind::Crash | EventKind::Restart if event.time >= start => {
+                let crashed = matches!(event.kind, EventKind::Crash);
+                marks.push(html! {
+                    <text class={classes!("mark", if crashed { "crash" } else { "restart" })}
+                          x={format!("{:.1}", x(event.time))} y={format!("{:.1}", y(server) + 4.0)}>
+                        { if crashed { "✗ crash" } else { "↻ restart" } }
+                    </text>
+                });
+            }
+            _ => {}
+        }
+    }
+    let visible = arrows
+        .iter()
+        .filter(|arrow| arrow.end.is_none_or(|(time, _)| time >= start));
+    let drawn = visible.map(|arrow| {
+        let (end_time, lost) = arrow.end.unwrap_or((now, false));
+        let (x1, y1) = (x(arrow.sent), y(arrow.from));
+        // A message in flight or lost stops part of the way towards its receiver.
+        let reached = if arrow.end.is_some() && !lost { 1.0 } else { 0.5 };
+        let (x2, y2) = (x(end_time), y1 + (y(arrow.to) - y1) * reached);
+        let id = arrow.id;
+        let onclick = {
+            let selected = selected.clone();
+            Callback::from(move |_: MouseEvent| selected.set(Some(id)))
+        };
+        html! {
+            <g class={classes!("arrow", lost.then_some("lost"), arrow.end.is_none().then_some("flying"),
+                               (*selected == Some(id)).then_some("selected"))}
+               data-arrow={id.to_string()} data-kind={arrow.message.kind.name()} {onclick}>
+                <title>{ format!("#{id} {} {} → {}", arrow.message.kind.name(), server_name(arrow.from), server_name(arrow.to)) }</title>
+                <line x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")} />
+                if lost {
+                    <text class="lost-mark" x={format!("{x2:.1}")} y={format!("{:.1}", y2 + 4.0)}>{ "✗" }</text>
+                }
+            </g>
+        }
+    });
+    let lanes = (0..servers).map(|server| html! {
+        <g class="lane">
+            <text x="2" y={format!("{:.1}", y(server) + 4.0)}>{ server_name(server) }</text>
+            <line x1={LANE_LEFT.to_string()} x2={WIDTH.to_string()} y1={format!("{:.1}", y(server))} y2={format!("{:.1}", y(server))} />
+        </g>
+    });
+    let details = selected
+        .and_then(|id| arrows.iter().find(|arrow| arrow.id == id))
+        .map(|arrow| {
+            let message = &arrow.message;
+            let fate = match arrow.end {
+                Some((time, false)) => format!("delivered at {time} ms"),
+                Some((time, true)) => format!("lost at {time} ms"),
+                None => "in flight".to_owned(),
+            };
+            html! {
+                <p class="message-fields" data-selected-message={arrow.id.to_string()}>
+                    { format!("#{} {} · {} → {} · term {} · index {} · entries {} · {} · sent at {} ms, {fate}",
+                              arrow.id, message.kind.name(), server_name(arrow.from), server_name(arrow.to),
+                              message.term, message.index, message.count,
+                              if message.ok { "ok" } else { "no" }, arrow.sent) }
+                </p>
+            }
+        });
+    let height = LANE_HEIGHT * servers as f64;
+    html! {
+        <section class="panel spacetime" aria-label="Space-time diagram">
+            <h2>{ "Space-time" }
+                <span class="legend">{ format!("the last {WINDOW_MS} ms up to {now} ms · arrows: messages, ✗ lost · L/C: leader/candidate of a term · click an arrow for its fields") }</span>
+            </h2>
+            <svg data-spacetime="" viewBox={format!("0 0 {WIDTH} {height}")} role="img" aria-label="Messages between servers over time">
+                { for lanes }
+                { for drawn }
+                { for marks }
+                <line class="cursor" x1={WIDTH.to_string()} x2={WIDTH.to_string()} y1="0" y2={height.to_string()} />
+            </svg>
+            { for details }
+        </section>
+    }
+}
