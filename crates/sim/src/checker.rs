@@ -43,8 +43,11 @@ pub struct Checker {
     prefix_of: HashMap<(Index, Term), (u64, NodeId)>,
     /// Entries applied anywhere, by index.
     applied: Vec<Option<AppliedRecord>>,
-    /// The highest index known committed, with its prefix hash.
-    committed: Option<(Index, u64)>,
+    /// By the term in which it was seen committed: the highest index
+    /// committed then, with its prefix hash. Leader Completeness speaks of
+    /// leaders of later terms only: a leader of an older term can still be
+    /// elected late (its votes were in flight) and lack newer entries.
+    committed_in: std::collections::BTreeMap<Term, (Index, u64)>,
 }
 
 /// The first application of an index anywhere: what, by whom, and the
@@ -81,8 +84,14 @@ impl Checker {
             }
             _ => {}
         }
-        // Leader Completeness: a leader's log holds every committed entry.
-        if let Some((index, hash)) = self.committed {
+        // Leader Completeness: a leader's log holds every entry committed
+        // in an earlier term.
+        let earlier = self
+            .committed_in
+            .range(..term)
+            .map(|(_, known)| *known)
+            .max();
+        if let Some((index, hash)) = earlier {
             if index > storage.log.base_index() && storage.prefix_hash(index) != Some(hash) {
                 return Err(Finding {
                     invariant: LEADER_COMPLETENESS,
@@ -144,11 +153,12 @@ impl Checker {
         self.prefix_of.get(&(index, term)).map(|(hash, _)| *hash)
     }
 
-    /// Records a commit, so later leaders can be checked for completeness.
-    pub(crate) fn on_commit(&mut self, index: Index, storage: &Storage) {
-        let newer = self.committed.is_none_or(|(known, _)| index > known);
-        if let (true, Some(hash)) = (newer, storage.prefix_hash(index)) {
-            self.committed = Some((index, hash));
+    /// Records a commit seen in `term`, so leaders of later terms can be
+    /// checked for completeness.
+    pub(crate) fn on_commit(&mut self, index: Index, term: Term, storage: &Storage) {
+        let known = self.committed_in.get(&term).map_or(0, |(known, _)| *known);
+        if let (true, Some(hash)) = (index > known, storage.prefix_hash(index)) {
+            self.committed_in.insert(term, (index, hash));
         }
     }
 

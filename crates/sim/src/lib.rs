@@ -587,7 +587,8 @@ impl Simulation {
         if committed {
             self.trace
                 .record(self.now, Some(id), EventKind::Commit { index: commit });
-            self.checker.on_commit(commit, &self.servers[id].storage);
+            self.checker
+                .on_commit(commit, role.1, &self.servers[id].storage);
         }
         if role_changed {
             self.on_leadership_change(id, role.1, role.0 == Role::Leader);
