@@ -119,6 +119,9 @@ pub fn app(props: &AppProps) -> Html {
                     <ServerRing sim={shown.clone()} shown_ms={state.shown_ms} {revision}
                                 selected={state.inspected()} link_menu={state.link_menu}
                                 dispatch={dispatch.clone()} />
+                    <TimelineBar live={state.sim.clone()} revision={state.event_log_revision} {live_ms}
+                                 shown_ms={clock_ms} in_past={state.viewed.is_some()}
+                                 can_undo_fork={state.discarded_future.is_some()} dispatch={dispatch.clone()} />
                 </section>
                 <div class="side">
                     <LogGrid sim={shown.clone()} {revision} {highlight} {conflict} dispatch={dispatch.clone()} />
@@ -128,9 +131,6 @@ pub fn app(props: &AppProps) -> Html {
                 </div>
             </div>
             <SpaceTime sim={shown.clone()} revision={state.event_log_revision} />
-            <TimelineBar live={state.sim.clone()} revision={state.event_log_revision} {live_ms}
-                         shown_ms={clock_ms} in_past={state.viewed.is_some()}
-                         can_undo_fork={state.discarded_future.is_some()} dispatch={dispatch.clone()} />
             <div class="lower">
                 <EventLog sim={shown.clone()} revision={state.event_log_revision} hidden_topics={state.hidden_topics.clone()}
                           dispatch={dispatch.clone()} />
@@ -187,6 +187,7 @@ fn shortcut(event: &web_sys::KeyboardEvent) -> Option<Action> {
     Some(match key.as_str() {
         " " => Action::TogglePlay,
         "ArrowRight" => Action::Step,
+        "ArrowLeft" => Action::Back,
         "?" => Action::ToggleHelp,
         "Escape" => Action::CloseOverlays,
         "r" | "R" => Action::Request(None),

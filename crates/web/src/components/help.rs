@@ -5,9 +5,10 @@ use yew::prelude::*;
 use crate::state::{Action, Dispatch};
 
 /// Every shortcut the keyboard hook in app.rs understands.
-pub const SHORTCUTS: [(&str, &str); 9] = [
+pub const SHORTCUTS: [(&str, &str); 10] = [
     ("Space", "play / pause"),
     ("→", "step to the next event"),
+    ("←", "step back to the previous event"),
     ("R", "client request to the leader"),
     ("+ / −", "faster / slower"),
     ("1 … 5", "inspect that server"),

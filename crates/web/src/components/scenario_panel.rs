@@ -40,10 +40,7 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
     let (heading, narration) = match current {
         Some(index) => {
             let step = &scenario.steps[index];
-            (
-                format!("Step {}: {}", step.id, step.title),
-                step.narration.clone(),
-            )
+            (step.title.clone(), step.narration.clone())
         }
         None => (scenario.title.clone(), scenario.summary.clone()),
     };

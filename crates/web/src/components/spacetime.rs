@@ -18,6 +18,8 @@ const LOOKBACK_MS: u64 = 400;
 const WIDTH: f64 = 1000.0;
 const LANE_HEIGHT: f64 = 26.0;
 const LANE_LEFT: f64 = 34.0;
+/// Room above the first lane for its leader and candidate labels.
+const TOP_MARGIN: f64 = 10.0;
 
 #[derive(Properties, PartialEq)]
 pub struct SpaceTimeProps {
@@ -47,7 +49,7 @@ pub fn space_time(props: &SpaceTimeProps) -> Html {
     let x = |time: u64| {
         LANE_LEFT + (time.max(start) - start) as f64 * (WIDTH - LANE_LEFT) / WINDOW_MS as f64
     };
-    let y = |server: usize| LANE_HEIGHT * (server as f64 + 0.5);
+    let y = |server: usize| TOP_MARGIN + LANE_HEIGHT * (server as f64 + 0.5);
 
     let events = sim.trace().events.as_deref().unwrap_or_default();
     // Events are in time order: walk back from the end only as far as the window needs.
@@ -123,7 +125,8 @@ pub fn space_time(props: &SpaceTimeProps) -> Html {
                                (*selected == Some(id)).then_some("selected"))}
                data-arrow={id.to_string()} data-kind={arrow.message.kind.name()} {onclick}>
                 <title>{ format!("#{id} {} {} → {}", arrow.message.kind.name(), server_name(arrow.from), server_name(arrow.to)) }</title>
-                <line x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")} />
+                <line x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")}
+                      marker-end={(arrow.end.is_some() && !lost).then_some("url(#spacetime-head)")} />
                 if lost {
                     <text class="lost-mark" x={format!("{x2:.1}")} y={format!("{:.1}", y2 + 4.0)}>{ "✗" }</text>
                 }
@@ -154,13 +157,19 @@ pub fn space_time(props: &SpaceTimeProps) -> Html {
                 </p>
             }
         });
-    let height = LANE_HEIGHT * servers as f64;
+    let height = TOP_MARGIN + LANE_HEIGHT * servers as f64;
     html! {
         <section class="panel spacetime" aria-label="Space-time diagram">
             <h2>{ "Space-time" }
                 <span class="legend">{ format!("the last {WINDOW_MS} ms up to {now} ms · arrows: messages, ✗ lost · L/C: leader/candidate of a term · click an arrow for its fields") }</span>
             </h2>
             <svg data-spacetime="" viewBox={format!("0 0 {WIDTH} {height}")} role="img" aria-label="Messages between servers over time">
+                <defs>
+                    <marker id="spacetime-head" viewBox="0 0 6 6" refX="6" refY="3" markerWidth="6"
+                            markerHeight="6" orient="auto">
+                        <path d="M0,0 L6,3 L0,6 z" />
+                    </marker>
+                </defs>
                 { for lanes }
                 { for drawn }
                 { for marks }
