@@ -226,3 +226,23 @@ test('acting in the past forks the run, and undo brings the future back', { time
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('the space-time diagram draws messages as arrows, and clicking one shows its fields', { timeout: 60_000 }, async () => {
+  const { page, problems } = await openPage(browser, server.url, '/?seed=10&speed=1');
+  await page.waitForSelector('[data-node][data-role=leader]', { timeout: BOUNDED_WAIT_MS });
+  await page.click('[data-action=pause]');
+  const arrows = await page.$$eval('[data-spacetime] [data-arrow]', (items) =>
+    items.map((item) => ({ id: item.dataset.arrow, kind: item.dataset.kind })));
+  assert.ok(arrows.length > 0, 'no message arrows while a leader sends heartbeats');
+  const lanes = await page.$$eval('[data-spacetime] .lane', (items) => items.length);
+  assert.equal(lanes, (await page.$$('[data-node]')).length, 'one lane per server');
+  // Arrows cross each other, so a click at a point could land on a neighbour: send it
+  // to the chosen arrow itself.
+  const chosen = arrows[arrows.length - 1];
+  await page.dispatchEvent(`[data-arrow="${chosen.id}"]`, 'click');
+  const fields = await page.waitForSelector(`[data-selected-message="${chosen.id}"]`, { timeout: BOUNDED_WAIT_MS });
+  assert.match(await fields.textContent(), new RegExp(`#${chosen.id} ${chosen.kind}`));
+  await screenshot(page, 'spacetime-selected');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
