@@ -164,7 +164,8 @@ pub fn log_grid(props: &LogGridProps) -> Html {
             </span>
         });
         html! {
-            <div class={classes!("log-row", (!view.up).then_some("down"), (leader == Some(id)).then_some("leading"))}
+            <div class={classes!("log-row", (!view.up).then_some("down"), (leader == Some(id)).then_some("leading"),
+                                 props.highlight.servers.contains(&id).then_some("highlight"))}
                  data-row={id.to_string()}>
                 { row_head(&view, &props.dispatch) }
                 { for base }
