@@ -151,7 +151,19 @@ test('an exported trace imported back reproduces the run', { timeout: 90_000 }, 
     document.querySelector('[data-clock]').dataset.traceHash === expected, hash, { timeout: BOUNDED_WAIT_MS });
   assert.equal(await other.page.$('[data-error]'), null);
   await screenshot(other.page, 'trace-imported');
-  assert.deepEqual([...problems, ...other.problems], []);
+
+  // The same trace dropped onto a page imports too.
+  const dropped = await openPage(browser, server.url, '/?seed=98&speed=1');
+  await dropped.page.waitForSelector('[data-clock]');
+  await dropped.page.evaluate((text) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([text], 'dropped.json', { type: 'application/json' }));
+    document.querySelector('main').dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, trace);
+  await dropped.page.waitForFunction((expected) =>
+    document.querySelector('[data-clock]').dataset.traceHash === expected, hash, { timeout: BOUNDED_WAIT_MS });
+  assert.deepEqual([...problems, ...other.problems, ...dropped.problems], []);
+  await dropped.page.close();
   await other.page.close();
   await page.close();
 });
