@@ -196,7 +196,10 @@ impl AppState {
                     ..AppState::over(sim, start.speed)
                 },
                 Err(error) => AppState {
-                    error: Some(format!("This #run= link could not be opened: {error}")),
+                    error: Some(format!(
+                        "This #run= link could not be opened: {error}. Running seed {} instead.",
+                        start.seed
+                    )),
                     ..fresh()
                 },
             };
@@ -250,19 +253,13 @@ impl AppState {
 
     /// The scenario's current step shows its simulation, paused, with nothing to undo.
     fn with_scenario(self, player: ScenarioPlayer) -> AppState {
+        let sim = player.sim.clone();
         AppState {
             playing: false,
+            scenario: Some(ScenarioHandle(Rc::new(player))),
             selected: self.selected,
             hidden_topics: self.hidden_topics.clone(),
-            ..AppState::over(player.sim.clone(), self.speed)
-        }
-        .showing_scenario(player)
-    }
-
-    fn showing_scenario(self, player: ScenarioPlayer) -> AppState {
-        AppState {
-            scenario: Some(ScenarioHandle(Rc::new(player))),
-            ..self
+            ..AppState::over(sim, self.speed)
         }
     }
 
@@ -389,7 +386,7 @@ impl AppState {
             },
             Err(error) => AppState {
                 error: Some(format!(
-                    "Could not import {name}: {error} The current run is unchanged."
+                    "Could not import {name}: {error}. The current run is unchanged."
                 )),
                 ..self
             },

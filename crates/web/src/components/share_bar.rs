@@ -95,7 +95,7 @@ fn read_trace(file: File, dispatch: Dispatch) {
     let name = file.name();
     if file.size() > MAX_TRACE_BYTES as f64 {
         let error = format!(
-            "the file is {} bytes, over the {MAX_TRACE_BYTES}-byte limit for traces.",
+            "the file is {} bytes, over the {MAX_TRACE_BYTES}-byte limit for traces",
             file.size()
         );
         dispatch.dispatch(Action::Import(name, Err(error)));
@@ -106,7 +106,7 @@ fn read_trace(file: File, dispatch: Dispatch) {
             .await
             .ok()
             .and_then(|text| text.as_string())
-            .ok_or_else(|| "the browser could not read the file.".to_owned());
+            .ok_or_else(|| "the browser could not read the file".to_owned());
         dispatch.dispatch(Action::Import(name, text));
     });
 }
