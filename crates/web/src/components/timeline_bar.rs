@@ -117,7 +117,9 @@ fn marker_strip(props: &MarkerStripProps) -> Html {
         let onclick =
             Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::SeekTime(time)));
         html! {
-            <button class={classes!("marker", kind_name(kind))} data-marker={kind_name(kind)}
+            // Out of the tab order: hundreds of marks would bury the rest of the page;
+            // the keyboard has « marker and marker » instead.
+            <button class={classes!("marker", kind_name(kind))} data-marker={kind_name(kind)} tabindex="-1"
                     data-ms={time.to_string()} title={format!("{} at {time} ms", kind_name(kind))}
                     aria-label={format!("Go to the {} at {time} ms", kind_name(kind))}
                     style={format!("left: {:.2}%", time as f64 * 100.0 / *span as f64)}
