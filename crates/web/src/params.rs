@@ -16,8 +16,48 @@ pub struct StartParams {
     pub scenario: Option<String>,
     /// The text after `#run=` (decoded and replayed when the page starts).
     pub run_fragment: Option<String>,
+    /// A shared scenario moment, `#scenario=<name>&step=<n>&faulty=<0|1>`: a
+    /// scenario's state is fixed by these, so the link replays it exactly.
+    pub scenario_link: Option<ScenarioLink>,
     /// Human-readable complaints about parameters that were ignored.
     pub errors: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioLink {
+    pub name: String,
+    pub step: Option<usize>,
+    pub faulty: bool,
+}
+
+impl ScenarioLink {
+    pub fn fragment(&self) -> String {
+        let step = self
+            .step
+            .map_or(String::new(), |step| format!("&step={step}"));
+        format!(
+            "#scenario={}{step}&faulty={}",
+            self.name,
+            u8::from(self.faulty)
+        )
+    }
+
+    fn parse(hash: &str) -> Option<ScenarioLink> {
+        let mut link = ScenarioLink {
+            name: String::new(),
+            step: None,
+            faulty: false,
+        };
+        for pair in hash.strip_prefix("#scenario=")?.split('&') {
+            match pair.split_once('=') {
+                None => link.name = pair.to_owned(),
+                Some(("step", step)) => link.step = step.parse().ok(),
+                Some(("faulty", faulty)) => link.faulty = faulty == "1",
+                Some(_) => {}
+            }
+        }
+        Some(link)
+    }
 }
 
 impl StartParams {
@@ -30,6 +70,7 @@ impl StartParams {
             speed: DEFAULT_SPEED,
             scenario: None,
             run_fragment: hash.strip_prefix("#run=").map(str::to_owned),
+            scenario_link: ScenarioLink::parse(hash),
             errors: Vec::new(),
         };
         let pairs = query

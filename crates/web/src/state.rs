@@ -204,6 +204,24 @@ impl AppState {
                 },
             };
         }
+        if let Some(link) = &start.scenario_link {
+            return match scenario::built_in(&link.name) {
+                Ok(scenario) => {
+                    let mut player = ScenarioPlayer::new(scenario, link.faulty);
+                    if let Some(step) = link.step.filter(|&step| step < player.scenario.steps.len())
+                    {
+                        player.go_to(step);
+                    }
+                    fresh().with_scenario(player)
+                }
+                Err(error) => AppState {
+                    error: Some(format!(
+                        "This #scenario= link could not be opened: {error}."
+                    )),
+                    ..fresh()
+                },
+            };
+        }
         if let Some(name) = &start.scenario {
             return match scenario::built_in(name) {
                 Ok(scenario) => fresh().with_scenario(ScenarioPlayer::new(scenario, false)),
@@ -712,8 +730,20 @@ impl Reducible for AppState {
                 ..next
             },
             Action::Share => {
-                let fragment = raftviz_sim::share::encode_run(&self.shown().borrow());
-                let link = format!("#run={fragment}");
+                // Inside a scenario, its name, step and mode say it all (and
+                // reopen the player); otherwise the whole run travels.
+                let link = match &self.scenario {
+                    Some(ScenarioHandle(player)) => crate::params::ScenarioLink {
+                        name: player.scenario.name.clone(),
+                        step: player.played.last().copied(),
+                        faulty: player.faulty,
+                    }
+                    .fragment(),
+                    None => format!(
+                        "#run={}",
+                        raftviz_sim::share::encode_run(&self.shown().borrow())
+                    ),
+                };
                 // Replace, not push: Back in the browser should leave the page, not
                 // walk through every link ever shared.
                 if let Some(history) = web_sys::window().and_then(|window| window.history().ok()) {

@@ -135,6 +135,28 @@ test('a shared #run= link reproduces the run exactly', { timeout: 90_000 }, asyn
   await page.close();
 });
 
+test('sharing inside a scenario reopens the player at the same step and mode', { timeout: 90_000 }, async () => {
+  const { page, problems } = await openPage(browser, server.url, '/?scenario=figure8');
+  await page.waitForSelector('[data-scenario=figure8]', { timeout: BOUNDED_WAIT_MS });
+  await page.check('[data-faulty-toggle]');
+  for (const index of [0, 1, 2, 3]) await nextStep(page, index);
+  const hash = await traceHash(page);
+  await page.click('[data-action=share]');
+  await page.waitForFunction(() => location.hash.startsWith('#scenario='));
+  const fragment = await page.evaluate(() => location.hash);
+  assert.equal(fragment, '#scenario=figure8&step=3&faulty=1');
+
+  const opened = await openPage(browser, server.url, `/${fragment}`);
+  await opened.page.waitForSelector('[data-scenario=figure8]', { timeout: BOUNDED_WAIT_MS });
+  assert.equal(await currentStep(opened.page), '3');
+  assert.equal(await opened.page.isChecked('[data-faulty-toggle]'), true);
+  assert.equal(await traceHash(opened.page), hash, 'the link shows a different moment');
+  assert.equal((await invariantStates(opened.page))['state-machine-safety'], 'false');
+  assert.deepEqual([...problems, ...opened.problems], []);
+  await opened.page.close();
+  await page.close();
+});
+
 test('an exported trace imported back reproduces the run', { timeout: 90_000 }, async () => {
   const { page, problems } = await openPage(browser, server.url, '/?seed=6&speed=1');
   const hash = await pausedRunWithActions(page);
