@@ -4,12 +4,12 @@
 //! since the machine is shared.
 use std::time::Instant;
 
-use raftviz_sim::linearizability::{check, OpKind, Operation, Verdict};
+use raftviz_sim::linearizability::{check, Operation, Verdict};
 
 #[path = "../tests/support/histories.rs"]
 mod histories;
 
-use histories::{linearizable_history, Shape};
+use histories::{earlier_read_missed_by, linearizable_history, Shape};
 
 /// The history with the answered Get nearest its middle reading a value
 /// nobody wrote, which the checker rules out before any search.
@@ -32,30 +32,6 @@ fn with_a_read_missing_an_append(mut history: Vec<Operation>) -> Vec<Operation> 
         .expect("two reads of a key with only appends between them");
     history[later].output = history[earlier].output.clone();
     history
-}
-
-fn earlier_read_missed_by(history: &[Operation], later: usize) -> Option<usize> {
-    let read = &history[later];
-    let (Some(seen), Some(_)) = (&read.output, read.ret) else {
-        return None;
-    };
-    let same_key = |index: &usize| history[*index].key == read.key;
-    (0..later).rev().filter(same_key).find(|&earlier| {
-        let before = &history[earlier];
-        let (Some(seen_before), Some(returned)) = (&before.output, before.ret) else {
-            return false;
-        };
-        let appended_between = (0..history.len()).filter(same_key).any(|index| {
-            let write = &history[index];
-            write.kind == OpKind::Append
-                && write.call > returned
-                && write.ret.is_some_and(|ret| ret < read.call)
-        });
-        returned < read.call
-            && !seen_before.is_empty()
-            && seen.starts_with(seen_before.as_str())
-            && appended_between
-    })
 }
 
 fn best_milliseconds(history: &[Operation], expect_linearizable: bool) -> f64 {

@@ -286,7 +286,7 @@ fn history_records_calls_and_returns() {
 #[path = "support/histories.rs"]
 mod histories;
 
-use histories::{linearizable_history, Shape, SplitMix64};
+use histories::{earlier_read_missed_by, linearizable_history, Shape, SplitMix64};
 
 fn shape_for(seed: u64) -> Shape {
     Shape {
@@ -329,30 +329,6 @@ fn make_a_read_miss_an_append(history: &mut [Operation]) -> Option<usize> {
         .find_map(|later| Some((earlier_read_missed_by(history, later)?, later)))?;
     history[later].output = history[earlier].output.clone();
     Some(later)
-}
-
-fn earlier_read_missed_by(history: &[Operation], later: usize) -> Option<usize> {
-    let read = &history[later];
-    let (Some(seen), Some(_)) = (&read.output, read.ret) else {
-        return None;
-    };
-    let same_key = |index: &usize| history[*index].key == read.key;
-    (0..later).rev().filter(same_key).find(|&earlier| {
-        let before = &history[earlier];
-        let (Some(seen_before), Some(returned)) = (&before.output, before.ret) else {
-            return false;
-        };
-        let appended_between = (0..history.len()).filter(same_key).any(|index| {
-            let write = &history[index];
-            write.kind == OpKind::Append
-                && write.call > returned
-                && write.ret.is_some_and(|ret| ret < read.call)
-        });
-        returned < read.call
-            && !seen_before.is_empty()
-            && seen.starts_with(seen_before.as_str())
-            && appended_between
-    })
 }
 
 fn assert_violation_names(history: &[Operation], read: usize, seed: u64) {

@@ -87,3 +87,27 @@ pub fn apply_in_order(history: &mut [Operation], takes_effect_at: &[Option<u64>]
         }
     }
 }
+
+pub fn earlier_read_missed_by(history: &[Operation], later: usize) -> Option<usize> {
+    let read = &history[later];
+    let (Some(seen), Some(_)) = (&read.output, read.ret) else {
+        return None;
+    };
+    let same_key = |index: &usize| history[*index].key == read.key;
+    (0..later).rev().filter(same_key).find(|&earlier| {
+        let before = &history[earlier];
+        let (Some(seen_before), Some(returned)) = (&before.output, before.ret) else {
+            return false;
+        };
+        let appended_between = (0..history.len()).filter(same_key).any(|index| {
+            let write = &history[index];
+            write.kind == OpKind::Append
+                && write.call > returned
+                && write.ret.is_some_and(|ret| ret < read.call)
+        });
+        returned < read.call
+            && !seen_before.is_empty()
+            && seen.starts_with(seen_before.as_str())
+            && appended_between
+    })
+}
