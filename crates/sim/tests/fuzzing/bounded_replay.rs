@@ -4,7 +4,7 @@ use raftviz_sim::share::SharedRun;
 
 /// Longer runs are not replayed, to keep each fuzz execution fast: the
 /// replay's cost grows with the simulated time, not with the input.
-const MAX_REPLAY_MS: u64 = 10_000;
+const MAX_REPLAY_MS: u64 = 2_000;
 
 pub fn replay_if_short(run: &SharedRun) {
     if run.time <= MAX_REPLAY_MS {
