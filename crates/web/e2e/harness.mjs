@@ -66,6 +66,17 @@ export function launchBrowser() {
  * Opens `pathAndQuery` in a fresh page and records every uncaught error and console
  * error, so a test can assert that the page ran cleanly.
  */
+/** The static server and browser one test file shares, started in its `before`. */
+export async function startBrowser() {
+  return { server: await serveStatic(), browser: await launchBrowser() };
+}
+
+/** Closes what `startBrowser` opened (either may be missing if startup failed). */
+export async function stopBrowser({ server, browser } = {}) {
+  await browser?.close();
+  await server?.close();
+}
+
 export async function openPage(browser, baseUrl, pathAndQuery) {
   const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
   const problems = [];

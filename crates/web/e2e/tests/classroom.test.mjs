@@ -5,7 +5,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { serveStatic, launchBrowser, openPage, screenshot } from '../harness.mjs';
+import {
+  openPage, screenshot, startBrowser, stopBrowser,
+} from '../harness.mjs';
 
 const BOUNDED_WAIT_MS = 20_000;
 const STATE_MACHINE_SAFETY = '[data-invariant=state-machine-safety]';
@@ -15,15 +17,8 @@ const OVERSIZED_TRACE_BYTES = 5 * 1024 * 1024 + 1;
 let server;
 let browser;
 
-before(async () => {
-  server = await serveStatic();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+before(async () => ({ server, browser } = await startBrowser()));
+after(() => stopBrowser({ server, browser }));
 
 const traceHash = (page) => page.getAttribute('[data-clock]', 'data-trace-hash');
 const currentStep = (page) => page.getAttribute('[data-scenario]', 'data-current-step');

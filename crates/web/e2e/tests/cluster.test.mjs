@@ -4,22 +4,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serveStatic, launchBrowser, openPage, readServers, waitForLeader, waitForServers,
-  linkSelector, numberAttribute, screenshot,
+  openPage, readServers, waitForLeader, waitForServers, linkSelector, numberAttribute, screenshot, startBrowser, stopBrowser,
 } from '../harness.mjs';
 
 let server;
 let browser;
 
-before(async () => {
-  server = await serveStatic();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+before(async () => ({ server, browser } = await startBrowser()));
+after(() => stopBrowser({ server, browser }));
 
 async function allInvariantsHold(page) {
   const invariants = await page.$$eval('[data-invariant]', (items) =>

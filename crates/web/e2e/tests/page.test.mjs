@@ -3,7 +3,9 @@
 // within a second or two.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveStatic, launchBrowser, openPage, numberAttribute, screenshot } from '../harness.mjs';
+import {
+  openPage, numberAttribute, screenshot, startBrowser, stopBrowser,
+} from '../harness.mjs';
 
 const ROLES = ['follower', 'precandidate', 'candidate', 'leader'];
 const SERVER_HOOKS = [
@@ -19,15 +21,8 @@ const BOUNDED_WAIT_MS = 20_000;
 let server;
 let browser;
 
-before(async () => {
-  server = await serveStatic();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+before(async () => ({ server, browser } = await startBrowser()));
+after(() => stopBrowser({ server, browser }));
 
 test('a leader is elected and every server carries its hooks', { timeout: 60_000 }, async () => {
   const { page, problems } = await openPage(browser, server.url, '/?seed=1&speed=1');
