@@ -114,11 +114,8 @@ impl Raft {
         }
     }
 
-    fn granted_votes(&self) -> usize {
-        self.votes
-            .iter()
-            .filter(|vote| **vote == Some(true))
-            .count()
+    fn won_majority(&self) -> bool {
+        self.majority_agrees(|id| self.votes[id] == Some(true))
     }
 
     /// RequestVote receiver: "1. Reply false if term < currentTerm (done in
@@ -202,13 +199,13 @@ impl Raft {
     }
 
     fn check_vote_outcome(&mut self) {
-        if self.granted_votes() >= self.config.quorum() {
+        if self.won_majority() {
             self.become_leader();
         }
     }
 
     fn check_pre_vote_outcome(&mut self) {
-        if self.granted_votes() >= self.config.quorum() {
+        if self.won_majority() {
             self.become_candidate();
         }
     }

@@ -14,6 +14,7 @@ mod config;
 mod election;
 mod log;
 mod message;
+mod quorum;
 mod raft;
 mod read_index;
 mod ready;

@@ -47,27 +47,26 @@ impl Raft {
         }
     }
 
+    /// The latest heartbeat round a majority has answered (the leader
+    /// answers every round it starts).
+    pub(crate) fn confirmed_round(&self) -> u64 {
+        let me = self.config.id;
+        self.majority_reached(|id| {
+            if id == me {
+                u64::MAX
+            } else {
+                self.progress[id].acked_round
+            }
+        })
+    }
+
     /// Hands out every read that a majority has confirmed and the state
     /// machine has caught up with.
     pub(crate) fn release_reads(&mut self) {
         if self.role != Role::Leader || self.pending_reads.is_empty() {
             return;
         }
-        let me = self.config.id;
-        let mut acked: alloc::vec::Vec<u64> = self
-            .progress
-            .iter()
-            .enumerate()
-            .map(|(id, progress)| {
-                if id == me {
-                    u64::MAX
-                } else {
-                    progress.acked_round
-                }
-            })
-            .collect();
-        acked.sort_unstable_by(|a, b| b.cmp(a));
-        let confirmed = acked[self.config.quorum() - 1];
+        let confirmed = self.confirmed_round();
         let applied = self.last_applied;
         let ready = &mut self.ready;
         self.pending_reads.retain(|read| {

@@ -120,14 +120,11 @@ impl Raft {
     /// last check? Resets the marks for the next period.
     fn quorum_recently_active(&mut self) -> bool {
         let me = self.config.id;
-        let mut active = 0;
-        for (id, progress) in self.progress.iter_mut().enumerate() {
-            if id == me || progress.recently_active {
-                active += 1;
-            }
+        let active = self.majority_agrees(|id| id == me || self.progress[id].recently_active);
+        for progress in &mut self.progress {
             progress.recently_active = false;
         }
-        active >= self.config.quorum()
+        active
     }
 
     pub(crate) fn broadcast_append(&mut self) {
@@ -316,11 +313,7 @@ impl Raft {
     /// commitIndex = N". Entries of earlier terms commit only indirectly,
     /// which is what Figure 8 is about.
     pub(crate) fn maybe_commit(&mut self) {
-        let mut matched: Vec<Index> = self.progress.iter().map(|p| p.match_index).collect();
-        matched.sort_unstable_by(|a, b| b.cmp(a));
-        let Some(&majority_match) = matched.get(self.config.quorum() - 1) else {
-            return;
-        };
+        let majority_match = self.majority_reached(|id| self.progress[id].match_index);
         if majority_match <= self.commit_index {
             return;
         }
