@@ -30,6 +30,7 @@ pub use message::{Conflict, Entry, EntryData, Message, MessageKind, Payload, Sna
 pub use raft::{Progress, ProposeError, Raft, Role};
 pub use ready::{Envelope, HardState, LogChange, ReadState, Ready};
 pub use replication::Proposed;
+pub use transfer::TransferError;
 
 /// Servers are numbered `0..cluster_size`.
 pub type NodeId = usize;

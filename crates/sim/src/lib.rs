@@ -23,6 +23,7 @@ mod view;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+pub use raftviz_raft::TransferError;
 use raftviz_raft::{
     Entry, EntryData, Envelope, Index, LogChange, NodeId, Payload, Raft, Ready, Role, Term,
 };
@@ -746,15 +747,18 @@ impl Simulation {
         self.boot(id);
     }
 
-    /// Asks the leader `from` to hand leadership to `to` (§3.10).
-    pub fn transfer_leadership(&mut self, from: NodeId, to: NodeId) {
+    /// Asks the leader `from` to hand leadership to `to` (§3.10). The
+    /// request is traced whether or not `from` takes it up.
+    pub fn transfer_leadership(&mut self, from: NodeId, to: NodeId) -> Result<(), TransferError> {
         let Some(node) = self.servers.get_mut(from).and_then(|s| s.node.as_mut()) else {
-            return;
+            return Err(TransferError::NotLeader { leader_hint: None });
         };
-        let ready = node.transfer_leadership(to);
+        let outcome = node.transfer_leadership(to);
         self.trace
             .record(self.now, Some(from), EventKind::Transfer { to });
+        let ready = outcome?;
         self.after(from, ready);
+        Ok(())
     }
 
     /// Expires `id`'s election timer now.

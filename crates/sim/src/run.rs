@@ -101,7 +101,10 @@ impl Simulation {
                 self.drop_message(id);
             }
             UserAction::DeliverNow { id } => self.deliver_now(id),
-            UserAction::Transfer { from, to } => self.transfer_leadership(from, to),
+            UserAction::Transfer { from, to } => {
+                // A refused request is part of the run too (it is traced).
+                let _ = self.transfer_leadership(from, to);
+            }
             UserAction::SetNetwork(ref network) => self.set_network(network.clone()),
             UserAction::SetOptions(options) => self.set_options(options),
             UserAction::StartClients { count } => {

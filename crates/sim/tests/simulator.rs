@@ -306,7 +306,7 @@ fn leadership_transfer_hands_over_to_an_up_to_date_follower() {
         }
         let target = (leader + 2) % 5;
         let term = sim.node(leader).unwrap().term();
-        sim.transfer_leadership(leader, target);
+        sim.transfer_leadership(leader, target).unwrap();
         sim.run_for(200);
         assert_eq!(sim.leader(), Some(target), "seed {seed}");
         let node = sim.node(target).unwrap();
@@ -329,7 +329,7 @@ fn a_transfer_to_a_cut_off_target_is_abandoned() {
     let target = (leader + 1) % 5;
     sim.isolate(target, true);
     sim.client_request(Some(leader)).unwrap();
-    sim.transfer_leadership(leader, target);
+    sim.transfer_leadership(leader, target).unwrap();
     assert_eq!(
         sim.client_request(Some(leader)),
         Err(raftviz_sim::ProposeError::TransferringLeadership { target })

@@ -198,7 +198,9 @@ pub fn run_operations(input: &[u8]) {
                 .read_index(u64::from(reader.byte()))
                 .unwrap_or_default(),
             // One past the last id: a sender or target that does not exist.
-            5 => node.transfer_leadership(reader.below(CLUSTER + 1)),
+            5 => node
+                .transfer_leadership(reader.below(CLUSTER + 1))
+                .unwrap_or_default(),
             6 => node.force_election_timeout(),
             // A duplicated delivery, which real networks produce.
             7 if last_message.is_some() => {
