@@ -174,9 +174,8 @@ impl Raft {
             match message {
                 // A pre-vote speaks of a term nobody has entered yet.
                 Message::PreVote { .. } | Message::PreVoteReply { granted: true, .. } => {}
-                Message::AppendEntries { .. }
-                | Message::InstallSnapshot { .. }
-                | Message::TimeoutNow { .. } => self.become_follower(term, Some(from)),
+                // Who leads is learned only from a message that passes its
+                // handler's checks: a malformed one names no leader.
                 _ => self.become_follower(term, None),
             }
         } else if term < self.term {
@@ -239,16 +238,10 @@ impl Raft {
 
     fn step_candidate(&mut self, from: NodeId, message: Message) {
         match message {
-            // Figure 2, Candidates: "If AppendEntries RPC received from new
-            // leader: convert to follower".
-            Message::AppendEntries { term, .. } => {
-                self.become_follower(term, Some(from));
-                self.handle_append_entries(from, message);
-            }
-            Message::InstallSnapshot { term, .. } => {
-                self.become_follower(term, Some(from));
-                self.handle_install_snapshot(from, message);
-            }
+            // The handlers turn a candidate into a follower once the
+            // message proves to come from a leader (`heard_from_leader`).
+            Message::AppendEntries { .. } => self.handle_append_entries(from, message),
+            Message::InstallSnapshot { .. } => self.handle_install_snapshot(from, message),
             Message::RequestVote { .. } => self.handle_request_vote(from, message),
             Message::PreVote { .. } => self.handle_pre_vote(from, message),
             Message::RequestVoteReply { term, granted } => {
@@ -318,6 +311,18 @@ impl Raft {
         }
         self.role = Role::Follower;
         self.leader_id = leader;
+    }
+
+    /// A well-formed AppendEntries or InstallSnapshot of our term came
+    /// from `leader`. Figure 2, Candidates: "If AppendEntries RPC received
+    /// from new leader: convert to follower"; Followers: hearing from the
+    /// leader restarts the election timer.
+    pub(crate) fn heard_from_leader(&mut self, leader: NodeId) {
+        if self.role != Role::Follower {
+            self.become_follower(self.term, Some(leader));
+        }
+        self.leader_id = Some(leader);
+        self.reset_election_timer();
     }
 
     pub(crate) fn reset_election_timer(&mut self) {

@@ -182,8 +182,7 @@ impl Raft {
         if !well_formed(term, prev_log_index, prev_log_term, &entries) {
             return;
         }
-        self.leader_id = Some(from);
-        self.reset_election_timer();
+        self.heard_from_leader(from);
 
         if let Some(conflict) = self.find_conflict(prev_log_index, prev_log_term) {
             let reply = Message::AppendEntriesReply {
@@ -518,6 +517,40 @@ mod tests {
         let future_term = entries(2, &[5]);
         assert!(node.step(1, append(1, 1, 1, future_term, 0)).is_empty());
         assert_eq!(terms_of(&node), [1]);
+    }
+
+    /// Issue 12: `step` used to name the sender leader on seeing a later
+    /// term, before the handler found the message malformed.
+    #[test]
+    fn a_malformed_append_of_a_later_term_names_no_leader() {
+        let mut node = follower_with_log(0, 3, &[1]);
+        node.step(1, heartbeat(1, 1, 1, 0));
+        assert_eq!(node.leader_id(), Some(1));
+        let gap = entries(3, &[5]);
+        let ready = node.step(2, append(5, 1, 1, gap, 0));
+        assert!(ready.messages.is_empty(), "no reply to a malformed append");
+        assert_eq!(
+            node.term(),
+            5,
+            "Figure 2: a later term is adopted all the same"
+        );
+        assert_eq!(node.leader_id(), None);
+        assert_eq!(
+            node.propose(payload(1)),
+            Err(ProposeError::NotLeader { leader_hint: None })
+        );
+        node.step(2, heartbeat(5, 1, 1, 0));
+        assert_eq!(node.leader_id(), Some(2), "a well-formed one does");
+    }
+
+    #[test]
+    fn a_candidate_stays_one_on_a_malformed_append_of_its_term() {
+        let mut node = candidate(0, 3);
+        let future_term = entries(1, &[7]);
+        node.step(1, append(1, 0, 0, future_term, 0));
+        assert_eq!((node.role(), node.leader_id()), (Role::Candidate, None));
+        node.step(1, heartbeat(1, 0, 0, 0));
+        assert_eq!((node.role(), node.leader_id()), (Role::Follower, Some(1)));
     }
 
     #[test]

@@ -123,8 +123,7 @@ impl Raft {
         if index == 0 || index >= crate::log::INDEX_LIMIT || last_included_term > term {
             return; // no real leader sends this
         }
-        self.leader_id = Some(from);
-        self.reset_election_timer();
+        self.heard_from_leader(from);
         // A snapshot we are already past would roll us back: keep our state.
         if index <= self.commit_index {
             return self.reply_snapshot(from, index, 0, true);
@@ -358,6 +357,22 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn a_malformed_snapshot_of_a_later_term_names_no_leader() {
+        let mut follower = node(2, 3);
+        follower.step(0, heartbeat(1, 0, 0, 0));
+        let from_the_future = Message::InstallSnapshot {
+            term: 3,
+            last_included_index: 4,
+            last_included_term: 9,
+            offset: 0,
+            data: image(1),
+            done: true,
+        };
+        assert!(follower.step(1, from_the_future).messages.is_empty());
+        assert_eq!((follower.term(), follower.leader_id()), (3, None));
     }
 
     #[test]

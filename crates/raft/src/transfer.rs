@@ -138,6 +138,21 @@ mod tests {
         exchange(&mut nodes, ready, 0, |_, _| true);
         assert_eq!(nodes[1].role(), Role::Leader);
     }
+    #[test]
+    fn a_timeout_now_of_a_later_term_names_no_leader_and_starts_nothing() {
+        let mut node = node(1, 3);
+        node.step(0, heartbeat(1, 0, 0, 0));
+        let ready = node.step(2, Message::TimeoutNow { term: 4 });
+        assert_eq!(
+            (node.role(), node.term(), node.leader_id()),
+            (Role::Follower, 4, None)
+        );
+        assert!(
+            ready.messages.is_empty(),
+            "only the leader may say when to campaign"
+        );
+    }
+
     /// Server 2 hears nothing and says nothing.
     fn without_2(from: NodeId, envelope: &Envelope) -> bool {
         from != 2 && envelope.to != 2
