@@ -23,6 +23,14 @@ pub struct Config {
     /// Dissertation §6.4: a new leader appends a no-op so entries of earlier
     /// terms commit at once.
     pub noop_on_election: bool,
+    /// Dissertation §4.2.3: a server that has heard from a current leader
+    /// within the minimum election timeout ignores RequestVote (it neither
+    /// adopts the term nor votes), so a server the leader cannot reach, or
+    /// one removed from the configuration, cannot depose it. Elections that
+    /// TimeoutNow starts are exempt. A server that has just started counts
+    /// as having heard from a leader: it cannot know whether it did just
+    /// before it stopped, and lease reads rely on that promise.
+    pub leader_stickiness: bool,
     /// Back up nextIndex a whole term at a time using the follower's
     /// hints (the lab's fast backup); off, it steps back one entry per
     /// refusal, as the paper's basic algorithm does.
@@ -52,6 +60,9 @@ pub enum ConfigError {
     BadElectionTimeout,
     BadHeartbeat,
     ZeroBatch,
+    /// [`crate::Raft::reconfigure`] cannot change a server's id or the
+    /// cluster's size.
+    ChangesIdentity,
 }
 
 impl Config {
@@ -69,6 +80,7 @@ impl Config {
             pre_vote: false,
             check_quorum: false,
             noop_on_election: false,
+            leader_stickiness: false,
             fast_backup: true,
             bugs: Bugs::default(),
         }

@@ -52,6 +52,7 @@ impl Raft {
                 term: self.term,
                 last_log_index,
                 last_log_term,
+                leadership_transfer: self.campaign_by_transfer,
             }
         }
     }
@@ -72,7 +73,7 @@ impl Raft {
         } else if self.config.pre_vote {
             self.become_pre_candidate();
         } else {
-            self.become_candidate();
+            self.become_candidate(false);
         }
     }
 
@@ -88,8 +89,10 @@ impl Raft {
 
     /// Figure 2, Candidates: "On conversion to candidate, start election:
     /// increment currentTerm, vote for self, reset election timer, send
-    /// RequestVote RPCs to all other servers".
-    pub(crate) fn become_candidate(&mut self) {
+    /// RequestVote RPCs to all other servers". `by_transfer`: the leader
+    /// asked for this election (TimeoutNow).
+    pub(crate) fn become_candidate(&mut self, by_transfer: bool) {
+        self.campaign_by_transfer = by_transfer;
         self.term += 1;
         self.voted_for = Some(self.config.id);
         self.persist_hard_state();
@@ -150,6 +153,28 @@ impl Raft {
         self.send(from, reply);
     }
 
+    /// Has this server heard from a current leader within the minimum
+    /// election timeout? A leader hears itself.
+    pub(crate) fn leader_recently_heard(&self) -> bool {
+        match self.role {
+            Role::Leader => true,
+            _ => {
+                self.leader_id.is_some() && self.election_elapsed < self.config.election_timeout_min
+            }
+        }
+    }
+
+    /// Dissertation §4.2.3, checked in `step` before a later term is
+    /// adopted: while a current leader is heard from (or the server has
+    /// only just started), a RequestVote is ignored — unless the leader
+    /// itself asked for the election.
+    pub(crate) fn ignores_vote_request(&self, leadership_transfer: bool) -> bool {
+        let just_started = self.ticks < u64::from(self.config.election_timeout_min);
+        self.config.leader_stickiness
+            && !leadership_transfer
+            && (self.leader_recently_heard() || just_started)
+    }
+
     /// Pre-vote receiver: grant when the candidate's next term is ahead of
     /// ours, its log is up-to-date, and we have not heard from a leader
     /// within the minimum election timeout (so a server that was cut off
@@ -163,14 +188,8 @@ impl Raft {
         else {
             return;
         };
-        let leader_is_alive = match self.role {
-            Role::Leader => true,
-            _ => {
-                self.leader_id.is_some() && self.election_elapsed < self.config.election_timeout_min
-            }
-        };
         let granted = term > self.term
-            && !leader_is_alive
+            && !self.leader_recently_heard()
             && (self.config.bugs.skip_up_to_date_check
                 || self.log.is_up_to_date(last_log_index, last_log_term));
         let reply = Message::PreVoteReply {
@@ -206,7 +225,7 @@ impl Raft {
 
     fn check_pre_vote_outcome(&mut self) {
         if self.won_majority() {
-            self.become_candidate();
+            self.become_candidate(false);
         }
     }
 }
@@ -447,6 +466,98 @@ mod tests {
             ready.messages.last().unwrap().message,
             Message::PreVoteReply { granted: true, .. }
         ));
+    }
+
+    fn sticky(id: NodeId, size: usize) -> Raft {
+        let mut config = Config::new(id, size);
+        config.leader_stickiness = true;
+        Raft::new(config, id as u64 + 1).unwrap()
+    }
+
+    /// A sticky follower of leader 1 in term 1, past its start-up period.
+    fn sticky_follower() -> Raft {
+        let mut node = sticky(0, 3);
+        for _ in 0..29 {
+            node.tick();
+        }
+        node.step(1, heartbeat(1, 0, 0, 0));
+        node.tick();
+        assert_eq!(node.leader_id(), Some(1));
+        node
+    }
+
+    #[test]
+    fn leader_stickiness_ignores_vote_requests_while_the_leader_is_heard() {
+        let mut node = sticky_follower();
+        let ready = node.step(2, request_vote(2, 5, 1));
+        assert!(ready.is_empty(), "§4.2.3: no reply, no new term, no vote");
+        assert_eq!(
+            (node.term(), node.voted_for(), node.leader_id()),
+            (1, None, Some(1))
+        );
+    }
+
+    #[test]
+    fn leader_stickiness_lets_votes_through_once_the_leader_is_silent() {
+        let mut node = sticky_follower();
+        for _ in 1..30 {
+            node.tick();
+        }
+        assert_eq!(granted(&node.step(2, request_vote(2, 5, 1))), Some(true));
+        assert_eq!((node.term(), node.voted_for()), (2, Some(2)));
+    }
+
+    #[test]
+    fn without_leader_stickiness_a_heard_leader_does_not_stop_a_vote() {
+        let mut node = node(0, 3);
+        node.step(1, heartbeat(1, 0, 0, 0));
+        assert_eq!(granted(&node.step(2, request_vote(2, 5, 1))), Some(true));
+        assert_eq!(node.term(), 2);
+    }
+
+    #[test]
+    fn leader_stickiness_yields_to_an_election_the_leader_asked_for() {
+        let mut node = sticky_follower();
+        let transfer = Message::RequestVote {
+            term: 2,
+            last_log_index: 5,
+            last_log_term: 1,
+            leadership_transfer: true,
+        };
+        assert_eq!(granted(&node.step(2, transfer)), Some(true));
+        assert_eq!(node.term(), 2);
+    }
+
+    #[test]
+    fn leader_stickiness_keeps_a_leader_from_stepping_down_for_a_vote_request() {
+        let mut config = Config::new(0, 3);
+        config.leader_stickiness = true;
+        let mut node = leader(0, 3);
+        node.reconfigure(config).unwrap();
+        assert!(node.step(2, request_vote(5, 9, 1)).is_empty());
+        assert_eq!((node.role(), node.term()), (Role::Leader, 1));
+    }
+
+    #[test]
+    fn leader_stickiness_covers_a_server_that_has_just_started() {
+        let mut node = sticky(0, 3);
+        for _ in 0..29 {
+            node.tick();
+        }
+        assert!(
+            node.step(2, request_vote(1, 0, 0)).is_empty(),
+            "it may have heard from a leader just before it stopped"
+        );
+        node.tick();
+        assert_eq!(granted(&node.step(2, request_vote(2, 0, 0))), Some(true));
+    }
+
+    #[test]
+    fn leader_stickiness_leaves_requests_of_the_current_term_alone() {
+        let mut node = sticky_follower();
+        // The leader's own term: at most one vote in it, as always.
+        assert_eq!(granted(&node.step(2, request_vote(1, 5, 1))), Some(true));
+        assert_eq!(granted(&node.step(1, request_vote(1, 5, 1))), Some(false));
     }
 
     #[test]

@@ -59,6 +59,10 @@ pub enum Message {
         term: Term,
         last_log_index: Index,
         last_log_term: Term,
+        /// The candidate campaigns because the leader sent it TimeoutNow
+        /// (§3.10), so the §4.2.3 rule, which protects that very leader,
+        /// does not apply.
+        leadership_transfer: bool,
     },
     RequestVoteReply {
         term: Term,
@@ -203,7 +207,8 @@ impl Message {
     /// The lab's RPC byte budget is checked against this.
     pub fn wire_size(&self) -> usize {
         let body = match self {
-            Message::RequestVote { .. } | Message::PreVote { .. } => 3 * WORD,
+            Message::RequestVote { .. } => 3 * WORD + 1,
+            Message::PreVote { .. } => 3 * WORD,
             Message::RequestVoteReply { .. } | Message::PreVoteReply { .. } => WORD + 1,
             Message::AppendEntries { entries, .. } => {
                 5 * WORD

@@ -97,6 +97,10 @@ pub struct Raft {
     pub(crate) election_elapsed: u32,
     pub(crate) election_timeout: u32,
     pub(crate) heartbeat_elapsed: u32,
+    /// Ticks since this server started: its own clock.
+    pub(crate) ticks: u64,
+    /// This candidacy was started by TimeoutNow (§3.10).
+    pub(crate) campaign_by_transfer: bool,
 
     pub(crate) ready: Ready,
 }
@@ -145,6 +149,8 @@ impl Raft {
             election_elapsed: 0,
             election_timeout: 0,
             heartbeat_elapsed: 0,
+            ticks: 0,
+            campaign_by_transfer: false,
             ready: Ready::default(),
             config,
         };
@@ -154,6 +160,7 @@ impl Raft {
 
     /// One logical tick of the host's clock.
     pub fn tick(&mut self) -> Ready {
+        self.ticks = self.ticks.saturating_add(1);
         if self.role == Role::Leader {
             self.tick_leader();
         } else {
@@ -174,6 +181,10 @@ impl Raft {
             match message {
                 // A pre-vote speaks of a term nobody has entered yet.
                 Message::PreVote { .. } | Message::PreVoteReply { granted: true, .. } => {}
+                Message::RequestVote {
+                    leadership_transfer,
+                    ..
+                } if self.ignores_vote_request(leadership_transfer) => return self.take_ready(),
                 // Who leads is learned only from a message that passes its
                 // handler's checks: a malformed one names no leader.
                 _ => self.become_follower(term, None),
@@ -438,17 +449,15 @@ impl Raft {
         (self.election_elapsed, self.election_timeout)
     }
 
-    /// Changes the optional behaviours of a running server.
-    pub fn set_options(
-        &mut self,
-        pre_vote: bool,
-        check_quorum: bool,
-        noop_on_election: bool,
-        fast_backup: bool,
-    ) {
-        self.config.fast_backup = fast_backup;
-        self.config.pre_vote = pre_vote;
-        self.config.check_quorum = check_quorum;
-        self.config.noop_on_election = noop_on_election;
+    /// Adopts the settings of `config` on a running server: the optional
+    /// behaviours at once, new timeouts from the next timer reset. Its id
+    /// and cluster size cannot change this way.
+    pub fn reconfigure(&mut self, config: Config) -> Result<(), ConfigError> {
+        config.validate()?;
+        if config.id != self.config.id || config.cluster_size != self.config.cluster_size {
+            return Err(ConfigError::ChangesIdentity);
+        }
+        self.config = config;
+        Ok(())
     }
 }

@@ -71,6 +71,7 @@ pub fn request_vote(term: Term, last_log_index: Index, last_log_term: Term) -> M
         term,
         last_log_index,
         last_log_term,
+        leadership_transfer: false,
     }
 }
 

@@ -83,7 +83,7 @@ impl Raft {
     /// itself asked, so there is no leader to protect.
     pub(crate) fn handle_timeout_now(&mut self, from: NodeId) {
         if self.leader_id == Some(from) && self.term < crate::Term::MAX {
-            self.become_candidate();
+            self.become_candidate(true);
         }
     }
 }
@@ -138,6 +138,61 @@ mod tests {
         exchange(&mut nodes, ready, 0, |_, _| true);
         assert_eq!(nodes[1].role(), Role::Leader);
     }
+    /// §4.2.3 exempts elections started by TimeoutNow: with the rule on
+    /// everywhere, the transfer still goes through, and the target keeps
+    /// saying so when it asks again.
+    #[test]
+    fn transfer_works_with_leader_stickiness_on() {
+        let mut nodes = cluster(|_| {});
+        for node in &mut nodes {
+            let mut config = node.config().clone();
+            config.leader_stickiness = true;
+            node.reconfigure(config).unwrap();
+        }
+        replicate(&mut nodes, 2, |_| true);
+        let ready = nodes[0].transfer_leadership(2).unwrap();
+        let readies = exchange(&mut nodes, ready, 0, |from, e| {
+            !(from == 2 && e.message.kind() == MessageKind::RequestVote && e.to == 1)
+        });
+        let first_ask = readies
+            .iter()
+            .filter(|(from, _)| *from == 2)
+            .flat_map(|(_, r)| r.messages.iter())
+            .find(|e| e.message.kind() == MessageKind::RequestVote);
+        assert!(matches!(
+            first_ask.map(|e| &e.message),
+            Some(Message::RequestVote {
+                leadership_transfer: true,
+                ..
+            })
+        ));
+        assert_eq!(
+            nodes[2].role(),
+            Role::Leader,
+            "the old leader's vote suffices"
+        );
+        assert_eq!(nodes[0].role(), Role::Follower);
+    }
+
+    #[test]
+    fn a_transfer_candidate_asks_again_as_one() {
+        let mut nodes = cluster(|_| {});
+        let ready = nodes[0].transfer_leadership(1).unwrap();
+        exchange(&mut nodes, ready, 0, |from, e| {
+            from != 1 || e.message.kind() != MessageKind::RequestVote
+        });
+        assert_eq!(nodes[1].role(), Role::Candidate);
+        let again = nodes[1].tick_until_heartbeat();
+        assert!(!again.messages.is_empty());
+        assert!(again.messages.iter().all(|e| matches!(
+            e.message,
+            Message::RequestVote {
+                leadership_transfer: true,
+                ..
+            }
+        )));
+    }
+
     #[test]
     fn a_timeout_now_of_a_later_term_names_no_leader_and_starts_nothing() {
         let mut node = node(1, 3);

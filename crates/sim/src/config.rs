@@ -155,6 +155,7 @@ impl SimConfig {
             check_quorum: self.options.check_quorum,
             noop_on_election: self.options.noop_on_election,
             fast_backup: self.options.fast_backup,
+            leader_stickiness: false,
             bugs: self.bugs,
         }
     }

@@ -833,18 +833,15 @@ impl Simulation {
         self.network.config = network;
     }
 
-    /// Switches pre-vote, check-quorum and no-op-on-election on every
-    /// server, running or not.
+    /// Switches Raft's optional behaviours on every server, running or not.
     pub fn set_options(&mut self, options: RaftOptions) {
         self.config.options = options;
-        for server in &mut self.servers {
-            if let Some(node) = &mut server.node {
-                node.set_options(
-                    options.pre_vote,
-                    options.check_quorum,
-                    options.noop_on_election,
-                    options.fast_backup,
-                );
+        for id in 0..self.servers.len() {
+            let config = self.config.raft_config(id);
+            if let Some(node) = &mut self.servers[id].node {
+                // Timing a person could not have changed stays valid; a
+                // server keeps its settings should it not.
+                let _ = node.reconfigure(config);
             }
         }
     }

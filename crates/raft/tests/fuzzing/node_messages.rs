@@ -105,6 +105,7 @@ impl ByteReader<'_> {
                 term,
                 last_log_index: index,
                 last_log_term: log_term,
+                leadership_transfer: self.flag(),
             },
             1 => Message::RequestVoteReply {
                 term,
