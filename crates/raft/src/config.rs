@@ -31,6 +31,9 @@ pub struct Config {
     /// as having heard from a leader: it cannot know whether it did just
     /// before it stopped, and lease reads rely on that promise.
     pub leader_stickiness: bool,
+    /// Dissertation §6.4.1: how far, in percent, any server's clock may run
+    /// fast or slow. Leases are shortened so that they stay safe within it.
+    pub clock_drift_bound_percent: u32,
     /// Back up nextIndex a whole term at a time using the follower's
     /// hints (the lab's fast backup); off, it steps back one entry per
     /// refusal, as the paper's basic algorithm does.
@@ -60,6 +63,8 @@ pub enum ConfigError {
     BadElectionTimeout,
     BadHeartbeat,
     ZeroBatch,
+    /// A clock-drift bound over 100 %.
+    BadClockDrift,
     /// [`crate::Raft::reconfigure`] cannot change a server's id or the
     /// cluster's size.
     ChangesIdentity,
@@ -81,6 +86,7 @@ impl Config {
             check_quorum: false,
             noop_on_election: false,
             leader_stickiness: false,
+            clock_drift_bound_percent: 10,
             fast_backup: true,
             bugs: Bugs::default(),
         }
@@ -103,6 +109,9 @@ impl Config {
         }
         if self.max_entries_per_append == 0 || self.snapshot_chunk_bytes == 0 {
             return Err(ConfigError::ZeroBatch);
+        }
+        if self.clock_drift_bound_percent > 100 {
+            return Err(ConfigError::BadClockDrift);
         }
         Ok(())
     }

@@ -12,6 +12,7 @@ extern crate alloc;
 
 mod config;
 mod election;
+mod lease;
 mod log;
 mod message;
 mod quorum;

@@ -1,3 +1,4 @@
+use alloc::collections::VecDeque;
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -88,6 +89,11 @@ pub struct Raft {
     // Volatile state on leaders.
     pub(crate) progress: Vec<Progress>,
     pub(crate) round: u64,
+    /// When recent rounds started, on this server's clock: the first round
+    /// of each tick that started one, oldest first (leases).
+    pub(crate) round_starts: VecDeque<(u64, u64)>,
+    /// This leader has sent TimeoutNow in its term: it holds no lease.
+    pub(crate) lease_forfeited: bool,
     pub(crate) pending_reads: Vec<PendingRead>,
     /// Leadership transfer under way: the target and ticks spent so far.
     pub(crate) transfer: Option<(NodeId, u32)>,
@@ -143,6 +149,8 @@ impl Raft {
             votes: vec![None; size],
             progress: vec![Progress::default(); size],
             round: 0,
+            round_starts: VecDeque::new(),
+            lease_forfeited: false,
             pending_reads: Vec::new(),
             transfer: None,
             partial_snapshot: None,

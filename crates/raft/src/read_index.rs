@@ -10,6 +10,8 @@ use crate::{Index, NodeId};
 pub(crate) struct PendingRead {
     request: u64,
     index: Index,
+    /// The round a majority must answer; 0 when the leader's lease
+    /// vouched for it on arrival (rounds count from 1).
     round: u64,
 }
 
@@ -20,21 +22,35 @@ impl Raft {
     /// served once the state machine has applied the read index. The
     /// answer arrives in a later [`Ready::reads`] with `request`.
     pub fn read_index(&mut self, request: u64) -> Result<Ready, ProposeError> {
+        self.read(request, false)
+    }
+
+    /// §6.4 with step 2 taken by the lease (§6.4.1) when it holds, or by a
+    /// heartbeat round when it does not.
+    pub(crate) fn read(&mut self, request: u64, by_lease: bool) -> Result<Ready, ProposeError> {
         self.check_accepting()?;
-        if self.log.last_term() != self.term {
+        let needs_noop = self.log.last_term() != self.term;
+        if needs_noop {
             self.append_as_leader(EntryData::Noop);
             self.mark_self_matched();
         }
         let first_of_term = self
             .log
             .first_index_of_term(self.term, self.log.last_index());
-        self.round += 1;
+        let round = if by_lease && self.holds_lease() {
+            0
+        } else {
+            self.start_round();
+            self.round
+        };
         self.pending_reads.push(PendingRead {
             request,
             index: self.commit_index.max(first_of_term),
-            round: self.round,
+            round,
         });
-        self.broadcast_append();
+        if round != 0 || needs_noop {
+            self.broadcast_append();
+        }
         self.maybe_commit();
         self.release_reads();
         Ok(self.take_ready())

@@ -40,6 +40,8 @@ impl Raft {
             self.append_as_leader(EntryData::Noop);
         }
         self.mark_self_matched();
+        self.reset_lease();
+        self.start_round();
         self.broadcast_append();
         self.maybe_commit();
     }
@@ -112,6 +114,7 @@ impl Raft {
         // Leaders: "repeat during idle periods to prevent election timeouts".
         if self.heartbeat_elapsed >= self.config.heartbeat_interval {
             self.heartbeat_elapsed = 0;
+            self.start_round();
             self.broadcast_append();
         }
     }

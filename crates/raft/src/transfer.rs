@@ -65,6 +65,9 @@ impl Raft {
             return;
         }
         if self.progress[peer].match_index == self.log.last_index() {
+            // The target's election will not wait for the followers'
+            // §4.2.3 promise, which the lease rests on.
+            self.lease_forfeited = true;
             self.send(peer, Message::TimeoutNow { term: self.term });
         } else {
             self.send_append(peer);

@@ -156,6 +156,7 @@ impl SimConfig {
             noop_on_election: self.options.noop_on_election,
             fast_backup: self.options.fast_backup,
             leader_stickiness: false,
+            clock_drift_bound_percent: 10,
             bugs: self.bugs,
         }
     }
