@@ -37,7 +37,17 @@ pub fn assert_coherent(node: &Raft, last_applied_seen: Index) {
         .is_none_or(|id| id < node.config().cluster_size));
     if node.role() == Role::Leader {
         assert_eq!(node.leader_id(), Some(node.id()));
+    } else {
+        assert_eq!(node.transfer_target(), None, "only a leader hands over");
     }
+    if node.holds_lease() {
+        assert_eq!(node.role(), Role::Leader, "only a leader holds a lease");
+        assert!(node.config().leader_stickiness, "a lease needs §4.2.3");
+    }
+    assert!(
+        node.config().validate().is_ok(),
+        "reconfigure kept a valid config"
+    );
 }
 
 /// Checks what one call asks of the host — messages to real servers,

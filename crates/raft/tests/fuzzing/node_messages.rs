@@ -1,8 +1,9 @@
 //! The `node_messages` fuzz target's body, shared with the tests that
 //! replay its checked-in corpus: fuzz input bytes decoded into operations
 //! on one node — ticks, proposals, every kind of message from any sender,
-//! snapshots, reads, transfers, forced elections — with the node's own
-//! coherence checked after each operation.
+//! snapshots, reads (ReadIndex and lease), transfers and their
+//! cancellation, forced elections, live reconfiguration — with the node's
+//! own coherence checked after each operation.
 //!
 //! Every byte string decodes to some run: a reader past the end yields
 //! zeros, so libFuzzer's mutations never waste an input on a parse error.
@@ -157,24 +158,99 @@ impl ByteReader<'_> {
             _ => Message::TimeoutNow { term },
         }
     }
+
+    /// The optional behaviours, from one byte, on top of `config`; and a
+    /// clock-drift bound from another (sometimes past the valid 100 %).
+    fn options(&mut self, mut config: Config) -> Config {
+        let switches = self.byte();
+        config.pre_vote = switches & 0b0000_0001 != 0;
+        config.check_quorum = switches & 0b0000_0010 != 0;
+        config.noop_on_election = switches & 0b0000_0100 != 0;
+        config.fast_backup = switches & 0b0000_1000 != 0;
+        config.leader_stickiness = switches & 0b0001_0000 != 0;
+        config.clock_drift_bound_percent = u32::from(self.byte());
+        config
+    }
+}
+
+/// The last message the node sent each peer, so a peer can answer it as a
+/// correct server would: random messages alone almost never elect the node
+/// (two grants of exactly its term), and leaders, commits, reads, leases
+/// and transfers would go untested.
+struct Peers {
+    last_sent: Vec<Option<Message>>,
+}
+
+impl Peers {
+    fn note(&mut self, ready: &Ready) {
+        for envelope in &ready.messages {
+            if let Some(slot) = self.last_sent.get_mut(envelope.to) {
+                *slot = Some(envelope.message.clone());
+            }
+        }
+    }
+
+    /// What a cooperative, up-to-date peer answers to the last message it
+    /// got: votes granted, entries and snapshot chunks accepted, rounds
+    /// echoed.
+    fn answer(&self, peer: NodeId) -> Option<Message> {
+        Some(match self.last_sent.get(peer)?.as_ref()? {
+            Message::RequestVote { term, .. } => Message::RequestVoteReply {
+                term: *term,
+                granted: true,
+            },
+            Message::PreVote { term, .. } => Message::PreVoteReply {
+                term: *term,
+                granted: true,
+            },
+            Message::AppendEntries {
+                term,
+                prev_log_index,
+                entries,
+                round,
+                ..
+            } => Message::AppendEntriesReply {
+                term: *term,
+                success: true,
+                prev_log_index: *prev_log_index,
+                match_index: prev_log_index.saturating_add(entries.len() as Index),
+                conflict: None,
+                round: *round,
+            },
+            Message::InstallSnapshot {
+                term,
+                last_included_index,
+                offset,
+                data,
+                done,
+                ..
+            } => Message::InstallSnapshotReply {
+                term: *term,
+                last_included_index: *last_included_index,
+                next_offset: offset.saturating_add(data.len() as u64),
+                installed: *done,
+            },
+            _ => return None,
+        })
+    }
 }
 
 /// Decodes `input` into a node's settings and a sequence of operations,
 /// runs them, and panics if the node ever stops being coherent.
 pub fn run_operations(input: &[u8]) {
     let mut reader = ByteReader { bytes: input };
-    let settings = reader.byte();
-    let mut config = Config::new(usize::from(settings) % CLUSTER, CLUSTER);
-    config.pre_vote = settings & 0b0000_1000 != 0;
-    config.check_quorum = settings & 0b0001_0000 != 0;
-    config.noop_on_election = settings & 0b0010_0000 != 0;
-    config.fast_backup = settings & 0b0100_0000 != 0;
+    let id = reader.below(CLUSTER);
+    let mut config = reader.options(Config::new(id, CLUSTER));
+    config.clock_drift_bound_percent %= 101;
     let seed = u64::from(reader.byte());
     let mut node = Raft::new(config, seed).expect("the lab's settings are valid");
     let mut applied = 0;
     let mut last_message: Option<(NodeId, Message)> = None;
+    let mut peers = Peers {
+        last_sent: vec![None; CLUSTER],
+    };
     while !reader.is_empty() {
-        let ready = match reader.below(10) {
+        let ready = match reader.below(14) {
             0 => node.tick(),
             // Elections need 30 to 60 ticks: one byte for many keeps
             // timer-driven behaviour within reach of short inputs. Ticks
@@ -185,6 +261,7 @@ pub fn run_operations(input: &[u8]) {
                 for _ in 0..reader.below(64) {
                     let ready = node.tick();
                     check_ready(&node, &ready, &mut applied);
+                    peers.note(&ready);
                 }
                 Ready::default()
             }
@@ -203,10 +280,41 @@ pub fn run_operations(input: &[u8]) {
                 .transfer_leadership(reader.below(CLUSTER + 1))
                 .unwrap_or_default(),
             6 => node.force_election_timeout(),
+            7 => node
+                .read_with_lease(u64::from(reader.byte()))
+                .unwrap_or_default(),
+            8 => {
+                node.cancel_transfer();
+                Ready::default()
+            }
+            // Options switched live; now and then another server's id,
+            // which must be refused.
+            9 => {
+                let id = if reader.flag() {
+                    node.id()
+                } else {
+                    reader.below(CLUSTER)
+                };
+                let config = reader.options(Config::new(id, CLUSTER));
+                let _ = node.reconfigure(config);
+                Ready::default()
+            }
             // A duplicated delivery, which real networks produce.
-            7 if last_message.is_some() => {
+            10 if last_message.is_some() => {
                 let (from, message) = last_message.clone().expect("checked above");
                 node.step(from, message)
+            }
+            // The peers a byte picks answer the node as correct servers.
+            11 => {
+                let answering = reader.byte();
+                for peer in (0..CLUSTER).filter(|peer| answering & (1 << peer) != 0) {
+                    if let Some(answer) = peers.answer(peer) {
+                        let ready = node.step(peer, answer);
+                        check_ready(&node, &ready, &mut applied);
+                        peers.note(&ready);
+                    }
+                }
+                Ready::default()
             }
             _ => {
                 let from = reader.below(CLUSTER + 1);
@@ -216,6 +324,7 @@ pub fn run_operations(input: &[u8]) {
             }
         };
         check_ready(&node, &ready, &mut applied);
+        peers.note(&ready);
         assert_coherent(&node, applied);
     }
 }
