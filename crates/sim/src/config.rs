@@ -49,6 +49,12 @@ pub struct RaftOptions {
     pub check_quorum: bool,
     pub noop_on_election: bool,
     pub fast_backup: bool,
+    /// Dissertation §4.2.3: ignore RequestVote while a leader is heard.
+    /// Lease reads switch it on whatever this says: they rest on it.
+    pub leader_stickiness: bool,
+    /// How far (in percent) the servers' clocks are trusted to run fast or
+    /// slow: the lease of [`crate::ReadMode::Lease`] is shortened to match.
+    pub clock_drift_bound_percent: u32,
 }
 
 impl Default for RaftOptions {
@@ -59,6 +65,8 @@ impl Default for RaftOptions {
             check_quorum: false,
             noop_on_election: false,
             fast_backup: true,
+            leader_stickiness: false,
+            clock_drift_bound_percent: 10,
         }
     }
 }
@@ -94,7 +102,9 @@ pub struct SimConfig {
     pub stale_read_bug: bool,
     pub network: NetworkConfig,
     /// Servers' clocks run at different rates: each server's tick lasts
-    /// `tick_ms` ± up to this many percent (drawn from the seed).
+    /// `tick_ms` ± up to this many percent (drawn from the seed), rounded
+    /// down to whole milliseconds — with short ticks the rounding adds to
+    /// the spread.
     pub clock_skew_percent: u64,
     /// Stop the run at the first safety violation (tests); a classroom
     /// run goes on so every broken invariant can be shown.
@@ -155,8 +165,9 @@ impl SimConfig {
             check_quorum: self.options.check_quorum,
             noop_on_election: self.options.noop_on_election,
             fast_backup: self.options.fast_backup,
-            leader_stickiness: false,
-            clock_drift_bound_percent: 10,
+            leader_stickiness: self.options.leader_stickiness
+                || self.read_mode == crate::ReadMode::Lease,
+            clock_drift_bound_percent: self.options.clock_drift_bound_percent,
             bugs: self.bugs,
         }
     }

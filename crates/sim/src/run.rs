@@ -4,6 +4,7 @@
 //! the run exactly; this is what sharing, traces and time travel rest on.
 use raftviz_raft::NodeId;
 
+use crate::kv::Op;
 use crate::{NetworkConfig, RaftOptions, SimConfig, Simulation};
 
 /// Everything a person or a scenario can do to a running cluster.
@@ -62,6 +63,15 @@ pub enum UserAction {
     },
     /// The clients issue nothing new; what is under way completes.
     StopClients,
+    /// One key-value operation from a client of its own that tries
+    /// `server` first, then follows hints and retries like every client
+    /// (`value` is empty for Get).
+    Submit {
+        server: NodeId,
+        op: Op,
+        key: String,
+        value: String,
+    },
 }
 
 /// An action and the moment it happened: after `event` events had been
@@ -111,6 +121,14 @@ impl Simulation {
                 self.start_workload(count, crate::Workload::default());
             }
             UserAction::StopClients => self.stop_workload(),
+            UserAction::Submit {
+                server,
+                op,
+                ref key,
+                ref value,
+            } => {
+                self.submit_to(server, op, key, value);
+            }
         }
     }
 

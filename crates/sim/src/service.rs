@@ -27,6 +27,11 @@ pub enum ReadMode {
     ReadIndex,
     /// Through the log, like writes.
     Log,
+    /// Leases (dissertation §6.4.1): no round per read while the leader's
+    /// lease holds, ReadIndex otherwise. Safe while the clocks keep within
+    /// [`crate::RaftOptions::clock_drift_bound_percent`]; it switches the
+    /// §4.2.3 rule on.
+    Lease,
 }
 
 /// Clients that keep issuing random operations on a few keys: Append of a
@@ -133,6 +138,15 @@ impl Simulation {
         {
             *link = cut;
         }
+    }
+
+    /// A client of its own sends one operation, to `server` first.
+    pub fn submit_to(&mut self, server: NodeId, op: Op, key: &str, value: &str) -> ClientId {
+        let client = self.add_client();
+        let servers = self.servers.len();
+        self.clients[client].leader_guess = server % servers;
+        self.submit(client, op, key, value);
+        client
     }
 
     /// Starts a client operation; ignored while the client has one pending.
@@ -278,7 +292,7 @@ impl Simulation {
             key: key.clone(),
             term,
         };
-        if command.op == Op::Get && self.read_mode == ReadMode::ReadIndex {
+        if command.op == Op::Get && self.read_mode != ReadMode::Log {
             if self.config.stale_read_bug && node.role() == raftviz_raft::Role::Leader {
                 // The bug: trust our own belief that we lead.
                 let value = self.servers[server].kv.get(&key);
@@ -286,7 +300,12 @@ impl Simulation {
             }
             self.next_read += 1;
             let request = self.next_read;
-            match node.read_index(request) {
+            let read = if self.read_mode == ReadMode::Lease {
+                node.read_with_lease(request)
+            } else {
+                node.read_index(request)
+            };
+            match read {
                 Ok(ready) => {
                     self.servers[server].service.reads.insert(request, waiter);
                     self.after(server, ready);

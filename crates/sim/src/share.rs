@@ -19,6 +19,7 @@ use std::fmt::{self, Write as _};
 use raftviz_raft::{Bugs, NodeId};
 use serde_json::{Map, Value};
 
+use crate::kv::Op;
 use crate::{
     EventKind, NetworkConfig, RaftOptions, ReadMode, RecordedAction, SimConfig, Simulation,
     SnapshotPolicy, UserAction,
@@ -26,16 +27,23 @@ use crate::{
 
 /// The `"format"` name every trace file carries.
 pub const TRACE_FORMAT: &str = "raftviz-trace";
-/// The trace version this code writes, and the only one it reads.
-pub const TRACE_VERSION: u64 = 1;
+/// The trace version this code writes. It reads every version from 1 on:
+/// version 1 has no leader stickiness, clock-drift bound, lease reads or
+/// single client operations, and its runs replay as they always did.
+pub const TRACE_VERSION: u64 = 2;
 /// Larger files are refused before parsing, so a wrong file cannot make
 /// the page parse for long or run out of memory.
 /// The most clients one action may start.
 pub const MAX_CLIENTS: usize = 16;
 
 pub const MAX_TRACE_BYTES: usize = 5 * 1024 * 1024;
-/// The first byte of every `#run=` payload.
-pub const RUN_LINK_VERSION: u8 = 1;
+/// The first byte of every `#run=` payload this code writes; links of
+/// version 1 are read too.
+pub const RUN_LINK_VERSION: u8 = 2;
+/// The longest key or value one client operation may carry, in bytes.
+pub const MAX_OPERATION_TEXT: usize = 64;
+/// A clock-drift bound is a percentage of a clock's rate.
+const MAX_DRIFT_BOUND_PERCENT: u32 = 100;
 /// Longer `#run=` fragments are refused before decoding.
 pub const MAX_RUN_FRAGMENT_BYTES: usize = 64 * 1024;
 /// Opening a shared run replays it from the start and keeps its events, so
@@ -99,6 +107,7 @@ impl SharedRun {
             check_timing(field, ms)?;
         }
         check_network("settings.network", &config.network)?;
+        check_options("settings.options", &config.options)?;
         config
             .validate()
             .map_err(|reason| ImportError::UnusableSettings { reason })?;
@@ -151,6 +160,20 @@ impl SharedRun {
             }
             if let UserAction::SetNetwork(network) = &recorded.action {
                 check_network(&format!("actions[{index}].action.network"), network)?;
+            }
+            if let UserAction::SetOptions(options) = &recorded.action {
+                check_options(&format!("actions[{index}].action.options"), options)?;
+            }
+            if let UserAction::Submit { key, value, .. } = &recorded.action {
+                for (field, text) in [("key", key), ("value", value)] {
+                    if text.len() > MAX_OPERATION_TEXT {
+                        return Err(bad_value(
+                            &format!("actions[{index}].action.{field}"),
+                            format!("{} bytes long", text.len()),
+                            &format!("at most {MAX_OPERATION_TEXT} bytes"),
+                        ));
+                    }
+                }
             }
             if let UserAction::StartClients { count } = recorded.action {
                 if count > MAX_CLIENTS {
@@ -249,6 +272,17 @@ fn check_network(path: &str, network: &NetworkConfig) -> Result<(), ImportError>
     Ok(())
 }
 
+fn check_options(path: &str, options: &RaftOptions) -> Result<(), ImportError> {
+    if options.clock_drift_bound_percent > MAX_DRIFT_BOUND_PERCENT {
+        return Err(bad_value(
+            &format!("{path}.clock_drift_bound_percent"),
+            options.clock_drift_bound_percent,
+            &format!("at most {MAX_DRIFT_BOUND_PERCENT} %"),
+        ));
+    }
+    Ok(())
+}
+
 /// The server ids an action names, with the JSON field holding each.
 fn servers_named(action: &UserAction) -> Vec<(&'static str, NodeId)> {
     match *action {
@@ -256,6 +290,7 @@ fn servers_named(action: &UserAction) -> Vec<(&'static str, NodeId)> {
         | UserAction::Restart { server }
         | UserAction::Timeout { server }
         | UserAction::Isolate { server, .. }
+        | UserAction::Submit { server, .. }
         | UserAction::Request {
             server: Some(server),
         } => vec![("server", server)],
@@ -342,7 +377,7 @@ impl fmt::Display for ImportError {
                 supported,
             } => write!(
                 f,
-                "{what} version {found} is not supported: this raftviz reads version {supported}"
+                "{what} version {found} is not supported: this raftviz reads versions 1 to {supported}"
             ),
             ImportError::MissingField { path } => write!(f, "missing field `{path}`"),
             ImportError::BadValue {
@@ -490,6 +525,7 @@ fn settings_json(config: &SimConfig) -> String {
             match config.read_mode {
                 ReadMode::ReadIndex => "\"read_index\"".to_string(),
                 ReadMode::Log => "\"log\"".to_string(),
+                ReadMode::Lease => "\"lease\"".to_string(),
             },
         ),
         ("stale_read_bug", config.stale_read_bug.to_string()),
@@ -507,9 +543,22 @@ fn settings_json(config: &SimConfig) -> String {
 fn options_json(options: &RaftOptions) -> String {
     format!(
         "{{\"pre_vote\": {}, \"check_quorum\": {}, \"noop_on_election\": {}, \
-         \"fast_backup\": {}}}",
-        options.pre_vote, options.check_quorum, options.noop_on_election, options.fast_backup
+         \"fast_backup\": {}, \"leader_stickiness\": {}, \"clock_drift_bound_percent\": {}}}",
+        options.pre_vote,
+        options.check_quorum,
+        options.noop_on_election,
+        options.fast_backup,
+        options.leader_stickiness,
+        options.clock_drift_bound_percent
     )
+}
+
+fn op_name(op: Op) -> &'static str {
+    match op {
+        Op::Put => "put",
+        Op::Append => "append",
+        Op::Get => "get",
+    }
 }
 
 fn network_json(network: &NetworkConfig) -> String {
@@ -566,6 +615,17 @@ fn action_json(action: &UserAction) -> String {
             format!("{{\"type\": \"start_clients\", \"count\": {count}}}")
         }
         UserAction::StopClients => "{\"type\": \"stop_clients\"}".to_string(),
+        UserAction::Submit {
+            server,
+            op,
+            key,
+            value,
+        } => format!(
+            "{{\"type\": \"submit\", \"server\": {server}, \"op\": \"{}\", \"key\": {}, \"value\": {}}}",
+            op_name(*op),
+            json_string(key),
+            json_string(value)
+        ),
     }
 }
 
@@ -626,15 +686,15 @@ pub fn import_trace(text: &str) -> Result<SharedRun, ImportError> {
         fields,
         path: String::new(),
     };
-    let version = root.field("version")?;
-    if version.as_u64() != Some(TRACE_VERSION) {
+    let found = root.field("version")?;
+    let Some(version) = found.as_u64().filter(|v| (1..=TRACE_VERSION).contains(v)) else {
         return Err(ImportError::UnsupportedVersion {
             what: "trace",
-            found: shorten(version),
+            found: shorten(found),
             supported: TRACE_VERSION,
         });
-    }
-    let config = read_settings(&root.object("settings")?)?;
+    };
+    let config = read_settings(&root.object("settings")?, version)?;
     let time = root.u64("time")?;
     let events_processed = root.u64("events_processed")?;
     let hash = match root.field("hash")? {
@@ -664,7 +724,7 @@ pub fn import_trace(text: &str) -> Result<SharedRun, ImportError> {
         actions.push(RecordedAction {
             event: recorded.u64("event")?,
             time: recorded.u64("time")?,
-            action: read_action(&recorded.object("action")?)?,
+            action: read_action(&recorded.object("action")?, version)?,
         });
     }
     let run = SharedRun {
@@ -783,7 +843,7 @@ impl<'a> Object<'a> {
     }
 }
 
-fn read_settings(settings: &Object) -> Result<SimConfig, ImportError> {
+fn read_settings(settings: &Object, version: u64) -> Result<SimConfig, ImportError> {
     // Read in the order written, so the first problem reported is the
     // first one in the file.
     Ok(SimConfig {
@@ -795,16 +855,21 @@ fn read_settings(settings: &Object) -> Result<SimConfig, ImportError> {
         max_entries_per_append: settings.usize("max_entries_per_append")?,
         snapshot_chunk_bytes: settings.usize("snapshot_chunk_bytes")?,
         snapshot_policy: read_snapshot_policy(&settings.object("snapshot_policy")?)?,
-        options: read_options(&settings.object("options")?)?,
+        options: read_options(&settings.object("options")?, version)?,
         bugs: read_bugs(&settings.object("bugs")?)?,
         read_mode: match settings.string("read_mode")? {
             "read_index" => ReadMode::ReadIndex,
             "log" => ReadMode::Log,
+            "lease" if version >= 2 => ReadMode::Lease,
             other => {
                 return Err(bad_value(
                     &settings.path_of("read_mode"),
                     shorten(&Value::from(other)),
-                    "\"read_index\" or \"log\"",
+                    if version >= 2 {
+                        "\"read_index\", \"log\" or \"lease\""
+                    } else {
+                        "\"read_index\" or \"log\" (version 1)"
+                    },
                 ))
             }
         },
@@ -841,13 +906,21 @@ fn read_bugs(bugs: &Object) -> Result<Bugs, ImportError> {
     })
 }
 
-fn read_options(options: &Object) -> Result<RaftOptions, ImportError> {
-    Ok(RaftOptions {
+/// Version 1 knew four options; the others keep their defaults there.
+fn read_options(options: &Object, version: u64) -> Result<RaftOptions, ImportError> {
+    let mut read = RaftOptions {
         pre_vote: options.bool("pre_vote")?,
         check_quorum: options.bool("check_quorum")?,
         noop_on_election: options.bool("noop_on_election")?,
         fast_backup: options.bool("fast_backup")?,
-    })
+        ..RaftOptions::default()
+    };
+    if version >= 2 {
+        read.leader_stickiness = options.bool("leader_stickiness")?;
+        let bound = options.u64("clock_drift_bound_percent")?;
+        read.clock_drift_bound_percent = u32::try_from(bound).unwrap_or(u32::MAX);
+    }
+    Ok(read)
 }
 
 fn read_network(network: &Object) -> Result<NetworkConfig, ImportError> {
@@ -859,7 +932,7 @@ fn read_network(network: &Object) -> Result<NetworkConfig, ImportError> {
     })
 }
 
-fn read_action(action: &Object) -> Result<UserAction, ImportError> {
+fn read_action(action: &Object, version: u64) -> Result<UserAction, ImportError> {
     Ok(match action.string("type")? {
         "crash" => UserAction::Crash {
             server: action.server("server")?,
@@ -902,18 +975,35 @@ fn read_action(action: &Object) -> Result<UserAction, ImportError> {
             to: action.server("to")?,
         },
         "set_network" => UserAction::SetNetwork(read_network(&action.object("network")?)?),
-        "set_options" => UserAction::SetOptions(read_options(&action.object("options")?)?),
+        "set_options" => UserAction::SetOptions(read_options(&action.object("options")?, version)?),
         "start_clients" => UserAction::StartClients {
             count: action.u64("count")? as usize,
         },
         "stop_clients" => UserAction::StopClients,
+        "submit" if version >= 2 => UserAction::Submit {
+            server: action.server("server")?,
+            op: match action.string("op")? {
+                "put" => Op::Put,
+                "append" => Op::Append,
+                "get" => Op::Get,
+                other => {
+                    return Err(bad_value(
+                        &action.path_of("op"),
+                        shorten(&Value::from(other)),
+                        "\"put\", \"append\" or \"get\"",
+                    ))
+                }
+            },
+            key: action.string("key")?.to_string(),
+            value: action.string("value")?.to_string(),
+        },
         other => {
             return Err(bad_value(
                 &action.path_of("type"),
                 shorten(&Value::from(other)),
                 "an action type: crash, restart, timeout, request, set_link, isolate, \
                  heal_all, hold_link, drop_message, deliver_now, transfer, set_network, \
-                 set_options, start_clients or stop_clients",
+                 set_options, start_clients, stop_clients or (version 2) submit",
             ))
         }
     })
@@ -969,6 +1059,11 @@ const TAG_SET_NETWORK: u8 = 11;
 const TAG_SET_OPTIONS: u8 = 12;
 const TAG_START_CLIENTS: u8 = 13;
 const TAG_STOP_CLIENTS: u8 = 14;
+const TAG_SUBMIT: u8 = 15;
+
+// Options (version 2): the byte's bit 4 is leader stickiness; the
+// clock-drift bound follows as a varint.
+const OPTION_LEADER_STICKINESS: u8 = 1 << 4;
 
 /// The run as the text after `#run=`: compact and URL-safe.
 pub fn encode_run(sim: &Simulation) -> String {
@@ -988,15 +1083,17 @@ pub fn decode_run(fragment: &str) -> Result<SharedRun, ImportError> {
     let mut reader = Reader {
         bytes: &bytes,
         position: 0,
+        version: RUN_LINK_VERSION,
     };
     let version = reader.byte("the version")?;
-    if version != RUN_LINK_VERSION {
+    if !(1..=RUN_LINK_VERSION).contains(&version) {
         return Err(ImportError::UnsupportedVersion {
             what: "link",
             found: version.to_string(),
             supported: u64::from(RUN_LINK_VERSION),
         });
     }
+    reader.version = version;
     let run = read_run(&mut reader)?;
     if reader.position != bytes.len() {
         return Err(ImportError::BadLink {
@@ -1094,7 +1191,7 @@ fn run_bytes(run: &SharedRun) -> Vec<u8> {
         }
     }
     if mask & SETTING_OPTIONS != 0 {
-        out.byte(options_bits(&config.options));
+        write_options(&mut out, &config.options);
     }
     if mask & SETTING_BUGS != 0 {
         let bugs = &config.bugs;
@@ -1109,6 +1206,7 @@ fn run_bytes(run: &SharedRun) -> Vec<u8> {
         out.byte(match config.read_mode {
             ReadMode::ReadIndex => 0,
             ReadMode::Log => 1,
+            ReadMode::Lease => 2,
         });
     }
     if mask & SETTING_STALE_READ_BUG != 0 {
@@ -1139,11 +1237,20 @@ fn run_bytes(run: &SharedRun) -> Vec<u8> {
     out.bytes
 }
 
-fn options_bits(options: &RaftOptions) -> u8 {
-    u8::from(options.pre_vote)
-        | u8::from(options.check_quorum) << 1
-        | u8::from(options.noop_on_election) << 2
-        | u8::from(options.fast_backup) << 3
+fn write_options(out: &mut Writer, options: &RaftOptions) {
+    out.byte(
+        u8::from(options.pre_vote)
+            | u8::from(options.check_quorum) << 1
+            | u8::from(options.noop_on_election) << 2
+            | u8::from(options.fast_backup) << 3
+            | u8::from(options.leader_stickiness) << 4,
+    );
+    out.varint(u64::from(options.clock_drift_bound_percent));
+}
+
+fn write_text(out: &mut Writer, text: &str) {
+    out.varint(text.len() as u64);
+    out.bytes.extend_from_slice(text.as_bytes());
 }
 
 fn write_network(out: &mut Writer, network: &NetworkConfig) {
@@ -1236,13 +1343,29 @@ fn write_action(out: &mut Writer, action: &UserAction) {
         }
         UserAction::SetOptions(options) => {
             out.byte(TAG_SET_OPTIONS);
-            out.byte(options_bits(&options));
+            write_options(out, &options);
         }
         UserAction::StartClients { count } => {
             out.byte(TAG_START_CLIENTS);
             out.varint(count as u64);
         }
         UserAction::StopClients => out.byte(TAG_STOP_CLIENTS),
+        UserAction::Submit {
+            server,
+            op,
+            ref key,
+            ref value,
+        } => {
+            out.byte(TAG_SUBMIT);
+            out.varint(server as u64);
+            out.byte(match op {
+                Op::Put => 0,
+                Op::Append => 1,
+                Op::Get => 2,
+            });
+            write_text(out, key);
+            write_text(out, value);
+        }
     }
 }
 
@@ -1303,6 +1426,7 @@ fn read_run(reader: &mut Reader) -> Result<SharedRun, ImportError> {
         config.read_mode = match reader.byte("read_mode")? {
             0 => ReadMode::ReadIndex,
             1 => ReadMode::Log,
+            2 if reader.version >= 2 => ReadMode::Lease,
             other => return Err(unknown_code("read_mode", other)),
         };
     }
@@ -1358,15 +1482,23 @@ fn unknown_code(what: &str, code: u8) -> ImportError {
 
 fn read_options_bits(reader: &mut Reader) -> Result<RaftOptions, ImportError> {
     let bits = reader.byte("options")?;
-    if bits >> 4 != 0 {
+    let known = if reader.version >= 2 { 5 } else { 4 };
+    if bits >> known != 0 {
         return Err(unknown_code("options", bits));
     }
-    Ok(RaftOptions {
+    let mut options = RaftOptions {
         pre_vote: bits & 1 != 0,
         check_quorum: bits & 2 != 0,
         noop_on_election: bits & 4 != 0,
         fast_backup: bits & 8 != 0,
-    })
+        ..RaftOptions::default()
+    };
+    if reader.version >= 2 {
+        options.leader_stickiness = bits & OPTION_LEADER_STICKINESS != 0;
+        let bound = reader.varint("the clock-drift bound")?;
+        options.clock_drift_bound_percent = u32::try_from(bound).unwrap_or(u32::MAX);
+    }
+    Ok(options)
 }
 
 fn read_network_bytes(reader: &mut Reader) -> Result<NetworkConfig, ImportError> {
@@ -1435,6 +1567,17 @@ fn read_action_bytes(reader: &mut Reader) -> Result<UserAction, ImportError> {
             count: reader.varint("a client count")? as usize,
         },
         TAG_STOP_CLIENTS => UserAction::StopClients,
+        TAG_SUBMIT if reader.version >= 2 => UserAction::Submit {
+            server: reader.usize("a server id")?,
+            op: match reader.byte("an operation")? {
+                0 => Op::Put,
+                1 => Op::Append,
+                2 => Op::Get,
+                other => return Err(unknown_code("an operation", other)),
+            },
+            key: reader.text("a key")?,
+            value: reader.text("a value")?,
+        },
         other => return Err(unknown_code("an action", other)),
     })
 }
@@ -1463,6 +1606,8 @@ impl Writer {
 struct Reader<'a> {
     bytes: &'a [u8],
     position: usize,
+    /// The link's version: what its bytes may hold.
+    version: u8,
 }
 
 impl Reader<'_> {
@@ -1509,6 +1654,22 @@ impl Reader<'_> {
         let number = self.varint(what)?;
         usize::try_from(number).map_err(|_| ImportError::BadLink {
             reason: format!("{what} is too large: {number}"),
+        })
+    }
+
+    /// A length-prefixed UTF-8 string of at most `MAX_OPERATION_TEXT` bytes.
+    fn text(&mut self, what: &str) -> Result<String, ImportError> {
+        let length = self.usize(what)?;
+        if length > MAX_OPERATION_TEXT {
+            return Err(ImportError::BadLink {
+                reason: format!("{what} is {length} bytes long, over {MAX_OPERATION_TEXT}"),
+            });
+        }
+        let bytes = (0..length)
+            .map(|_| self.byte(what))
+            .collect::<Result<Vec<u8>, _>>()?;
+        String::from_utf8(bytes).map_err(|_| ImportError::BadLink {
+            reason: format!("{what} is not UTF-8 text"),
         })
     }
 

@@ -48,6 +48,7 @@ fn clicking_session(seed: u64) -> Simulation {
                 check_quorum: rng.next_u64() % 2 == 0,
                 noop_on_election: false,
                 fast_backup: rng.next_u64() % 2 == 0,
+                ..RaftOptions::default()
             }),
             _ => UserAction::SetNetwork(NetworkConfig {
                 drop_probability: 0.05,

@@ -1,5 +1,6 @@
 //! Shared runs — JSON traces and `#run=` links — reproduce the run exactly,
 //! and anything else is refused with a message that says why, never a panic.
+use raftviz_sim::kv::Op;
 use raftviz_sim::scenario::{self, ScenarioPlayer};
 use raftviz_sim::share::{
     decode_run, encode_run, export_trace, import_trace, SharedRun, MAX_RUN_FRAGMENT_BYTES,
@@ -16,7 +17,7 @@ fn clicking_session(config: SimConfig, random_actions: usize) -> Simulation {
     let mut rng = Pcg64::seed_from_u64(config.seed);
     let servers = config.servers;
     let mut sim = Simulation::new(config);
-    let every_kind = 13;
+    let every_kind = 14;
     for turn in 0..every_kind + random_actions {
         if rng.next_u64() % 3 == 0 {
             for _ in 0..rng.next_u64() % 5 {
@@ -69,12 +70,20 @@ fn clicking_session(config: SimConfig, random_actions: usize) -> Simulation {
                 long_reordering: flip,
                 ..NetworkConfig::visual()
             }),
-            _ => UserAction::SetOptions(RaftOptions {
+            12 => UserAction::SetOptions(RaftOptions {
                 pre_vote: flip,
                 check_quorum: rng.next_u64() % 2 == 0,
                 noop_on_election: rng.next_u64() % 2 == 0,
                 fast_backup: rng.next_u64() % 2 == 0,
+                leader_stickiness: rng.next_u64() % 2 == 0,
+                clock_drift_bound_percent: (rng.next_u64() % 101) as u32,
             }),
+            _ => UserAction::Submit {
+                server,
+                op: [Op::Put, Op::Append, Op::Get][(rng.next_u64() % 3) as usize],
+                key: format!("k{}", rng.next_u64() % 3),
+                value: if flip { "é→v".into() } else { String::new() },
+            },
         };
         sim.act(action);
     }
@@ -101,8 +110,14 @@ fn unusual_settings(seed: u64) -> SimConfig {
             check_quorum: true,
             noop_on_election: true,
             fast_backup: false,
+            leader_stickiness: true,
+            clock_drift_bound_percent: 35,
         },
-        read_mode: raftviz_sim::ReadMode::Log,
+        read_mode: if seed.is_multiple_of(2) {
+            raftviz_sim::ReadMode::Log
+        } else {
+            raftviz_sim::ReadMode::Lease
+        },
         stale_read_bug: true,
         network: NetworkConfig {
             latency_ms: (2, 30),
@@ -247,7 +262,7 @@ fn every_played_scenario_is_shared_exactly() {
 
 #[test]
 fn a_link_for_twenty_actions_is_short() {
-    let original = clicking_session(SimConfig::visual(2026), 7);
+    let original = clicking_session(SimConfig::visual(2026), 6);
     assert_eq!(original.actions().len(), 20);
     let fragment = encode_run(&original);
     let trace = export_trace(&original);
@@ -269,7 +284,7 @@ fn the_trace_lists_every_event_with_its_text() {
     let original = clicking_session(SimConfig::visual(5), 5);
     let document: Value = serde_json::from_str(&export_trace(&original)).unwrap();
     assert_eq!(document["format"], "raftviz-trace");
-    assert_eq!(document["version"], 1);
+    assert_eq!(document["version"], 2);
     assert_eq!(document["settings"]["seed"], 5);
     assert_eq!(
         document["hash"].as_str(),
@@ -359,7 +374,7 @@ fn an_unknown_version_is_refused() {
     document["version"] = 99.into();
     assert_eq!(
         import_error(&document),
-        "trace version 99 is not supported: this raftviz reads version 1"
+        "trace version 99 is not supported: this raftviz reads versions 1 to 2"
     );
     // The version byte of a link: "Yw" decodes to 0x63 = 99.
     let message = decode_run("YwAA").unwrap_err().to_string();
@@ -750,4 +765,90 @@ fn clients_and_clock_skew_are_shared_exactly() {
         .unwrap_err()
         .to_string()
         .contains("at most 16 clients"));
+}
+
+/// A trace and a link written by the version-1 code (the commit before
+/// leases, seed 12, clients, a crash, a cut, a transfer, options and
+/// network changes): they still import, and replay to the very run they
+/// were made from.
+#[test]
+fn traces_and_links_of_version_1_replay_identically() {
+    let trace = include_str!("data/v1-trace.json");
+    let link = include_str!("data/v1-link.txt").trim();
+    let from_trace = import_trace(trace).unwrap();
+    let from_link = decode_run(link).unwrap();
+    assert_eq!(from_trace.config.options, from_link.config.options);
+    assert!(!from_trace.config.options.leader_stickiness);
+    assert_eq!(from_trace.config.options.clock_drift_bound_percent, 10);
+    for (what, run) in [("trace", from_trace), ("link", from_link)] {
+        let replayed = run
+            .replay()
+            .unwrap_or_else(|error| panic!("{what}: {error}"));
+        assert_eq!(
+            replayed.trace().hash(),
+            11_430_295_801_994_029_669,
+            "{what}"
+        );
+    }
+    // The example of docs/trace-format.md, as version 1 spelt it.
+    let example = decode_run("ASoA3gL8Ai6YbUkf7Ej5A8wCrAIAAhgUBAABARMZAwA").unwrap();
+    let replayed = example.replay().unwrap();
+    assert_eq!(replayed.trace().hash(), 17_962_866_732_887_283_758);
+    assert_eq!(
+        encode_run(&replayed),
+        "AioA3gL8Ai6YbUkf7Ej5A8wCrAIAAhgUBAABARMZAwA",
+        "and as version 2 spells it"
+    );
+}
+
+#[test]
+fn version_1_cannot_carry_what_came_later() {
+    let mut document: Value = serde_json::from_str(include_str!("data/v1-trace.json")).unwrap();
+    document["settings"]["read_mode"] = "lease".into();
+    assert_says(
+        &import_error(&document),
+        "\"read_index\" or \"log\" (version 1)",
+    );
+    let mut document: Value = serde_json::from_str(include_str!("data/v1-trace.json")).unwrap();
+    document["actions"][0]["action"] = serde_json::json!({
+        "type": "submit", "server": 0, "op": "get", "key": "x", "value": ""
+    });
+    assert_says(&import_error(&document), "or (version 2) submit");
+}
+
+#[test]
+fn a_single_operation_with_a_long_key_or_a_loose_drift_bound_is_refused() {
+    let mut document = sample_trace();
+    document["actions"].as_array_mut().unwrap().insert(
+        0,
+        serde_json::json!({
+            "event": 0, "time": 0,
+            "action": {"type": "submit", "server": 0, "op": "put", "key": "k".repeat(65), "value": "v"}
+        }),
+    );
+    assert_says(
+        &import_error(&document),
+        "`actions[0].action.key` is 65 bytes long, but it must be at most 64 bytes",
+    );
+    let mut run = SharedRun::of(&sample());
+    run.actions.insert(
+        0,
+        raftviz_sim::RecordedAction {
+            event: 0,
+            time: 0,
+            action: UserAction::Submit {
+                server: 0,
+                op: Op::Get,
+                key: "k".repeat(65),
+                value: String::new(),
+            },
+        },
+    );
+    assert_says(&link_error(&run), "a key is 65 bytes long, over 64");
+    let mut document = sample_trace();
+    document["settings"]["options"]["clock_drift_bound_percent"] = 101.into();
+    assert_says(
+        &import_error(&document),
+        "`settings.options.clock_drift_bound_percent` is 101, but it must be at most 100 %",
+    );
 }

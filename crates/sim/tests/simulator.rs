@@ -282,7 +282,10 @@ fn options_switch_live_on_running_servers() {
         check_quorum: true,
         noop_on_election: true,
         fast_backup: true,
+        leader_stickiness: true,
+        clock_drift_bound_percent: 20,
     });
+    assert!((0..5).all(|id| sim.node(id).unwrap().config().leader_stickiness));
     assert!((0..5).all(|id| sim.node(id).unwrap().config().check_quorum));
     sim.crash(leader);
     let next = elect(&mut sim);
