@@ -120,6 +120,7 @@ pub struct Simulation {
     history: History,
     pending_replies: Vec<(u64, ClientId, u64, u32, Reply)>,
     next_read: u64,
+    lease_reads: u64,
     read_mode: ReadMode,
     workload: Option<service::Workload>,
     /// The last linearizability verdict, by (operations, answered).
@@ -154,6 +155,7 @@ impl Simulation {
             history: History::new(),
             pending_replies: Vec::new(),
             next_read: 0,
+            lease_reads: 0,
             read_mode: config.read_mode,
             workload: None,
             linearizability_verdict: Default::default(),
@@ -222,8 +224,9 @@ impl Simulation {
         );
     }
 
-    /// How long `server`'s tick lasts: its clock may run fast or slow.
-    fn tick_interval(&self, server: NodeId) -> u64 {
+    /// How long `server`'s tick lasts, in ms: its clock may run fast or
+    /// slow (`clock_skew_percent`).
+    pub fn tick_interval(&self, server: NodeId) -> u64 {
         let skew = self.config.clock_skew_percent;
         if skew == 0 {
             return self.config.tick_ms.max(1);

@@ -301,6 +301,9 @@ impl Simulation {
             self.next_read += 1;
             let request = self.next_read;
             let read = if self.read_mode == ReadMode::Lease {
+                if node.holds_lease() {
+                    self.lease_reads += 1;
+                }
                 node.read_with_lease(request)
             } else {
                 node.read_index(request)
@@ -413,6 +416,11 @@ impl Simulation {
 
     pub fn history(&self) -> &History {
         &self.history
+    }
+
+    /// Gets a leader took on the strength of its lease, without a round.
+    pub fn lease_reads(&self) -> u64 {
+        self.lease_reads
     }
 
     /// Adds `clients` clients that keep issuing operations until

@@ -20,6 +20,9 @@ struct Setup {
     snapshots: bool,
     reads_through_log: bool,
     stale_read_bug: bool,
+    /// Lease reads, with clocks this many percent apart and leases
+    /// trusting this drift bound.
+    lease: Option<(u64, u32)>,
 }
 
 fn lab_for(seed: u64, setup: Setup) -> Lab {
@@ -35,6 +38,11 @@ fn lab_for(seed: u64, setup: Setup) -> Lab {
         config.read_mode = ReadMode::Log;
     }
     config.stale_read_bug = setup.stale_read_bug;
+    if let Some((skew, bound)) = setup.lease {
+        config.read_mode = ReadMode::Lease;
+        config.clock_skew_percent = skew;
+        config.options.clock_drift_bound_percent = bound;
+    }
     Lab::with_config(config)
 }
 
@@ -240,6 +248,24 @@ fn kv_persist_partitions_unreliable() {
             unreliable: true,
             crash: true,
             partitions: true,
+            ..Setup::default()
+        },
+    );
+}
+
+/// Lease reads (§6.4.1) under partitions and crashes, with clocks 20 %
+/// off and leases that allow for it: every history stays linearizable.
+/// (On the unreliable network too, but there one seed in 20 leaves a
+/// client at 19 operations, under the bar of 20, as plain runs nearly do.)
+#[test]
+fn kv_lease_reads_partitions_crashes_skewed_clocks() {
+    run(
+        "kv_lease_reads_partitions_crashes_skewed_clocks",
+        Setup {
+            clients: 5,
+            crash: true,
+            partitions: true,
+            lease: Some((20, 20)),
             ..Setup::default()
         },
     );
