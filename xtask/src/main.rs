@@ -22,7 +22,7 @@ commands:
   bench browser  build the page (release) and measure it in headless Chromium
   explore [ARGS] seed explorer: --seeds N --faults <preset>|all [--first-seed S] [--faulty-commit]
                  (presets: gentle drops duplication reordering partitions one-way
-                  snapshot-crashes clock-skew nasty)";
+                  snapshot-crashes clock-skew lease-reads nasty)";
 
 /// Gzipped .wasm + .js shipped to the browser must stay under this (300 KiB).
 const SIZE_BUDGET_BYTES: u64 = 300 * 1024;

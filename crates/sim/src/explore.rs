@@ -6,7 +6,9 @@ use rand_core::{RngCore, SeedableRng};
 use rand_pcg::Pcg64;
 
 use crate::linearizability::Verdict;
-use crate::{NetworkConfig, RaftOptions, SimConfig, Simulation, SnapshotPolicy, UserAction};
+use crate::{
+    NetworkConfig, RaftOptions, ReadMode, SimConfig, Simulation, SnapshotPolicy, UserAction,
+};
 
 /// Faults from gentle to nasty.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,11 +21,14 @@ pub enum FaultPreset {
     OneWay,
     SnapshotCrashes,
     ClockSkew,
+    /// Lease reads (§6.4.1) with clocks 20 % off and leases that allow for
+    /// it, under partitions and crashes: reads must stay linearizable.
+    LeaseReads,
     Nasty,
 }
 
 impl FaultPreset {
-    pub const ALL: [FaultPreset; 9] = [
+    pub const ALL: [FaultPreset; 10] = [
         FaultPreset::Gentle,
         FaultPreset::Drops,
         FaultPreset::Duplication,
@@ -32,6 +37,7 @@ impl FaultPreset {
         FaultPreset::OneWay,
         FaultPreset::SnapshotCrashes,
         FaultPreset::ClockSkew,
+        FaultPreset::LeaseReads,
         FaultPreset::Nasty,
     ];
 
@@ -45,6 +51,7 @@ impl FaultPreset {
             FaultPreset::OneWay => "one-way",
             FaultPreset::SnapshotCrashes => "snapshot-crashes",
             FaultPreset::ClockSkew => "clock-skew",
+            FaultPreset::LeaseReads => "lease-reads",
             FaultPreset::Nasty => "nasty",
         }
     }
@@ -151,6 +158,11 @@ pub fn schedule(seed: u64, preset: FaultPreset, base: &SimConfig) -> Schedule {
     if preset.has(FaultPreset::ClockSkew) {
         config.clock_skew_percent = 30;
     }
+    if preset == FaultPreset::LeaseReads {
+        config.read_mode = ReadMode::Lease;
+        config.clock_skew_percent = 20;
+        config.options.clock_drift_bound_percent = 20;
+    }
     let servers = config.servers;
     let mut actions = vec![(0, Fault::Do(UserAction::StartClients { count: CLIENTS }))];
     let mut time = 0;
@@ -210,7 +222,7 @@ fn pick_fault(preset: FaultPreset, rng: &mut Pcg64, servers: usize) -> Fault {
     if preset != FaultPreset::Gentle {
         menu.extend([Fault::CrashLeader, Fault::Do(UserAction::Crash { server })]);
     }
-    if preset.has(FaultPreset::Partitions) {
+    if preset.has(FaultPreset::Partitions) || preset == FaultPreset::LeaseReads {
         menu.extend([
             Fault::IsolateLeader,
             Fault::Do(UserAction::Isolate { server, cut: true }),
