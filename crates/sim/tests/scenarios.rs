@@ -3,15 +3,22 @@
 use raftviz_sim::scenario::{self, ScenarioPlayer};
 use raftviz_sim::EventKind;
 
-/// Plays every step in order; returns the failed checks.
+/// Plays every step in order; returns the failed checks. Each step's
+/// outcome is taken as it is played: a step that starts `from:` an earlier
+/// one replays from there, dropping the outcomes of the steps in between.
 fn failures_of(name: &str, faulty: bool) -> Vec<String> {
     let scenario = scenario::built_in(name).unwrap_or_else(|e| panic!("{e}"));
     let mut player = ScenarioPlayer::new(scenario, faulty);
-    while player.advance().is_some() {}
-    let failures = player.outcomes.iter().flat_map(|o| o.failures.iter());
+    let mut failures = Vec::new();
+    while let Some(outcome) = player.advance() {
+        failures.extend(
+            outcome
+                .failures
+                .iter()
+                .map(|failure| format!("{name} (faulty: {faulty}): {failure}")),
+        );
+    }
     failures
-        .map(|failure| format!("{name} (faulty: {faulty}): {failure}"))
-        .collect()
 }
 
 #[test]
