@@ -19,6 +19,8 @@
 //! ```
 use raftviz_raft::{Index, NodeId, Role, Term};
 
+use crate::kv::Op;
+use crate::linearizability::OpKind;
 use crate::{RaftOptions, SimConfig, Simulation, UserAction};
 
 /// Every scenario shipped with raftviz, by file name.
@@ -62,6 +64,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     (
         "leadership-transfer",
         include_str!("../../../scenarios/leadership-transfer.scenario"),
+    ),
+    (
+        "lease-reads",
+        include_str!("../../../scenarios/lease-reads.scenario"),
     ),
 ];
 
@@ -119,6 +125,8 @@ pub enum Action {
     PreVote(bool),
     CheckQuorum(bool),
     FastBackup(bool),
+    LeaderStickiness(bool),
+    DriftBound(u32),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -140,6 +148,14 @@ pub enum Condition {
     /// How many AppendEntries the server has refused so far.
     Refusals(NodeId, usize),
     Invariant(String, bool),
+    /// The latest Get of the key that returned read this value.
+    Read(String, String),
+    /// Every client has heard back (`true`), or some client still waits.
+    ClientsIdle(bool),
+    /// The server holds a lease (dissertation §6.4.1).
+    Lease(NodeId, bool),
+    /// One tick of the server's clock lasts this many ms.
+    TickMs(NodeId, u64),
 }
 
 /// Default settings for scenarios: RaftScope's timing, so a scenario that
@@ -197,6 +213,17 @@ fn parse_line(scenario: &mut Scenario, key: &str, value: &str) -> Result<(), Str
             "check-quorum" => config.options.check_quorum = switch(value)?,
             "noop" => config.options.noop_on_election = switch(value)?,
             "fast-backup" => config.options.fast_backup = switch(value)?,
+            "leader-stickiness" => config.options.leader_stickiness = switch(value)?,
+            "drift-bound" => config.options.clock_drift_bound_percent = percent(value)?,
+            "clock-skew" => config.clock_skew_percent = number(value)?,
+            "read-mode" => {
+                config.read_mode = match value {
+                    "read-index" => crate::ReadMode::ReadIndex,
+                    "log" => crate::ReadMode::Log,
+                    "lease" => crate::ReadMode::Lease,
+                    _ => return Err(format!("expected read-index, log or lease, got `{value}`")),
+                }
+            }
             "faulty-mode" => scenario.has_faulty_mode = switch(value)?,
             "snapshot-every" => {
                 config.snapshot_policy = crate::SnapshotPolicy::EveryEntries(number(value)?)
@@ -283,6 +310,13 @@ fn pair(text: &str) -> Result<(u64, u64), String> {
     }
 }
 
+fn percent(text: &str) -> Result<u32, String> {
+    match number(text)? {
+        n @ 0..=100 => Ok(n as u32),
+        n => Err(format!("{n} is not a percentage from 0 to 100")),
+    }
+}
+
 fn switch(text: &str) -> Result<bool, String> {
     match text {
         "on" => Ok(true),
@@ -300,6 +334,23 @@ fn server(word: &str) -> Result<NodeId, String> {
         Ok(n) if n >= 1 => Ok(n - 1),
         _ => Err(format!("`{word}` is not a server like S1")),
     }
+}
+
+/// `x 1 via S2` (put, append) or `x via S2` (get): one client operation.
+fn operation(verb: &str, text: &str) -> Result<UserAction, String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let (op, key, value, via) = match (verb, words.as_slice()) {
+        ("get", [key, "via", who]) => (Op::Get, key, "", who),
+        ("put", [key, value, "via", who]) => (Op::Put, key, *value, who),
+        ("append", [key, value, "via", who]) => (Op::Append, key, *value, who),
+        _ => return Err(format!("expected `{verb} key value via S1`, got `{text}`")),
+    };
+    Ok(UserAction::Submit {
+        server: server(via)?,
+        op,
+        key: (*key).into(),
+        value: value.into(),
+    })
 }
 
 /// `S1 -> S2` (one way) or `S1 <-> S2` (both ways).
@@ -350,6 +401,9 @@ fn actions(text: &str) -> Result<Vec<Action>, String> {
             Ok(vec![Action::DeliverNext { from, to }])
         }
         "pre-vote" => Ok(vec![Action::PreVote(switch(rest)?)]),
+        "leader-stickiness" => Ok(vec![Action::LeaderStickiness(switch(rest)?)]),
+        "drift-bound" => Ok(vec![Action::DriftBound(percent(rest)?)]),
+        "put" | "append" | "get" => one(operation(verb, rest)?),
         "check-quorum" => Ok(vec![Action::CheckQuorum(switch(rest)?)]),
         "fast-backup" => Ok(vec![Action::FastBackup(switch(rest)?)]),
         "cut" | "heal" | "hold" | "release" => {
@@ -393,6 +447,9 @@ fn condition_of(text: &str) -> Result<Condition, String> {
         ["leader", "any"] => Ok(Condition::AnyLeader),
         ["leader", who] => Ok(Condition::Leader(Some(server(who)?))),
         ["invariant", name, state] => Ok(Condition::Invariant((*name).into(), *state == "ok")),
+        ["read", key, value] => Ok(Condition::Read((*key).into(), (*value).into())),
+        ["clients", "idle"] => Ok(Condition::ClientsIdle(true)),
+        ["clients", "waiting"] => Ok(Condition::ClientsIdle(false)),
         [who, rest @ ..] => {
             let id = server(who)?;
             match rest {
@@ -414,6 +471,9 @@ fn condition_of(text: &str) -> Result<Condition, String> {
                 }
                 ["snapshot", n] => Ok(Condition::SnapshotAtLeast(id, number(n)?)),
                 ["refusals", n] => Ok(Condition::Refusals(id, number(n)? as usize)),
+                ["lease", "held"] => Ok(Condition::Lease(id, true)),
+                ["lease", "expired"] => Ok(Condition::Lease(id, false)),
+                ["tick", ms] => Ok(Condition::TickMs(id, number(ms)?)),
                 ["log", entries @ ..] => {
                     let entries = entries
                         .iter()
@@ -475,6 +535,16 @@ impl Condition {
                 .invariants()
                 .iter()
                 .any(|status| status.name == name && status.ok == *ok),
+            Condition::Read(key, value) => sim
+                .history()
+                .operations()
+                .iter()
+                .filter(|op| op.kind == OpKind::Get && op.key == *key && op.ret.is_some())
+                .max_by_key(|op| op.ret)
+                .is_some_and(|op| op.output.as_deref() == Some(value.as_str())),
+            Condition::ClientsIdle(idle) => sim.clients_idle() == *idle,
+            Condition::Lease(id, held) => node(id).is_some_and(|n| n.holds_lease() == *held),
+            Condition::TickMs(id, ms) => sim.tick_interval(*id) == *ms,
         }
     }
 }
@@ -626,6 +696,12 @@ impl ScenarioPlayer {
             Action::PreVote(on) => self.change_options(|options| options.pre_vote = *on),
             Action::CheckQuorum(on) => self.change_options(|options| options.check_quorum = *on),
             Action::FastBackup(on) => self.change_options(|options| options.fast_backup = *on),
+            Action::LeaderStickiness(on) => {
+                self.change_options(|options| options.leader_stickiness = *on)
+            }
+            Action::DriftBound(percent) => {
+                self.change_options(|options| options.clock_drift_bound_percent = *percent)
+            }
         }
     }
 

@@ -103,3 +103,29 @@ fn bad_scenarios_are_rejected_with_the_line() {
     assert!(error.contains("servers"), "{error}");
     assert!(scenario::parse("empty", "title: nothing\n").is_err());
 }
+
+/// The lease-reads scenario turns the linearizability badge red beyond
+/// the drift bound and keeps it green within it.
+#[test]
+fn lease_reads_go_stale_beyond_the_drift_bound_only() {
+    let scenario = scenario::built_in("lease-reads").unwrap();
+    let badge = |player: &ScenarioPlayer| {
+        player
+            .sim
+            .invariants()
+            .into_iter()
+            .find(|status| status.name == "linearizability")
+            .unwrap()
+            .ok
+    };
+    let mut player = ScenarioPlayer::new(scenario, false);
+    player.go_to(1);
+    assert!(badge(&player), "green while the lease is only believed");
+    player.go_to(2);
+    assert!(!badge(&player), "red once the stale read returns");
+    assert!(player.sim.lease_reads() >= 2);
+    player.go_to(4);
+    assert_eq!(player.played, [0, 3, 4]);
+    assert!(badge(&player), "green with the bound the clocks keep");
+    assert!(player.outcomes.iter().all(|o| o.failures.is_empty()));
+}
