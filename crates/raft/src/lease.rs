@@ -93,12 +93,10 @@ mod tests {
 
     fn lease_cluster(drift: u32) -> Vec<Raft> {
         let mut nodes = cluster(|config| config.noop_on_election = true);
-        for node in &mut nodes {
-            let mut config = node.config().clone();
+        reconfigure_all(&mut nodes, |config| {
             config.leader_stickiness = true;
             config.clock_drift_bound_percent = drift;
-            node.reconfigure(config).unwrap();
-        }
+        });
         replicate(&mut nodes, 2, |_| true);
         nodes
     }
@@ -200,11 +198,7 @@ mod tests {
     #[test]
     fn a_lease_read_waits_for_the_leaders_first_entry_to_commit() {
         let mut nodes = cluster(|_| {});
-        for node in &mut nodes {
-            let mut config = node.config().clone();
-            config.leader_stickiness = true;
-            node.reconfigure(config).unwrap();
-        }
+        reconfigure_all(&mut nodes, |config| config.leader_stickiness = true);
         let ready = nodes[0].tick_until_heartbeat();
         exchange(&mut nodes, ready, 0, |_, _| true);
         assert!(nodes[0].holds_lease());

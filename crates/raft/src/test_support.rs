@@ -166,6 +166,15 @@ pub fn cluster(configure: impl Fn(&mut Config)) -> Vec<Raft> {
     nodes
 }
 
+/// Changes the settings of every running node alike.
+pub fn reconfigure_all(nodes: &mut [Raft], change: impl Fn(&mut Config)) {
+    for node in nodes {
+        let mut config = node.config().clone();
+        change(&mut config);
+        node.reconfigure(config).unwrap();
+    }
+}
+
 /// Proposes `count` commands at the leader and lets them replicate to
 /// the nodes `reachable` allows.
 pub fn replicate(nodes: &mut [Raft], count: u8, reachable: impl Fn(NodeId) -> bool) {

@@ -147,11 +147,7 @@ mod tests {
     #[test]
     fn transfer_works_with_leader_stickiness_on() {
         let mut nodes = cluster(|_| {});
-        for node in &mut nodes {
-            let mut config = node.config().clone();
-            config.leader_stickiness = true;
-            node.reconfigure(config).unwrap();
-        }
+        reconfigure_all(&mut nodes, |config| config.leader_stickiness = true);
         replicate(&mut nodes, 2, |_| true);
         let ready = nodes[0].transfer_leadership(2).unwrap();
         let readies = exchange(&mut nodes, ready, 0, |from, e| {
