@@ -135,7 +135,8 @@ pub fn app(props: &AppProps) -> Html {
                 <EventLog sim={shown.clone()} revision={state.event_log_revision} hidden_topics={state.hidden_topics.clone()}
                           dispatch={dispatch.clone()} />
                 <SettingsPanel network={config.network.clone()} options={config.options}
-                               snapshot_policy={config.snapshot_policy}
+                               snapshot_policy={config.snapshot_policy} read_mode={config.read_mode}
+                               clock_skew_percent={config.clock_skew_percent}
                                dispatch={dispatch.clone()} />
             </div>
             if state.help_open {

@@ -11,8 +11,8 @@ use raftviz_sim::scenario::{self, ScenarioPlayer};
 use raftviz_sim::share::{decode_run, import_trace};
 use raftviz_sim::timeline::{markers, Position, Timeline};
 use raftviz_sim::{
-    EventKind, LinkCut, NetworkConfig, RaftOptions, SimConfig, Simulation, SnapshotPolicy,
-    UserAction,
+    EventKind, LinkCut, NetworkConfig, RaftOptions, ReadMode, SimConfig, Simulation,
+    SnapshotPolicy, UserAction,
 };
 use yew::prelude::*;
 
@@ -158,6 +158,10 @@ pub enum Action {
     /// Snapshot every this many applied entries (0: never). The policy is part of a
     /// run's settings, so the run starts again under it.
     SetSnapshotEvery(u64),
+    /// How Get is served; part of a run's settings, so the run starts again.
+    SetReadMode(ReadMode),
+    /// Servers' clocks this many percent fast or slow; the run starts again.
+    SetClockSkew(u64),
     ToggleHelp,
     /// Escape: close whatever overlay is open.
     CloseOverlays,
@@ -689,6 +693,14 @@ impl Reducible for AppState {
                     0 => SnapshotPolicy::Never,
                     entries => SnapshotPolicy::EveryEntries(entries),
                 },
+                ..self.sim.borrow().config().clone()
+            }),
+            Action::SetReadMode(read_mode) => next.restart_with(SimConfig {
+                read_mode,
+                ..self.sim.borrow().config().clone()
+            }),
+            Action::SetClockSkew(clock_skew_percent) => next.restart_with(SimConfig {
+                clock_skew_percent,
                 ..self.sim.borrow().config().clone()
             }),
             Action::ToggleHelp => AppState {

@@ -275,3 +275,21 @@ test('the space-time diagram draws messages as arrows, and clicking one shows it
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('the lease-reads scenario: stale beyond the drift bound, linearizable within it', { timeout: 90_000 }, async () => {
+  const { page, problems } = await openPage(browser, server.url, '/?scenario=lease-reads');
+  await page.waitForSelector('[data-scenario=lease-reads]', { timeout: BOUNDED_WAIT_MS });
+  const badge = () => page.getAttribute('[data-invariant=linearizability]', 'data-ok');
+  await nextStep(page, 0);
+  await nextStep(page, 1);
+  assert.equal(await badge(), 'true', 'green while the old leader only believes in its lease');
+  await nextStep(page, 2);
+  assert.equal(await badge(), 'false', 'red once the old leader answers from its old state');
+  await screenshot(page, 'lease-reads-stale');
+  await nextStep(page, 3);
+  await nextStep(page, 4);
+  assert.equal(await badge(), 'true', 'green with a bound the clocks keep');
+  assert.equal(await page.$('[data-panic]'), null);
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -230,6 +230,35 @@ test('Raft settings apply live: with check-quorum an isolated leader steps down'
   await finish(page, problems);
 });
 
+test('Settings: read mode, lease drift bound, clock skew and the §4.2.3 rule', { timeout: 60_000 }, async () => {
+  const { page, problems } = await openPage(browser, server.url, '/?seed=22&speed=1');
+  const stickiness = '[data-setting=leader-stickiness]';
+  assert.equal(await page.isChecked(stickiness), false, 'off by default');
+  await page.check(stickiness);
+  assert.ok(await page.isChecked(stickiness), 'switched on live');
+  await page.uncheck(stickiness);
+  await page.fill('[data-setting=clock-skew]', '30');
+  await page.press('[data-setting=clock-skew]', 'Enter');
+  assert.equal(await page.inputValue('[data-setting=clock-skew]'), '30');
+  // Lease reads start the run again, and hold the rule on: they rest on it.
+  await page.selectOption('[data-setting=read-mode]', 'lease');
+  assert.equal(await page.inputValue('[data-setting=read-mode]'), 'lease');
+  assert.ok(await page.isChecked(stickiness));
+  assert.ok(await page.isDisabled(stickiness));
+  assert.equal(await page.inputValue('[data-setting=clock-skew]'), '30', 'the restart keeps the other settings');
+  await page.fill('[data-setting=drift-bound]', '35');
+  await page.press('[data-setting=drift-bound]', 'Enter');
+  assert.equal(await page.inputValue('[data-setting=drift-bound]'), '35');
+  await waitForLeader(page);
+  await page.click('[data-action=request]:not([data-target])');
+  await waitForServers(page, '(servers) => servers.every((s) => s.commit >= 1)');
+  await screenshot(page, 'lease-settings');
+  await page.selectOption('[data-setting=read-mode]', 'read-index');
+  assert.equal(await page.isChecked(stickiness), false);
+  assert.equal(await page.isDisabled(stickiness), false);
+  await finish(page, problems);
+});
+
 test('on a touch screen, tapping a link opens its menu', { timeout: 60_000 }, async () => {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
   const page = await context.newPage();

@@ -1,9 +1,9 @@
 //! The network's faults and Raft's optional behaviours, applied to the running cluster
 //! the moment they change.
 
-use raftviz_sim::{NetworkConfig, RaftOptions, SnapshotPolicy};
+use raftviz_sim::{NetworkConfig, RaftOptions, ReadMode, SnapshotPolicy};
 use wasm_bindgen::JsCast;
-use web_sys::HtmlInputElement;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::components::number_field::NumberField;
@@ -17,6 +17,8 @@ pub struct SettingsPanelProps {
     pub network: NetworkConfig,
     pub options: RaftOptions,
     pub snapshot_policy: SnapshotPolicy,
+    pub read_mode: ReadMode,
+    pub clock_skew_percent: u64,
     pub dispatch: Dispatch,
 }
 
@@ -28,6 +30,18 @@ fn input(event: &Event) -> Option<HtmlInputElement> {
 fn percent(element: &HtmlInputElement) -> f64 {
     element.value_as_number().clamp(0.0, 100.0) / 100.0
 }
+
+/// A percentage field; an empty or nonsense field counts as 0.
+fn percent_field(text: &str, max: u64) -> u64 {
+    text.trim().parse::<u64>().unwrap_or(0).min(max)
+}
+
+/// The read modes in the order the menu lists them, with their `value`s.
+const READ_MODES: [(ReadMode, &str, &str); 3] = [
+    (ReadMode::ReadIndex, "read-index", "ReadIndex"),
+    (ReadMode::Lease, "lease", "lease"),
+    (ReadMode::Log, "log", "through the log"),
+];
 
 /// A latency field in ms; an empty or nonsense field counts as 0.
 fn millis(text: &str) -> u64 {
@@ -87,6 +101,40 @@ pub fn settings_panel(props: &SettingsPanelProps) -> Html {
             dispatch.dispatch(Action::SetSnapshotEvery(entries));
         })
     };
+    let on_drift_bound = {
+        let dispatch = props.dispatch.clone();
+        let options = props.options;
+        Callback::from(move |text: String| {
+            let mut next = options;
+            next.clock_drift_bound_percent = percent_field(&text, 100) as u32;
+            dispatch.dispatch(Action::SetOptions(next));
+        })
+    };
+    let on_clock_skew = {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |text: String| {
+            dispatch.dispatch(Action::SetClockSkew(percent_field(&text, 50)));
+        })
+    };
+    let on_read_mode = {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |event: Event| {
+            let chosen = event
+                .target()
+                .and_then(|target| target.dyn_into::<HtmlSelectElement>().ok())
+                .and_then(|select| {
+                    READ_MODES
+                        .iter()
+                        .find(|(_, value, _)| *value == select.value())
+                        .map(|(mode, _, _)| *mode)
+                });
+            if let Some(mode) = chosen {
+                dispatch.dispatch(Action::SetReadMode(mode));
+            }
+        })
+    };
+    // Lease reads rest on §4.2.3, so in that mode the rule is on, whatever the box said.
+    let by_lease = props.read_mode == ReadMode::Lease;
     let snapshot_every = match props.snapshot_policy {
         SnapshotPolicy::EveryEntries(entries) => entries.to_string(),
         SnapshotPolicy::Never | SnapshotPolicy::RaftStateBytes(_) => "0".into(),
@@ -142,6 +190,16 @@ pub fn settings_panel(props: &SettingsPanelProps) -> Html {
                        onchange={option_control(|o, on| o.noop_on_election = on)} />
                 { "no-op on election" }
             </label>
+            <label class="toggle" title={if by_lease {
+                       "Dissertation §4.2.3: a server that has heard from its leader within the minimum election timeout ignores RequestVote. Lease reads rely on it, so it stays on in that read mode"
+                   } else {
+                       "Dissertation §4.2.3: a server that has heard from its leader within the minimum election timeout ignores RequestVote, so a server cut off from the leader cannot depose it; a transfer's election is exempt"
+                   }}>
+                <input type="checkbox" data-setting="leader-stickiness"
+                       checked={props.options.leader_stickiness || by_lease} disabled={by_lease}
+                       onchange={option_control(|o, on| o.leader_stickiness = on)} />
+                { "ignore votes while led (§4.2.3)" }
+            </label>
             <label class="toggle" title="The lab's fast backup: a refusing follower names the conflicting term, so the leader skips a whole term per round trip instead of one entry">
                 <input type="checkbox" data-setting="fast-backup" checked={props.options.fast_backup}
                        onchange={option_control(|o, on| o.fast_backup = on)} />
@@ -153,6 +211,31 @@ pub fn settings_panel(props: &SettingsPanelProps) -> Html {
                              label="Snapshot every this many applied entries; 0 never; restarts the run"
                              on_commit={on_snapshot_every} />
                 { "entries (0 = never; restarts)" }
+            </label>
+            <h2>{ "Reads and clocks" }</h2>
+            <label class="latency" title="How Get is served: ReadIndex confirms leadership with a heartbeat round (§6.4); a lease skips the round while a majority answered within an election timeout (§6.4.1); through the log, a read is an entry like a write. Changing it starts the run again.">
+                { "read mode" }
+                <select data-setting="read-mode" aria-label="How reads are served; restarts the run"
+                        onchange={on_read_mode}>
+                    { for READ_MODES.iter().map(|(mode, value, name)| html! {
+                        <option value={*value} selected={*mode == props.read_mode}>{ *name }</option>
+                    }) }
+                </select>
+                { "(restarts)" }
+            </label>
+            <label class="latency" title="How far the leases trust the servers' clocks to run fast or slow: each lease is shortened to stay safe within it. Clocks further apart than this make lease reads stale.">
+                { "lease drift bound" }
+                <NumberField value={props.options.clock_drift_bound_percent.to_string()} setting="drift-bound"
+                             min="0" max="100" label="Clock drift a lease allows for, in percent"
+                             on_commit={on_drift_bound} />
+                { "%" }
+            </label>
+            <label class="latency" title="Each server's tick lasts the nominal tick ± up to this many percent, fixed per server by the seed. Changing it starts the run again.">
+                { "clock skew" }
+                <NumberField value={props.clock_skew_percent.to_string()} setting="clock-skew"
+                             min="0" max="50" label="How far servers' clocks run fast or slow, in percent; restarts the run"
+                             on_commit={on_clock_skew} />
+                { "% (restarts)" }
             </label>
         </section>
     }
