@@ -9,7 +9,8 @@
 //! the promise on each follower's. The lease is therefore shortened by the
 //! clock-drift bound: it stays safe while every clock runs within
 //! `clock_drift_bound_percent` of the true rate, and fails (stale reads)
-//! beyond it.
+//! beyond it. So does anything else that makes a follower campaign before
+//! its promise runs out: [`Raft::force_election_timeout`] is such a fault.
 use crate::raft::{ProposeError, Raft, Role};
 use crate::ready::Ready;
 
