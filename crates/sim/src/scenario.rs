@@ -597,13 +597,17 @@ impl ScenarioPlayer {
     /// along the path that leads to it.
     pub fn go_to(&mut self, index: usize) {
         let path = self.path_to(index);
-        if !self.played.is_empty() && path.starts_with(&self.played) {
-            let rest = path[self.played.len()..].to_vec();
-            rest.into_iter().for_each(|step| self.play(step));
-            return;
+        self.follow(&path);
+    }
+
+    /// Plays `path` from the start, reusing the steps already played when
+    /// they begin it.
+    fn follow(&mut self, path: &[usize]) {
+        if !path.starts_with(&self.played) {
+            *self = ScenarioPlayer::new(self.scenario.clone(), self.faulty);
         }
-        *self = ScenarioPlayer::new(self.scenario.clone(), self.faulty);
-        path.into_iter().for_each(|step| self.play(step));
+        let rest = path[self.played.len()..].to_vec();
+        rest.into_iter().for_each(|step| self.play(step));
     }
 
     /// Back one step (to the state after the step before this one).
@@ -640,22 +644,98 @@ impl ScenarioPlayer {
     }
 
     fn play(&mut self, index: usize) {
-        let step = self.scenario.steps[index].clone();
-        let mut outcome = StepOutcome::default();
-        for command in &step.commands {
+        let mut run = StepRun::new(index);
+        run.run(self, u64::MAX);
+        self.finish(run);
+    }
+
+    /// Starts step `index` from the state the player shows, to be run a
+    /// little at a time with [`StepRun::run`] (the page unfolds a step this
+    /// way); [`ScenarioPlayer::finish`] records it once it is done.
+    pub fn begin(&self, index: usize) -> (ScenarioPlayer, StepRun) {
+        let path = self.path_to(index);
+        let mut start = self.clone();
+        start.follow(&path[..path.len() - 1]);
+        (start, StepRun::new(index))
+    }
+
+    /// Records a step run to its end as played.
+    pub fn finish(&mut self, run: StepRun) {
+        self.played.push(run.index);
+        self.outcomes.push(run.outcome);
+    }
+
+    /// Continue freely: the simulation as it stands, for free play.
+    pub fn into_simulation(self) -> Simulation {
+        self.sim
+    }
+}
+
+/// One step being played: which command comes next, and the deadline of
+/// the wait in progress. Running it to `u64::MAX` at once and running it a
+/// frame at a time reach the same state, because it only ever pauses
+/// between two simulator events and a pause changes nothing.
+#[derive(Clone, Debug)]
+pub struct StepRun {
+    /// The step's index in the scenario.
+    pub index: usize,
+    next: usize,
+    /// When the wait of the command in progress ends.
+    deadline: Option<u64>,
+    pub outcome: StepOutcome,
+}
+
+impl StepRun {
+    fn new(index: usize) -> StepRun {
+        StepRun {
+            index,
+            next: 0,
+            deadline: None,
+            outcome: StepOutcome::default(),
+        }
+    }
+
+    /// Whether every command of the step has run.
+    pub fn is_done(&self, player: &ScenarioPlayer) -> bool {
+        self.next >= player.scenario.steps[self.index].commands.len()
+    }
+
+    /// Runs the step's commands on `player` until they are all done or the
+    /// next thing to happen lies after virtual time `until`; returns
+    /// whether the step is done.
+    pub fn run(&mut self, player: &mut ScenarioPlayer, until: u64) -> bool {
+        let ScenarioPlayer {
+            scenario,
+            sim,
+            faulty,
+            ..
+        } = player;
+        let step = &scenario.steps[self.index];
+        while let Some(command) = step.commands.get(self.next) {
             match command {
-                Command::Do(action) => self.perform(action),
-                Command::Wait(ms) => self.sim.run_for(*ms),
+                Command::Do(action) => perform(sim, action),
+                Command::Wait(ms) => {
+                    let deadline = *self.deadline.get_or_insert(sim.now().saturating_add(*ms));
+                    sim.run_until(deadline.min(until));
+                    if sim.now() < deadline {
+                        return false;
+                    }
+                }
                 Command::WaitUntil(condition, limit) => {
-                    let deadline = self.sim.now() + limit;
-                    while !condition.holds(&self.sim) && self.sim.now() < deadline {
-                        self.sim.step();
-                        if self.sim.next_event_time().is_some_and(|t| t > deadline) {
-                            self.sim.run_until(deadline);
+                    let deadline = *self
+                        .deadline
+                        .get_or_insert(sim.now().saturating_add(*limit));
+                    while !condition.holds(sim) && sim.now() < deadline {
+                        if sim.next_event_time().is_some_and(|time| time > until) {
+                            return false;
+                        }
+                        sim.step();
+                        if sim.next_event_time().is_some_and(|time| time > deadline) {
+                            sim.run_until(deadline);
                         }
                     }
-                    if !condition.holds(&self.sim) {
-                        outcome.failures.push(format!(
+                    if !condition.holds(sim) {
+                        self.outcome.failures.push(format!(
                             "step {}: waited {limit} ms for {condition:?}",
                             step.id
                         ));
@@ -664,57 +744,52 @@ impl ScenarioPlayer {
                 Command::Check(mode, condition) => {
                     let applies = match mode {
                         Mode::Always => true,
-                        Mode::Faulty => self.faulty,
-                        Mode::Correct => !self.faulty,
+                        Mode::Faulty => *faulty,
+                        Mode::Correct => !*faulty,
                     };
-                    if applies && !condition.holds(&self.sim) {
-                        outcome
+                    if applies && !condition.holds(sim) {
+                        self.outcome
                             .failures
                             .push(format!("step {}: expected {condition:?}", step.id));
                     }
                 }
             }
+            self.next += 1;
+            self.deadline = None;
         }
-        self.played.push(index);
-        self.outcomes.push(outcome);
+        true
     }
+}
 
-    fn perform(&mut self, action: &Action) {
-        match action {
-            Action::User(action) => self.sim.act(action.clone()),
-            Action::DeliverNext { from, to } => {
-                let next = self
-                    .sim
-                    .in_flight()
-                    .filter(|f| f.from == *from && f.to == *to)
-                    .min_by_key(|f| (f.deliver_at, f.id))
-                    .map(|f| f.id);
-                if let Some(id) = next {
-                    self.sim.act(UserAction::DeliverNow { id });
-                }
-            }
-            Action::PreVote(on) => self.change_options(|options| options.pre_vote = *on),
-            Action::CheckQuorum(on) => self.change_options(|options| options.check_quorum = *on),
-            Action::FastBackup(on) => self.change_options(|options| options.fast_backup = *on),
-            Action::LeaderStickiness(on) => {
-                self.change_options(|options| options.leader_stickiness = *on)
-            }
-            Action::DriftBound(percent) => {
-                self.change_options(|options| options.clock_drift_bound_percent = *percent)
+fn perform(sim: &mut Simulation, action: &Action) {
+    match action {
+        Action::User(action) => sim.act(action.clone()),
+        Action::DeliverNext { from, to } => {
+            let next = sim
+                .in_flight()
+                .filter(|f| f.from == *from && f.to == *to)
+                .min_by_key(|f| (f.deliver_at, f.id))
+                .map(|f| f.id);
+            if let Some(id) = next {
+                sim.act(UserAction::DeliverNow { id });
             }
         }
+        Action::PreVote(on) => change_options(sim, |options| options.pre_vote = *on),
+        Action::CheckQuorum(on) => change_options(sim, |options| options.check_quorum = *on),
+        Action::FastBackup(on) => change_options(sim, |options| options.fast_backup = *on),
+        Action::LeaderStickiness(on) => {
+            change_options(sim, |options| options.leader_stickiness = *on)
+        }
+        Action::DriftBound(percent) => {
+            change_options(sim, |options| options.clock_drift_bound_percent = *percent)
+        }
     }
+}
 
-    fn change_options(&mut self, change: impl FnOnce(&mut RaftOptions)) {
-        let mut options = self.sim.config().options;
-        change(&mut options);
-        self.sim.act(UserAction::SetOptions(options));
-    }
-
-    /// Continue freely: the simulation as it stands, for free play.
-    pub fn into_simulation(self) -> Simulation {
-        self.sim
-    }
+fn change_options(sim: &mut Simulation, change: impl FnOnce(&mut RaftOptions)) {
+    let mut options = sim.config().options;
+    change(&mut options);
+    sim.act(UserAction::SetOptions(options));
 }
 
 /// Loads a built-in scenario by name.

@@ -129,3 +129,34 @@ fn lease_reads_go_stale_beyond_the_drift_bound_only() {
     assert!(badge(&player), "green with the bound the clocks keep");
     assert!(player.outcomes.iter().all(|o| o.failures.is_empty()));
 }
+
+/// The page unfolds a step a frame at a time; it must end exactly where
+/// playing the step at once ends, for every step of every scenario.
+#[test]
+fn a_step_run_a_frame_at_a_time_ends_where_playing_it_at_once_does() {
+    for (name, _) in scenario::BUILT_IN {
+        let scenario = scenario::built_in(name).unwrap();
+        for faulty in [false, true] {
+            let mut at_once = ScenarioPlayer::new(scenario.clone(), faulty);
+            while let Some(index) = at_once.next_step() {
+                let (mut unfolding, mut run) = at_once.begin(index);
+                at_once.advance();
+                // Uneven frames, as a browser gives them.
+                let mut until = unfolding.sim.now();
+                let mut frame = 0;
+                while !run.run(&mut unfolding, until) {
+                    frame += 1;
+                    until += 1 + frame % 7;
+                }
+                unfolding.finish(run);
+                assert_eq!(
+                    unfolding.sim.trace().hash(),
+                    at_once.sim.trace().hash(),
+                    "{name} step {index} (faulty: {faulty}) unfolded differently"
+                );
+                assert_eq!(unfolding.outcomes, at_once.outcomes);
+                assert_eq!(unfolding.sim.now(), at_once.sim.now());
+            }
+        }
+    }
+}
