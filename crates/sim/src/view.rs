@@ -241,6 +241,113 @@ impl InFlight {
     pub fn describe(&self) -> String {
         describe_message(&self.message)
     }
+
+    /// Every field of the message as (Figure 2 name, value) rows, for the
+    /// page's message panel.
+    pub fn fields(&self) -> Vec<(&'static str, String)> {
+        message_fields(&self.message)
+    }
+}
+
+fn message_fields(message: &Message) -> Vec<(&'static str, String)> {
+    let entries = |entries: &[raftviz_raft::Entry]| {
+        if entries.is_empty() {
+            return "none (heartbeat)".to_owned();
+        }
+        entries
+            .iter()
+            .map(|entry| {
+                format!(
+                    "{} (term {}): {}",
+                    entry.index,
+                    entry.term,
+                    describe_entry(&entry.data)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let yes_no = |yes: bool| if yes { "yes" } else { "no" }.to_owned();
+    let mut fields = vec![("term", message.term().to_string())];
+    match message {
+        Message::RequestVote {
+            last_log_index,
+            last_log_term,
+            ..
+        }
+        | Message::PreVote {
+            last_log_index,
+            last_log_term,
+            ..
+        } => {
+            fields.push(("lastLogIndex", last_log_index.to_string()));
+            fields.push(("lastLogTerm", last_log_term.to_string()));
+        }
+        Message::RequestVoteReply { granted, .. } | Message::PreVoteReply { granted, .. } => {
+            fields.push(("voteGranted", yes_no(*granted)));
+        }
+        Message::AppendEntries {
+            prev_log_index,
+            prev_log_term,
+            entries: carried,
+            leader_commit,
+            round,
+            ..
+        } => {
+            fields.push(("prevLogIndex", prev_log_index.to_string()));
+            fields.push(("prevLogTerm", prev_log_term.to_string()));
+            fields.push(("entries[]", entries(carried)));
+            fields.push(("leaderCommit", leader_commit.to_string()));
+            fields.push(("round", round.to_string()));
+        }
+        Message::AppendEntriesReply {
+            success,
+            prev_log_index,
+            match_index,
+            conflict,
+            round,
+            ..
+        } => {
+            fields.push(("success", yes_no(*success)));
+            fields.push(("prevLogIndex", prev_log_index.to_string()));
+            fields.push(("matchIndex", match_index.to_string()));
+            if let Some(conflict) = conflict {
+                let x_term = conflict
+                    .x_term
+                    .map_or_else(|| "none".to_owned(), |term| term.to_string());
+                fields.push(("XTerm", x_term));
+                fields.push(("XIndex", conflict.x_index.to_string()));
+                fields.push(("XLen", conflict.x_len.to_string()));
+            }
+            fields.push(("round", round.to_string()));
+        }
+        Message::InstallSnapshot {
+            last_included_index,
+            last_included_term,
+            offset,
+            data,
+            done,
+            ..
+        } => {
+            fields.push(("lastIncludedIndex", last_included_index.to_string()));
+            fields.push(("lastIncludedTerm", last_included_term.to_string()));
+            fields.push(("offset", offset.to_string()));
+            fields.push(("data", format!("{} bytes", data.len())));
+            fields.push(("done", yes_no(*done)));
+        }
+        Message::InstallSnapshotReply {
+            last_included_index,
+            next_offset,
+            installed,
+            ..
+        } => {
+            fields.push(("lastIncludedIndex", last_included_index.to_string()));
+            fields.push(("nextOffset", next_offset.to_string()));
+            fields.push(("installed", yes_no(*installed)));
+        }
+        Message::TimeoutNow { .. } => {}
+    }
+    fields
 }
 
 fn describe_entry(data: &EntryData) -> String {

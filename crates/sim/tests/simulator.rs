@@ -344,3 +344,39 @@ fn a_transfer_to_a_cut_off_target_is_abandoned() {
         "and takes requests again after giving up"
     );
 }
+
+/// The page's message panel lists every field of a message in flight.
+#[test]
+fn a_message_in_flight_lists_every_field() {
+    let mut sim = Simulation::new(SimConfig::visual(3));
+    let leader = elect(&mut sim);
+    let _ = sim.client_request(Some(leader));
+    let carries_entries = |message: &Message| matches!(message, Message::AppendEntries { entries, .. } if !entries.is_empty());
+    for _ in 0..200 {
+        if sim
+            .in_flight()
+            .any(|flight| carries_entries(&flight.message))
+        {
+            break;
+        }
+        sim.step();
+    }
+    let flight = sim
+        .in_flight()
+        .find(|flight| carries_entries(&flight.message))
+        .expect("the request travels in an AppendEntries");
+    let fields = flight.fields();
+    let names: Vec<&str> = fields.iter().map(|(name, _)| *name).collect();
+    assert_eq!(
+        names,
+        [
+            "term",
+            "prevLogIndex",
+            "prevLogTerm",
+            "entries[]",
+            "leaderCommit",
+            "round"
+        ]
+    );
+    assert!(fields[3].1.starts_with("1 (term "), "{fields:?}");
+}
