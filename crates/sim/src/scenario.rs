@@ -645,7 +645,7 @@ impl ScenarioPlayer {
 
     fn play(&mut self, index: usize) {
         let mut run = StepRun::new(index);
-        run.run(self, u64::MAX);
+        run.run(&self.scenario, self.faulty, &mut self.sim, u64::MAX);
         self.finish(run);
     }
 
@@ -695,21 +695,17 @@ impl StepRun {
         }
     }
 
-    /// Whether every command of the step has run.
-    pub fn is_done(&self, player: &ScenarioPlayer) -> bool {
-        self.next >= player.scenario.steps[self.index].commands.len()
-    }
-
-    /// Runs the step's commands on `player` until they are all done or the
-    /// next thing to happen lies after virtual time `until`; returns
-    /// whether the step is done.
-    pub fn run(&mut self, player: &mut ScenarioPlayer, until: u64) -> bool {
-        let ScenarioPlayer {
-            scenario,
-            sim,
-            faulty,
-            ..
-        } = player;
+    /// Runs the step's commands on `sim` (a run of `scenario`, with the
+    /// faulty commit rule when `faulty`) until they are all done or the next
+    /// thing to happen lies after virtual time `until`; returns whether the
+    /// step is done.
+    pub fn run(
+        &mut self,
+        scenario: &Scenario,
+        faulty: bool,
+        sim: &mut Simulation,
+        until: u64,
+    ) -> bool {
         let step = &scenario.steps[self.index];
         while let Some(command) = step.commands.get(self.next) {
             match command {
@@ -744,8 +740,8 @@ impl StepRun {
                 Command::Check(mode, condition) => {
                     let applies = match mode {
                         Mode::Always => true,
-                        Mode::Faulty => *faulty,
-                        Mode::Correct => !*faulty,
+                        Mode::Faulty => faulty,
+                        Mode::Correct => !faulty,
                     };
                     if applies && !condition.holds(sim) {
                         self.outcome

@@ -144,7 +144,8 @@ fn a_step_run_a_frame_at_a_time_ends_where_playing_it_at_once_does() {
                 // Uneven frames, as a browser gives them.
                 let mut until = unfolding.sim.now();
                 let mut frame = 0;
-                while !run.run(&mut unfolding, until) {
+                let (scenario, faulty) = (unfolding.scenario.clone(), unfolding.faulty);
+                while !run.run(&scenario, faulty, &mut unfolding.sim, until) {
                     frame += 1;
                     until += 1 + frame % 7;
                 }
