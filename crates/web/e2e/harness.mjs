@@ -154,3 +154,24 @@ export async function waitForServers(page, predicate, timeout = 20_000) {
 export function linkSelector(a, b) {
   return `[data-link="${Math.min(a, b)}-${Math.max(a, b)}"]`;
 }
+
+/**
+ * Runs axe-core (the npm package, injected into the page; it never ships in dist/)
+ * over the whole page; resolves to the violations of impact serious or critical,
+ * as { rule, impact, count, targets }.
+ */
+export async function seriousAxeViolations(page) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
+    await page.addScriptTag({ path: path.join(here, 'node_modules', 'axe-core', 'axe.min.js') });
+  }
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((violation) => ({
+      rule: violation.id,
+      impact: violation.impact,
+      count: violation.nodes.length,
+      targets: violation.nodes.slice(0, 5).map((node) => node.target.join(' ')),
+    }));
+  });
+  return violations.filter((violation) => ['serious', 'critical'].includes(violation.impact));
+}
