@@ -283,9 +283,10 @@ test('a new seed starts a new run; reset starts it again from time 0', { timeout
   await page.fill('[data-setting=seed]', '4242');
   await page.press('[data-setting=seed]', 'Enter');
   await page.waitForFunction(() => document.querySelector('.tagline').textContent.includes('seed 4242'));
-  await page.waitForFunction(() => Number(document.querySelector('[data-clock]').dataset.ms) > 300);
+  // Far enough in that a busy machine's slow frames after the reset cannot get back there.
+  await page.waitForFunction(() => Number(document.querySelector('[data-clock]').dataset.ms) > 2000);
   await page.click('[data-action=reset]');
-  assert.ok(await numberAttribute(page, '[data-clock]', 'data-ms') < 300, 'reset went back to the start');
+  assert.ok(await numberAttribute(page, '[data-clock]', 'data-ms') < 1000, 'reset went back to the start');
   assert.match(await page.textContent('.tagline'), /seed 4242/);
   await finish(page, problems);
 });
