@@ -23,11 +23,20 @@ const CONTENT_TYPES = {
   '.png': 'image/png',
 };
 
-/** Serves `root` read-only on 127.0.0.1; resolves to { url, close }. */
-export async function serveStatic(root = distDir) {
+/**
+ * Serves `root` read-only on 127.0.0.1 under the URL folder `prefix` (as a course
+ * site or GitHub Pages project would: "/course/raftviz/"); resolves to { url, close },
+ * where `url` has no trailing slash and includes the prefix.
+ */
+export async function serveStatic(root = distDir, prefix = '/') {
   const server = createServer(async (request, response) => {
     const urlPath = decodeURIComponent(new URL(request.url, 'http://localhost').pathname);
-    const relative = urlPath === '/' ? 'index.html' : urlPath.slice(1);
+    if (!urlPath.startsWith(prefix)) {
+      response.writeHead(404).end('not found');
+      return;
+    }
+    const inside = urlPath.slice(prefix.length);
+    const relative = inside === '' ? 'index.html' : inside;
     const file = path.resolve(root, relative);
     // Never serve anything outside dist/, whatever the request path says.
     if (!file.startsWith(path.resolve(root) + path.sep)) {
@@ -45,7 +54,7 @@ export async function serveStatic(root = distDir) {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address();
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${port}${prefix.replace(/\/$/, '')}`,
     close: () => new Promise((resolve) => server.close(resolve)),
   };
 }
