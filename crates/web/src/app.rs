@@ -12,6 +12,7 @@ use crate::components::help::ShortcutHelp;
 use crate::components::inspector::Inspector;
 use crate::components::invariants::InvariantBadges;
 use crate::components::log_grid::LogGrid;
+use crate::components::message_panel::MessagePanel;
 use crate::components::ring::ServerRing;
 use crate::components::scenario_panel::ScenarioPanel;
 use crate::components::settings::SettingsPanel;
@@ -19,11 +20,12 @@ use crate::components::share_bar::ShareBar;
 use crate::components::spacetime::SpaceTime;
 use crate::components::timeline_bar::TimelineBar;
 use crate::frames::use_animation_frames;
+use crate::names::count_word;
 use crate::params::StartParams;
 use crate::state::{Action, AppState, Dispatch, Highlight};
 
-/// Shown until a person has done something that deserves an answer.
-const FIRST_STEPS: &str = "Watch a leader get elected, then try: Client request · crash the leader · click a link to cut it · click a message to drop it.";
+/// Shown in free play until a person has done something that deserves an answer.
+const FIRST_STEPS: &str = "Watch a leader get elected, then try: Client request · crash the leader · click a link to cut it · click a message to read it.";
 
 #[derive(Properties, PartialEq)]
 pub struct AppProps {
@@ -40,7 +42,7 @@ pub fn app(props: &AppProps) -> Html {
         Callback::from(move |real_ms: f64| dispatch.dispatch(Action::Frame(real_ms)))
     };
     use_animation_frames(on_frame);
-    use_keyboard_shortcuts(dispatch.clone());
+    use_keyboard_shortcuts(dispatch.clone(), state.scenario.is_some());
 
     let shown = state.shown();
     let sim = shown.borrow();
@@ -48,6 +50,7 @@ pub fn app(props: &AppProps) -> Html {
     let config = sim.config().clone();
     let clock_ms = sim.now();
     let trace_hash = sim.trace().hash();
+    let servers = sim.server_count();
     let conflict = Highlight {
         servers: sim
             .violations()
@@ -62,6 +65,7 @@ pub fn app(props: &AppProps) -> Html {
     };
     drop(sim);
     let live_ms = state.sim.borrow().now();
+    let in_scenario = state.scenario.is_some();
     let highlight = state
         .scenario
         .as_ref()
@@ -78,18 +82,36 @@ pub fn app(props: &AppProps) -> Html {
         let dispatch = dispatch.clone();
         Callback::from(move |_: MouseEvent| dispatch.dispatch(action.clone()))
     };
+    let tagline = match &state.scenario {
+        Some(scenario) => format!(
+            "A {}-server Raft cluster running in your browser · scenario: {} · ",
+            count_word(servers),
+            scenario.0.scenario.title
+        ),
+        None => format!(
+            "A {}-server Raft cluster running in your browser · seed {} · ",
+            count_word(servers),
+            config.seed
+        ),
+    };
+    let notice = state
+        .notice
+        .clone()
+        .or_else(|| (!in_scenario).then(|| FIRST_STEPS.to_owned()));
     html! {
-        <main class="app">
+        <main class={classes!("app", state.presenting.then_some("presenting"), in_scenario.then_some("in-scenario"))}
+              data-presenting={state.presenting.to_string()}>
             <header class="masthead">
                 <h1>{ "raftviz" }</h1>
                 <p class="tagline">
-                    { format!("A five-server Raft cluster running in your browser · seed {} · ", config.seed) }
+                    { tagline }
                     { "break it by clicking; press ? for shortcuts" }
                 </p>
             </header>
             <Controls playing={state.playing} speed={state.speed} seed={config.seed} {clock_ms} {trace_hash}
-                      sim_ms_last_frame={state.sim_ms_last_frame} dispatch={dispatch.clone()} />
-            <ShareBar sim={shown.clone()} share_link={state.share_link.clone()} dispatch={dispatch.clone()} />
+                      sim_ms_last_frame={state.sim_ms_last_frame} presenting={state.presenting}
+                      dispatch={dispatch.clone()} />
+            <ShareBar sim={shown.clone()} share={state.share.clone()} dispatch={dispatch.clone()} />
             { for props.start.errors.iter().map(|error| html! {
                 <div class="error" role="alert" data-error="">{ error }</div>
             }) }
@@ -101,11 +123,18 @@ pub fn app(props: &AppProps) -> Html {
                 </div>
             }
             if let Some(scenario) = &state.scenario {
-                <ScenarioPanel scenario={scenario.clone()} dispatch={dispatch.clone()} />
+                <ScenarioPanel scenario={scenario.clone()} unfolding={state.unfolding.is_some()}
+                               playing={state.playing} step_pace_s={state.step_pace_s}
+                               dispatch={dispatch.clone()} />
             }
-            <p class="notice" aria-live="polite" data-notice="">
-                { state.notice.clone().unwrap_or_else(|| FIRST_STEPS.into()) }
-            </p>
+            <div class="notice-row">
+                <p class="notice" aria-live="polite" data-notice="">{ notice.unwrap_or_default() }</p>
+                if state.left_scenario.is_some() && !in_scenario {
+                    <button data-action="reopen-scenario" onclick={send(Action::ReopenScenario)}>
+                        { "Reopen the scenario" }
+                    </button>
+                }
+            </div>
             <div class="stage">
                 <section class="panel cluster" aria-label="Cluster">
                     <div class="presets" role="group" aria-label="Partitions">
@@ -117,26 +146,32 @@ pub fn app(props: &AppProps) -> Html {
                                 aria-label="Heal every link">{ "Heal all" }</button>
                     </div>
                     <ServerRing sim={shown.clone()} shown_ms={state.shown_ms} {revision}
-                                selected={state.inspected()} link_menu={state.link_menu}
-                                dispatch={dispatch.clone()} />
+                                selected={state.inspected()} selected_message={state.selected_message}
+                                link_menu={state.link_menu} server_menu={state.server_menu}
+                                presenting={state.presenting} dispatch={dispatch.clone()} />
                     <TimelineBar live={state.sim.clone()} revision={state.event_log_revision} {live_ms}
                                  shown_ms={clock_ms} in_past={state.viewed.is_some()}
                                  can_undo_fork={state.discarded_future.is_some()} dispatch={dispatch.clone()} />
                 </section>
                 <div class="side">
+                    if let Some(id) = state.selected_message {
+                        <MessagePanel sim={shown.clone()} {revision} {id} dispatch={dispatch.clone()} />
+                    }
                     <LogGrid sim={shown.clone()} {revision} {highlight} {conflict} dispatch={dispatch.clone()} />
                     <InvariantBadges sim={shown.clone()} {revision} />
                     <Inspector sim={shown.clone()} {revision} selected={state.selected}
                                dispatch={dispatch.clone()} />
                 </div>
             </div>
-            <SpaceTime sim={shown.clone()} revision={state.event_log_revision} />
+            <SpaceTime sim={shown.clone()} revision={state.event_log_revision}
+                       selected={state.selected_message} dispatch={dispatch.clone()} />
             <div class="lower">
                 <EventLog sim={shown.clone()} revision={state.event_log_revision} hidden_topics={state.hidden_topics.clone()}
                           dispatch={dispatch.clone()} />
                 <SettingsPanel network={config.network.clone()} options={config.options}
                                snapshot_policy={config.snapshot_policy} read_mode={config.read_mode}
                                clock_skew_percent={config.clock_skew_percent}
+                               pause_on_select={state.pause_on_select}
                                dispatch={dispatch.clone()} />
             </div>
             if state.help_open {
@@ -149,7 +184,10 @@ pub fn app(props: &AppProps) -> Html {
 /// Space, →, ?, Esc and the rest (see help.rs), from anywhere on the page except
 /// while typing into a field.
 #[hook]
-fn use_keyboard_shortcuts(dispatch: Dispatch) {
+fn use_keyboard_shortcuts(dispatch: Dispatch, in_scenario: bool) {
+    // The listener lives as long as the page; it reads the mode from here.
+    let scenario_mode = use_mut_ref(|| in_scenario);
+    *scenario_mode.borrow_mut() = in_scenario;
     use_effect_with((), move |_| {
         let window = web_sys::window().expect("raftviz runs in a browser window");
         // Not passive: Space and → must not also scroll the page or press a button.
@@ -161,7 +199,7 @@ fn use_keyboard_shortcuts(dispatch: Dispatch) {
                 let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
                     return;
                 };
-                if let Some(action) = shortcut(event) {
+                if let Some(action) = shortcut(event, *scenario_mode.borrow()) {
                     event.prevent_default();
                     dispatch.dispatch(action);
                 }
@@ -171,7 +209,7 @@ fn use_keyboard_shortcuts(dispatch: Dispatch) {
     });
 }
 
-fn shortcut(event: &web_sys::KeyboardEvent) -> Option<Action> {
+fn shortcut(event: &web_sys::KeyboardEvent, in_scenario: bool) -> Option<Action> {
     if event.ctrl_key() || event.meta_key() || event.alt_key() {
         return None;
     }
@@ -185,18 +223,29 @@ fn shortcut(event: &web_sys::KeyboardEvent) -> Option<Action> {
     if typing && key != "Escape" {
         return None;
     }
+    // What clickers send, and their keyboard twins, walk through a scenario.
+    if in_scenario {
+        match key.as_str() {
+            "PageDown" | "ArrowRight" | "n" | "N" => return Some(Action::NextScenarioStep),
+            "PageUp" | "ArrowLeft" | "b" | "B" => return Some(Action::PreviousScenarioStep),
+            "Home" => return Some(Action::FirstScenarioStep),
+            "End" => return Some(Action::LastScenarioStep),
+            _ => {}
+        }
+    }
     Some(match key.as_str() {
         " " => Action::TogglePlay,
         "ArrowRight" => Action::Step,
         "ArrowLeft" => Action::Back,
         "?" => Action::ToggleHelp,
         "Escape" => Action::CloseOverlays,
+        "p" | "P" => Action::TogglePresent,
         "r" | "R" => Action::Request(None),
         "+" | "=" => Action::ScaleSpeed(2.0),
         "-" | "_" => Action::ScaleSpeed(0.5),
         "x" | "X" => Action::TogglePowerInspected,
         "t" | "T" => Action::TimeoutInspected,
-        "d" | "D" => Action::DropNextMessage,
+        "d" | "D" => Action::DropSelectedMessage,
         digit if digit.len() == 1 && ("1"..="9").contains(&digit) => {
             let id = digit.parse::<usize>().ok()? - 1;
             Action::Select(Some(id))

@@ -5,7 +5,8 @@ pub fn server_name(id: usize) -> String {
     format!("S{}", id + 1)
 }
 
-/// Terms cycle through the colour-blind-safe palette in style.css (`--term-0`..`--term-6`);
+/// Terms cycle through the pale, colour-blind-safe palette in style.css (`--term-0`..`--term-6`),
+/// which no message colour shares;
 /// the term number is always written on top, so a repeated colour never misleads.
 pub fn term_class(term: u64) -> String {
     format!("term-{}", term % 7)
@@ -19,4 +20,31 @@ pub fn speed_label(speed: f64) -> String {
         let number = format!("{speed:.2}");
         format!("{}×", number.trim_end_matches('0').trim_end_matches('.'))
     }
+}
+
+/// The paper's names for the safety properties: `state-machine-safety` reads
+/// "State Machine Safety", `leader-append-only` "Leader Append-Only".
+pub fn invariant_title(name: &str) -> String {
+    let mut words = name.split('-').map(|word| {
+        let mut letters = word.chars();
+        letters.next().map_or_else(String::new, |first| {
+            first.to_uppercase().chain(letters).collect::<String>()
+        })
+    });
+    let mut title = words.next().unwrap_or_default();
+    for word in words {
+        title.push(if word == "Only" { '-' } else { ' ' });
+        title.push_str(&word);
+    }
+    title
+}
+
+/// "three" to "nine": cluster sizes said the way the tagline says them.
+pub fn count_word(count: usize) -> String {
+    const WORDS: [&str; 10] = [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+    ];
+    WORDS
+        .get(count)
+        .map_or_else(|| count.to_string(), |word| (*word).to_owned())
 }

@@ -1,4 +1,4 @@
-//! Start parameters from the page URL (`?seed=<u64>&speed=<factor>&scenario=<name>`,
+//! Start parameters from the page URL (`?seed=<u64>&speed=<factor>&scenario=<name>&servers=<n>&present=1`,
 //! and a shared run in the fragment `#run=<...>`). A malformed value never blanks the
 //! page: it is reported and the default is used instead.
 
@@ -19,6 +19,10 @@ pub struct StartParams {
     /// A shared scenario moment, `#scenario=<name>&step=<n>&faulty=<0|1>`: a
     /// scenario's state is fixed by these, so the link replays it exactly.
     pub scenario_link: Option<ScenarioLink>,
+    /// How many servers a free-play run starts with (3 to 9).
+    pub servers: Option<usize>,
+    /// Presentation mode: the page scaled for a projector.
+    pub present: bool,
     /// Human-readable complaints about parameters that were ignored.
     pub errors: Vec<String>,
 }
@@ -71,8 +75,12 @@ impl StartParams {
             scenario: None,
             run_fragment: hash.strip_prefix("#run=").map(str::to_owned),
             scenario_link: ScenarioLink::parse(hash),
+            servers: None,
+            present: false,
             errors: Vec::new(),
         };
+        let mut bad_seed = None;
+        let mut seed_given = false;
         let pairs = query
             .trim_start_matches('?')
             .split('&')
@@ -81,12 +89,19 @@ impl StartParams {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             match key {
                 "seed" => match value.parse::<u64>() {
-                    Ok(seed) => start.seed = seed,
-                    Err(_) => start.errors.push(format!(
-                        "Ignored seed \"{value}\": a seed is a whole number from 0 to {}. Running seed {DEFAULT_SEED}.",
-                        u64::MAX
+                    Ok(seed) => {
+                        start.seed = seed;
+                        seed_given = true;
+                    }
+                    Err(_) => bad_seed = Some(value.to_owned()),
+                },
+                "servers" => match value.parse::<usize>() {
+                    Ok(servers) if (3..=9).contains(&servers) => start.servers = Some(servers),
+                    _ => start.errors.push(format!(
+                        "Ignored servers \"{value}\": a cluster has 3 to 9 servers. Running 5."
                     )),
                 },
+                "present" => start.present = value != "0",
                 "speed" => match parse_speed(value) {
                     Some(speed) => start.speed = speed,
                     None => start.errors.push(format!(
@@ -97,7 +112,36 @@ impl StartParams {
                 _ => {}
             }
         }
+        match start.scripted_seed() {
+            Some(scripted) if seed_given && scripted != start.seed => start.errors.push(format!(
+                "Ignored seed {}: the scenario runs its own seed, {scripted}.",
+                start.seed
+            )),
+            _ => {}
+        }
+        if let Some(value) = bad_seed {
+            let running = match start.scripted_seed() {
+                Some(seed) => format!("The scenario runs its own seed, {seed}."),
+                None => format!("Running seed {}.", start.seed),
+            };
+            start.errors.push(format!(
+                "Ignored seed \"{value}\": a seed is a whole number from 0 to {}. {running}",
+                u64::MAX
+            ));
+        }
         start
+    }
+
+    /// The seed a scenario (by name or link) fixes, whatever `seed=` says.
+    fn scripted_seed(&self) -> Option<u64> {
+        let name = self
+            .scenario_link
+            .as_ref()
+            .map(|link| &link.name)
+            .or(self.scenario.as_ref())?;
+        raftviz_sim::scenario::built_in(name)
+            .ok()
+            .map(|scenario| scenario.config.seed)
     }
 }
 
@@ -111,4 +155,40 @@ fn parse_speed(text: &str) -> Option<f64> {
         None => text.parse::<f64>().ok()?,
     };
     (speed.is_finite() && speed > 0.0 && speed <= MAX_SPEED).then_some(speed)
+}
+
+/// `query` (a `location.search`) with `present=1` in it or taken out.
+pub fn query_with_present(query: &str, present: bool) -> String {
+    let mut pairs: Vec<&str> = query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|pair| !pair.is_empty() && pair.split('=').next() != Some("present"))
+        .collect();
+    if present {
+        pairs.push("present=1");
+    }
+    if pairs.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", pairs.join("&"))
+    }
+}
+
+/// Rewrites the address bar in place (no new history entry: the browser's Back
+/// should leave the page, not walk through every link shared) with `fragment`, or the
+/// current one, and `present=1` kept in step with presentation mode; returns the
+/// whole address.
+pub fn replace_url(fragment: Option<&str>, present: bool) -> String {
+    let Some(window) = web_sys::window() else {
+        return String::new();
+    };
+    let location = window.location();
+    let path = location.pathname().unwrap_or_default();
+    let query = query_with_present(&location.search().unwrap_or_default(), present);
+    let hash = fragment.map_or_else(|| location.hash().unwrap_or_default(), str::to_owned);
+    let relative = format!("{path}{query}{hash}");
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&relative));
+    }
+    location.href().unwrap_or(relative)
 }

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use raftviz_sim::scenario::{self, ScenarioPlayer};
+use raftviz_sim::scenario::{self, ScenarioPlayer, StepRun};
 use raftviz_sim::share::{decode_run, import_trace};
 use raftviz_sim::timeline::{markers, Position, Timeline};
 use raftviz_sim::{
@@ -25,6 +25,10 @@ pub const FASTEST_SPEED: f64 = 10.0;
 
 /// Real ms between event-log refreshes while playing.
 const EVENT_LOG_REFRESH_MS: f64 = 200.0;
+
+/// Real seconds a scenario step takes to unfold, by default, and the choices offered.
+pub const DEFAULT_STEP_PACE_S: u32 = 5;
+pub const STEP_PACES_S: [u32; 5] = [3, 5, 8, 12, 20];
 
 pub type NodeId = usize;
 pub type Dispatch = UseReducerDispatcher<AppState>;
@@ -64,6 +68,28 @@ impl PartialEq for ScenarioHandle {
     }
 }
 
+/// A scenario step unfolding at a watchable pace: its own simulation runs the step's
+/// commands a frame at a time from where the step starts; `end` is the same step
+/// played at once, which the unfolding reaches exactly (and Next jumps to).
+#[derive(Clone)]
+pub struct Unfolding {
+    run: Rc<RefCell<StepRun>>,
+    /// The player before the step (where Back returns) and after it.
+    pub start: ScenarioHandle,
+    pub end: ScenarioHandle,
+    /// Virtual ms from the step's start to its end.
+    span_ms: u64,
+}
+
+/// What Share did: the link, and whether the clipboard took it (`None` while asking).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShareOutcome {
+    pub url: String,
+    pub copied: Option<bool>,
+    /// Counts Share presses, so each press copies once.
+    pub serial: u32,
+}
+
 /// Servers and log indices to draw attention to: an entry is marked when its index is
 /// listed and its server is too (or no server is listed). The lists are a handful long,
 /// so plain vectors do (and keep the page small).
@@ -90,10 +116,24 @@ pub struct AppState {
     /// The live run and timeline that the last fork replaced, for "undo fork".
     pub discarded_future: Option<(SimHandle, Rc<RefCell<Timeline>>)>,
     pub scenario: Option<ScenarioHandle>,
+    /// The step being unfolded, when one is; `sim` is its simulation meanwhile.
+    pub unfolding: Option<Unfolding>,
+    /// Real seconds a step takes to unfold.
+    pub step_pace_s: u32,
+    /// The scenario left by Continue freely or by acting, so it can be reopened.
+    pub left_scenario: Option<ScenarioHandle>,
+    /// Presentation mode: only what a class needs, scaled to the screen.
+    pub presenting: bool,
+    /// The message whose fields the message panel shows.
+    pub selected_message: Option<u64>,
+    /// Selecting a message pauses the run, so it can be read.
+    pub pause_on_select: bool,
+    /// The server whose action menu is open next to it (touch, keyboard).
+    pub server_menu: Option<NodeId>,
     /// Something a person asked for failed (a bad link or trace file); shown as an alert.
     pub error: Option<String>,
-    /// The last `#run=` link made by Share, shown for copying.
-    pub share_link: Option<String>,
+    /// The last link made by Share and whether it reached the clipboard.
+    pub share: Option<ShareOutcome>,
     pub playing: bool,
     /// Virtual ms per real ms.
     pub speed: f64,
@@ -151,8 +191,14 @@ pub enum Action {
     SplitTwoThree,
     HealAll,
     DropMessage(u64),
-    /// Drops the message due to arrive first (the keyboard's way to drop one).
-    DropNextMessage,
+    /// Drops the selected message, else the one due to arrive first (the D key).
+    DropSelectedMessage,
+    /// Shows a message's fields in the message panel (`None` closes it).
+    SelectMessage(Option<u64>),
+    SetPauseOnSelect(bool),
+    /// Opens (or with `None` closes) a server's action menu next to it.
+    OpenServerMenu(Option<NodeId>),
+    TogglePresent,
     SetNetwork(NetworkConfig),
     SetOptions(RaftOptions),
     /// Snapshot every this many applied entries (0: never). The policy is part of a
@@ -174,15 +220,24 @@ pub enum Action {
     JumpToMarker(bool),
     /// Bring back the future the last fork discarded.
     UndoFork,
+    /// Unfold the next step; while one unfolds, finish it at once.
     NextScenarioStep,
     PreviousScenarioStep,
     GoToScenarioStep(usize),
+    /// Home and End: the first and the last step.
+    FirstScenarioStep,
+    LastScenarioStep,
+    SetStepPace(u32),
+    /// Back into the scenario that was left, at the step it was left at.
+    ReopenScenario,
     /// Replay the scenario to the same step with the faulty commit rule on or off.
     SetFaulty(bool),
     /// Leave the scenario and keep playing from where it stands.
     ContinueFreely,
-    /// Put the run in the URL fragment as a `#run=` link.
+    /// Put the run in the URL fragment as a `#run=` link, and copy it.
     Share,
+    /// The clipboard took the link of that Share press (`true`) or refused it.
+    ShareCopied(u32, bool),
     /// A trace file's text (or the reason it could not be read), named for messages.
     Import(String, Result<String, String>),
     DismissError,
@@ -192,7 +247,20 @@ impl AppState {
     /// The run the URL asks for: a shared `#run=`, a scenario, or a seed. A link that
     /// cannot be replayed says why and leaves the default run in its place.
     pub fn start(start: &StartParams) -> AppState {
-        let fresh = || AppState::over(Simulation::new(SimConfig::visual(start.seed)), start.speed);
+        AppState {
+            presenting: start.present,
+            ..AppState::start_run(start)
+        }
+    }
+
+    fn start_run(start: &StartParams) -> AppState {
+        let fresh = || {
+            let mut config = SimConfig::visual(start.seed);
+            if let Some(servers) = start.servers {
+                config.servers = servers;
+            }
+            AppState::over(Simulation::new(config), start.speed)
+        };
         if let Some(fragment) = &start.run_fragment {
             return match decode_run(fragment).and_then(|run| run.replay()) {
                 Ok(sim) => AppState {
@@ -246,8 +314,15 @@ impl AppState {
             viewed: None,
             discarded_future: None,
             scenario: None,
+            unfolding: None,
+            step_pace_s: DEFAULT_STEP_PACE_S,
+            left_scenario: None,
+            presenting: false,
+            selected_message: None,
+            pause_on_select: true,
+            server_menu: None,
             error: None,
-            share_link: None,
+            share: None,
             playing: true,
             speed,
             sim_ms_last_frame: 0.0,
@@ -268,6 +343,14 @@ impl AppState {
             .unwrap_or(0)
     }
 
+    fn next_step_if_unfolding(self) -> AppState {
+        if self.unfolding.is_some() {
+            self.next_step()
+        } else {
+            self
+        }
+    }
+
     /// The simulation on screen: the past moment a person travelled to, else the live run.
     pub fn shown(&self) -> SimHandle {
         self.viewed.clone().unwrap_or_else(|| self.sim.clone())
@@ -276,22 +359,127 @@ impl AppState {
     /// The scenario's current step shows its simulation, paused, with nothing to undo.
     fn with_scenario(self, player: ScenarioPlayer) -> AppState {
         let sim = player.sim.clone();
+        self.showing(sim, ScenarioHandle(Rc::new(player)))
+    }
+
+    /// A fresh view of `sim` inside the scenario, keeping how the page is watched.
+    fn showing(self, sim: Simulation, scenario: ScenarioHandle) -> AppState {
         AppState {
             playing: false,
-            scenario: Some(ScenarioHandle(Rc::new(player))),
+            scenario: Some(scenario),
             selected: self.selected,
             hidden_topics: self.hidden_topics.clone(),
-            ..AppState::over(sim, self.speed)
+            ..self.keeping_view(AppState::over(sim, self.speed))
+        }
+    }
+
+    /// `fresh` with this state's ways of watching: presentation, pace, Share.
+    fn keeping_view(&self, fresh: AppState) -> AppState {
+        AppState {
+            presenting: self.presenting,
+            step_pace_s: self.step_pace_s,
+            pause_on_select: self.pause_on_select,
+            share: self.share.clone(),
+            left_scenario: self.left_scenario.clone(),
+            ..fresh
+        }
+    }
+
+    /// The scenario as it stands once any unfolding step is finished.
+    fn settled_scenario(&self) -> Option<ScenarioHandle> {
+        match &self.unfolding {
+            Some(unfolding) => Some(unfolding.end.clone()),
+            None => self.scenario.clone(),
         }
     }
 
     fn move_scenario(self, move_player: impl FnOnce(&mut ScenarioPlayer)) -> AppState {
+        let Some(ScenarioHandle(player)) = self.settled_scenario() else {
+            return self;
+        };
+        let mut player = (*player).clone();
+        move_player(&mut player);
+        self.with_scenario(player)
+    }
+
+    /// Next: finish the unfolding step at once, or start unfolding the next one.
+    fn next_step(self) -> AppState {
+        if let Some(unfolding) = &self.unfolding {
+            let end = unfolding.end.clone();
+            let sim = end.0.sim.clone();
+            return self.showing(sim, end);
+        }
         let Some(ScenarioHandle(player)) = &self.scenario else {
             return self;
         };
-        let mut player = (**player).clone();
-        move_player(&mut player);
-        self.with_scenario(player)
+        let Some(index) = player.next_step() else {
+            return self;
+        };
+        let (start, run) = player.begin(index);
+        let mut end = (**player).clone();
+        end.go_to(index);
+        let span_ms = end.sim.now().saturating_sub(start.sim.now());
+        let sim = start.sim.clone();
+        let unfolding = Unfolding {
+            run: Rc::new(RefCell::new(run)),
+            start: ScenarioHandle(Rc::new(start)),
+            end: ScenarioHandle(Rc::new(end)),
+            span_ms,
+        };
+        let end = unfolding.end.clone();
+        AppState {
+            unfolding: Some(unfolding),
+            playing: true,
+            ..self.showing(sim, end)
+        }
+    }
+
+    /// Back: to where the unfolding step started, or the end of the step before.
+    fn previous_step(self) -> AppState {
+        match &self.unfolding {
+            Some(unfolding) => {
+                let start = (*unfolding.start.0).clone();
+                self.with_scenario(start)
+            }
+            None => self.move_scenario(ScenarioPlayer::back),
+        }
+    }
+
+    /// Virtual ms per real ms that spreads the unfolding step over the chosen pace.
+    fn unfold_speed(&self, unfolding: &Unfolding) -> f64 {
+        (unfolding.span_ms.max(1) as f64 / (f64::from(self.step_pace_s) * 1000.0))
+            .clamp(SLOWEST_SPEED, FASTEST_SPEED)
+    }
+
+    fn unfold(mut self, unfolding: Unfolding, real_ms: f64) -> AppState {
+        let target = self.shown_ms + real_ms * self.unfold_speed(&unfolding);
+        let player = &unfolding.end.0;
+        let done = unfolding.run.borrow_mut().run(
+            &player.scenario,
+            player.faulty,
+            &mut self.sim_mut(),
+            target as u64,
+        );
+        if done {
+            let end = unfolding.end.clone();
+            let sim = end.0.sim.clone();
+            return self.showing(sim, end);
+        }
+        self.shown_ms = target.max(self.sim.borrow().now() as f64);
+        let started = now_ms();
+        if started - self.event_log_shown_at >= EVENT_LOG_REFRESH_MS {
+            self.show_latest_events(started);
+        }
+        self
+    }
+
+    /// Leaves the scenario (remembering it) for free play from what is on screen.
+    fn leave_scenario(&mut self) {
+        if let Some(scenario) = self.settled_scenario() {
+            self.left_scenario = Some(scenario);
+        }
+        self.scenario = None;
+        self.unfolding = None;
     }
 
     /// Every change a person makes goes through here, recorded so the run can be
@@ -299,7 +487,13 @@ impl AppState {
     fn act(mut self, action: UserAction) -> AppState {
         self.fork_if_in_past();
         // The run now differs from the scenario's script: it is free play.
-        self.scenario = None;
+        if self.scenario.is_some() {
+            self.leave_scenario();
+            self.notice = Some(
+                "You changed the run, so the scenario stepped aside. \"Reopen the scenario\" goes back to it."
+                    .into(),
+            );
+        }
         self.sim_mut().act(action);
         self.after_sim_change()
     }
@@ -404,7 +598,7 @@ impl AppState {
                 notice: Some(format!("Imported {name}: the run is replayed exactly.")),
                 selected: self.selected,
                 hidden_topics: self.hidden_topics.clone(),
-                ..AppState::over(sim, self.speed)
+                ..self.keeping_view(AppState::over(sim, self.speed))
             },
             Err(error) => AppState {
                 error: Some(format!(
@@ -424,7 +618,7 @@ impl AppState {
         AppState {
             selected: self.selected,
             hidden_topics: self.hidden_topics.clone(),
-            ..AppState::over(Simulation::new(config), self.speed)
+            ..self.keeping_view(AppState::over(Simulation::new(config), self.speed))
         }
     }
 
@@ -537,12 +731,44 @@ impl AppState {
             .in_flight()
             .any(|flight| flight.id == id);
         if !in_flight {
-            return self;
+            return AppState {
+                notice: Some(format!(
+                    "Message #{id} is no longer in flight, so it cannot be dropped."
+                )),
+                ..self
+            };
         }
         AppState {
             notice: Some(format!("Message #{id} dropped.")),
             ..self.act(UserAction::DropMessage { id })
         }
+    }
+
+    /// Share: the run's link in the address bar (with `?present=1` while presenting),
+    /// to be copied by the share bar.
+    fn share(mut self) -> AppState {
+        // Inside a scenario, its name, step and mode say it all (and reopen the
+        // player); otherwise the whole run travels.
+        let fragment = match self.settled_scenario() {
+            Some(ScenarioHandle(player)) => crate::params::ScenarioLink {
+                name: player.scenario.name.clone(),
+                step: player.played.last().copied(),
+                faulty: player.faulty,
+            }
+            .fragment(),
+            None => format!(
+                "#run={}",
+                raftviz_sim::share::encode_run(&self.shown().borrow())
+            ),
+        };
+        let url = crate::params::replace_url(Some(&fragment), self.presenting);
+        let serial = self.share.as_ref().map_or(0, |share| share.serial + 1);
+        self.share = Some(ShareOutcome {
+            url,
+            copied: None,
+            serial,
+        });
+        self
     }
 
     fn split_two_three(self) -> AppState {
@@ -579,10 +805,18 @@ impl Reducible for AppState {
         next = match action {
             // Returning the same Rc tells Yew nothing changed, so a paused page stays idle.
             Action::Frame(_) if !self.playing => return self,
-            Action::Frame(real_ms) => next.advance(real_ms),
+            Action::Frame(real_ms) => match self.unfolding.clone() {
+                Some(unfolding) => next.unfold(unfolding, real_ms),
+                None => next.advance(real_ms),
+            },
+            // Inside a scenario, play and pause drive the step; they never leave it.
+            Action::Play | Action::TogglePlay
+                if self.scenario.is_some() && self.unfolding.is_none() =>
+            {
+                next.next_step()
+            }
             Action::Play | Action::TogglePlay if !self.playing => AppState {
                 playing: !self.shown().borrow().halted(),
-                scenario: None,
                 ..next
             },
             Action::Play => next,
@@ -590,6 +824,7 @@ impl Reducible for AppState {
                 playing: false,
                 ..next
             },
+            Action::Step if self.scenario.is_some() => next.next_step(),
             Action::Step => match self.viewed.clone() {
                 Some(viewed) => next.step_forward_in_past(&viewed),
                 None => {
@@ -622,6 +857,26 @@ impl Reducible for AppState {
                 selected: id,
                 ..next
             },
+            Action::OpenServerMenu(id) => AppState {
+                server_menu: id,
+                selected: id.or(self.selected),
+                link_menu: None,
+                ..next
+            },
+            Action::SelectMessage(id) => AppState {
+                selected_message: id,
+                playing: next.playing && !(id.is_some() && self.pause_on_select),
+                ..next
+            },
+            Action::SetPauseOnSelect(on) => AppState {
+                pause_on_select: on,
+                ..next
+            },
+            Action::TogglePresent => {
+                let presenting = !self.presenting;
+                crate::params::replace_url(None, presenting);
+                AppState { presenting, ..next }
+            }
             Action::TogglePowerInspected => {
                 let server = self.inspected();
                 if self.shown().borrow().is_up(server) {
@@ -655,6 +910,7 @@ impl Reducible for AppState {
             }
             Action::OpenLinkMenu(link) => AppState {
                 link_menu: link,
+                server_menu: None,
                 ..next
             },
             Action::IsolateLeader => {
@@ -674,14 +930,14 @@ impl Reducible for AppState {
             Action::SplitTwoThree => next.split_two_three(),
             Action::HealAll => next.act(UserAction::HealAll),
             Action::DropMessage(id) => next.drop_message(id),
-            Action::DropNextMessage => {
+            Action::DropSelectedMessage => {
                 let next_due = self
                     .shown()
                     .borrow()
                     .in_flight()
                     .min_by_key(|flight| (flight.deliver_at, flight.id))
                     .map(|flight| flight.id);
-                match next_due {
+                match self.selected_message.or(next_due) {
                     Some(id) => next.drop_message(id),
                     None => next,
                 }
@@ -710,6 +966,7 @@ impl Reducible for AppState {
             Action::CloseOverlays => AppState {
                 help_open: false,
                 link_menu: None,
+                server_menu: None,
                 ..next
             },
             Action::ToggleTopic(topic) => {
@@ -724,11 +981,25 @@ impl Reducible for AppState {
             Action::SeekTime(time) => next.seek_time(time),
             Action::JumpToMarker(forward) => next.jump_to_marker(forward),
             Action::UndoFork => next.undo_fork(),
-            Action::NextScenarioStep => next.move_scenario(|player| {
-                player.advance();
-            }),
-            Action::PreviousScenarioStep => next.move_scenario(ScenarioPlayer::back),
+            Action::NextScenarioStep => next.next_step(),
+            Action::PreviousScenarioStep => next.previous_step(),
             Action::GoToScenarioStep(index) => next.move_scenario(|player| player.go_to(index)),
+            Action::FirstScenarioStep => next.move_scenario(|player| player.go_to(0)),
+            Action::LastScenarioStep => next.move_scenario(|player| {
+                let last = player.scenario.steps.len() - 1;
+                player.go_to(last);
+            }),
+            Action::SetStepPace(seconds) => AppState {
+                step_pace_s: seconds,
+                ..next
+            },
+            Action::ReopenScenario => match self.left_scenario.clone() {
+                Some(ScenarioHandle(player)) => AppState {
+                    notice: None,
+                    ..next.with_scenario((*player).clone())
+                },
+                None => next,
+            },
             Action::SetFaulty(faulty) => next.move_scenario(|player| {
                 let played = player.played.last().copied();
                 *player = ScenarioPlayer::new(player.scenario.clone(), faulty);
@@ -736,36 +1007,24 @@ impl Reducible for AppState {
                     player.go_to(index);
                 }
             }),
-            Action::ContinueFreely => AppState {
-                scenario: None,
-                playing: true,
-                ..next
-            },
-            Action::Share => {
-                // Inside a scenario, its name, step and mode say it all (and
-                // reopen the player); otherwise the whole run travels.
-                let link = match &self.scenario {
-                    Some(ScenarioHandle(player)) => crate::params::ScenarioLink {
-                        name: player.scenario.name.clone(),
-                        step: player.played.last().copied(),
-                        faulty: player.faulty,
-                    }
-                    .fragment(),
-                    None => format!(
-                        "#run={}",
-                        raftviz_sim::share::encode_run(&self.shown().borrow())
+            Action::ContinueFreely => {
+                // An unfolding step is finished first: free play goes on from its end.
+                let mut free = next.next_step_if_unfolding();
+                free.leave_scenario();
+                AppState {
+                    playing: true,
+                    notice: Some(
+                        "Free play: the run goes on from here. \"Reopen the scenario\" returns to the step."
+                            .into(),
                     ),
-                };
-                // Replace, not push: Back in the browser should leave the page, not
-                // walk through every link ever shared.
-                if let Some(history) = web_sys::window().and_then(|window| window.history().ok()) {
-                    let _ = history.replace_state_with_url(
-                        &wasm_bindgen::JsValue::NULL,
-                        "",
-                        Some(&link),
-                    );
+                    ..free
                 }
-                next.share_link = Some(link);
+            }
+            Action::Share => next.share(),
+            Action::ShareCopied(serial, copied) => {
+                if let Some(share) = next.share.as_mut().filter(|share| share.serial == serial) {
+                    share.copied = Some(copied);
+                }
                 next
             }
             Action::Import(name, text) => next.import(&name, text),

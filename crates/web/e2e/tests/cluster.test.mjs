@@ -144,7 +144,7 @@ test('a one-way cut is drawn with an arrowhead and loses messages one way only',
   await finish(page, problems);
 });
 
-test('clicking a message drops it', { timeout: 60_000 }, async () => {
+test('clicking a message selects it; Drop in its panel drops it, and so does D', { timeout: 60_000 }, async () => {
   const { page, problems } = await openPage(browser, server.url, '/?seed=15&speed=1/20');
   await waitForLeader(page);
   await page.click('[data-action=pause]');
@@ -154,13 +154,17 @@ test('clicking a message drops it', { timeout: 60_000 }, async () => {
   }
   const message = await page.getAttribute('[data-msg]', 'data-msg');
   assert.ok(message, 'no message in flight after 50 steps');
-  await page.click(`[data-msg="${message}"] circle`);
+  await page.click(`[data-msg="${message}"] .message-hit`, { force: true });
+  assert.equal(await page.getAttribute(`[data-msg="${message}"]`, 'data-selected'), 'true', 'a click does not select');
+  assert.ok(await page.$(`[data-msg="${message}"]`), 'a click dropped the message');
+  await page.click('[data-message-panel] [data-action=drop]');
   assert.equal(await page.$(`[data-msg="${message}"]`), null, 'the message is still in flight');
   assert.match(await page.textContent('[data-notice]'), new RegExp(`#${message} dropped`));
   assert.match(await page.textContent('.event-log'), new RegExp(`#${message} \\(ByHand\\)`));
   await screenshot(page, 'message-dropped');
 
-  // The keyboard's way: D drops the message due to arrive first.
+  // The keyboard's way: with nothing selected, D drops the message due to arrive first.
+  await page.click('[data-action=deselect]');
   for (let step = 0; step < 50 && !(await page.$('[data-msg]')); step += 1) {
     await page.keyboard.press('ArrowRight');
   }

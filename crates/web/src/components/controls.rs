@@ -19,6 +19,7 @@ pub struct ControlsProps {
     pub trace_hash: u64,
     /// Real ms the simulator used in the last frame, for the benchmark.
     pub sim_ms_last_frame: f64,
+    pub presenting: bool,
     pub dispatch: Dispatch,
 }
 
@@ -93,7 +94,10 @@ pub fn controls(props: &ControlsProps) -> Html {
                              max={u64::MAX.to_string()} label="Seed (press Enter to start it)"
                              on_commit={on_seed} />
             </label>
-            <button aria-label="Start a new random seed" data-action="new-seed" onclick={new_seed}>{ "New seed" }</button>
+            <button title="Start a new random seed" data-action="new-seed" onclick={new_seed}>{ "New seed" }</button>
+            <button data-action="present" aria-pressed={props.presenting.to_string()}
+                    title="Presentation mode: large, only what a class needs (P)"
+                    onclick={send(Action::TogglePresent)}>{ if props.presenting { "Leave presentation" } else { "Present" } }</button>
             <button aria-label="Keyboard shortcuts (?)" data-action="help" onclick={send(Action::ToggleHelp)}>{ "?" }</button>
         </div>
     }

@@ -3,6 +3,7 @@
 
 use yew::prelude::*;
 
+use crate::names::invariant_title;
 use crate::state::SimHandle;
 
 #[derive(Properties, PartialEq)]
@@ -33,7 +34,7 @@ pub fn invariant_badges(props: &InvariantBadgesProps) -> Html {
                 data-invariant={invariant.name} data-ok={invariant.ok.to_string()}
                 title={if invariant.ok { "holds after every event so far" } else { "broken" }}>
                 <span aria-hidden="true">{ if invariant.ok { "✓ " } else { "✗ " } }</span>
-                { invariant.name }
+                { invariant_title(invariant.name) }
                 { for broken_at }
             </li>
         }

@@ -178,7 +178,7 @@ pub fn log_grid(props: &LogGridProps) -> Html {
     html! {
         <section class="panel log-panel" aria-label="Logs">
             <h2>{ "Logs" }
-                <span class="legend">{ "solid = committed · outlined = not yet · m/n = leader's matchIndex/nextIndex · C/A = commitIndex/lastApplied" }</span>
+                <span class="legend">{ "solid = committed · dashed = not yet · m/n = leader's matchIndex/nextIndex · C/A = commitIndex/lastApplied" }</span>
                 { for paging }
             </h2>
             <div class="log-scroll" ref={scroller}>

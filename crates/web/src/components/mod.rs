@@ -6,6 +6,7 @@ pub mod help;
 pub mod inspector;
 pub mod invariants;
 pub mod log_grid;
+pub mod message_panel;
 pub mod number_field;
 pub mod ring;
 pub mod scenario_panel;

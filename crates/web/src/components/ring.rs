@@ -8,19 +8,93 @@ use yew::prelude::*;
 use crate::names::{server_name, term_class};
 use crate::state::{Action, Dispatch, NodeId, SimHandle};
 
-/// The drawing's coordinate system; the SVG scales to its box.
-const WIDTH: f64 = 460.0;
-const HEIGHT: f64 = 458.0;
-const CENTRE: Point = Point {
-    x: WIDTH / 2.0,
-    y: 242.0,
-};
+/// The drawing's coordinate system is centred on the ring; the SVG's viewBox is fitted
+/// around whatever the layout draws (see [`Layout`]), and the SVG scales to its box.
+const CENTRE: Point = Point { x: 0.0, y: 0.0 };
+/// The ring of five; larger clusters get a larger ring so neighbours' labels keep apart.
 const RING_RADIUS: f64 = 160.0;
 const NODE_RADIUS: f64 = 30.0;
 const TIMER_RADIUS: f64 = 37.0;
 /// Messages keep to the right of their line, so the two directions never overlap.
 const LANE_OFFSET: f64 = 6.0;
-const LINK_HIT_HALF_WIDTH: f64 = 9.0;
+/// Font sizes in drawing units, as style.css sets them (`.node-role`, `.node-vote`).
+const ROLE_FONT: f64 = 17.0;
+const VOTE_FONT: f64 = 16.0;
+/// Widest glyph advance of the bold label font, as a share of its size: generous, so
+/// a label's estimated box always holds the real one.
+const GLYPH_WIDTH: f64 = 0.66;
+/// Room around the drawing, in drawing units.
+const MARGIN: f64 = 8.0;
+/// Half the width of the band around a link that takes clicks.
+const LINK_BAND_HALF_WIDTH: f64 = 9.0;
+/// The gap between a node's timer arc and its labels.
+const LABEL_GAP: f64 = 6.0;
+
+/// Where everything sits for a cluster of `servers`, and the viewBox that holds it all.
+struct Layout {
+    servers: usize,
+    radius: f64,
+}
+
+impl Layout {
+    fn new(servers: usize) -> Layout {
+        // Neighbours stay at least the five-server chord apart.
+        let five = 2.0 * RING_RADIUS * (std::f64::consts::PI / 5.0).sin();
+        let fit = five / (2.0 * (std::f64::consts::PI / servers.max(3) as f64).sin());
+        Layout {
+            servers,
+            radius: RING_RADIUS.max(fit),
+        }
+    }
+
+    fn position(&self, id: NodeId) -> Point {
+        let angle =
+            -std::f64::consts::FRAC_PI_2 + id as f64 * std::f64::consts::TAU / self.servers as f64;
+        Point {
+            x: CENTRE.x + self.radius * angle.cos(),
+            y: CENTRE.y + self.radius * angle.sin(),
+        }
+    }
+
+    /// Labels sit above the servers of the upper half and below the rest, clear of the
+    /// timer arc; returns the baselines of the role and the vote lines.
+    fn label_baselines(&self, id: NodeId) -> (f64, f64) {
+        let at = self.position(id);
+        if at.y < CENTRE.y - 1.0 {
+            let vote = at.y - TIMER_RADIUS - LABEL_GAP - VOTE_FONT * 0.25;
+            (vote - VOTE_FONT * 1.15, vote)
+        } else {
+            let role = at.y + TIMER_RADIUS + LABEL_GAP + ROLE_FONT * 0.8;
+            (role, role + VOTE_FONT * 1.15)
+        }
+    }
+
+    /// The viewBox: every node, timer arc and label of the longest possible words
+    /// ("precandidate", "voted S9") inside, with a margin.
+    fn view_box(&self) -> String {
+        let role_half = ROLE_FONT * GLYPH_WIDTH * "precandidate".len() as f64 / 2.0;
+        let vote_half = VOTE_FONT * GLYPH_WIDTH * "voted S9".len() as f64 / 2.0;
+        let half_width = TIMER_RADIUS.max(role_half).max(vote_half);
+        let (mut left, mut top, mut right, mut bottom) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+        for id in 0..self.servers {
+            let at = self.position(id);
+            let (role, vote) = self.label_baselines(id);
+            let label_top = role.min(vote) - ROLE_FONT;
+            let label_bottom = role.max(vote) + VOTE_FONT * 0.3;
+            left = left.min(at.x - half_width);
+            right = right.max(at.x + half_width);
+            top = top.min(label_top).min(at.y - TIMER_RADIUS);
+            bottom = bottom.max(label_bottom).max(at.y + TIMER_RADIUS);
+        }
+        format!(
+            "{} {} {} {}",
+            fmt(left - MARGIN),
+            fmt(top - MARGIN),
+            fmt(right - left + 2.0 * MARGIN),
+            fmt(bottom - top + 2.0 * MARGIN)
+        )
+    }
+}
 
 #[derive(Clone, Copy, PartialEq)]
 struct Point {
@@ -46,14 +120,6 @@ impl Point {
     }
 }
 
-fn position(id: NodeId, servers: usize) -> Point {
-    let angle = -std::f64::consts::FRAC_PI_2 + id as f64 * std::f64::consts::TAU / servers as f64;
-    Point {
-        x: CENTRE.x + RING_RADIUS * angle.cos(),
-        y: CENTRE.y + RING_RADIUS * angle.sin(),
-    }
-}
-
 /// A server's election timer as last read, and the screen time it was first seen so.
 #[derive(Clone, Copy)]
 struct TimerSighting {
@@ -70,7 +136,11 @@ pub struct ServerRingProps {
     /// Number of events so far: changes whenever the simulation does.
     pub revision: u64,
     pub selected: Option<NodeId>,
+    pub selected_message: Option<u64>,
     pub link_menu: Option<(NodeId, NodeId)>,
+    pub server_menu: Option<NodeId>,
+    /// In presentation mode a click on a server opens its menu, as a tap does.
+    pub presenting: bool,
     pub dispatch: Dispatch,
 }
 
@@ -78,9 +148,10 @@ pub struct ServerRingProps {
 pub fn server_ring(props: &ServerRingProps) -> Html {
     let sim = props.sim.borrow();
     let servers = sim.server_count();
+    let layout = Layout::new(servers);
     let pairs = (0..servers).flat_map(|a| (a + 1..servers).map(move |b| (a, b)));
     let links = pairs.map(|(a, b)| {
-        html! { <LinkLine key={format!("{a}-{b}")} {a} {b} {servers} cut={sim.link(a, b)}
+        html! { <LinkLine key={format!("{a}-{b}")} {a} {b} ends={(layout.position(a), layout.position(b))} cut={sim.link(a, b)}
         dispatch={props.dispatch.clone()} /> }
     });
     let timer_sightings = use_mut_ref(Vec::<Option<TimerSighting>>::new);
@@ -106,17 +177,32 @@ pub fn server_ring(props: &ServerRingProps) -> Html {
             let since_tick = (props.shown_ms - seen_at).clamp(0.0, tick_ms);
             (timer.elapsed_ms as f64 + since_tick, timer.timeout_ms)
         });
-        server_node(&sim, id, props.selected, timer, &props.dispatch)
+        server_node(&sim, &layout, id, props, timer)
     });
-    let messages = sim
-        .in_flight()
-        .map(|flight| message_dot(flight, servers, props.shown_ms, &props.dispatch));
-    let menu = props
-        .link_menu
-        .map(|(a, b)| html! { <LinkMenu {a} {b} {servers} cut={sim.link(a, b)} dispatch={props.dispatch.clone()} /> });
+    let messages = sim.in_flight().map(|flight| {
+        message_dot(
+            flight,
+            &layout,
+            props.shown_ms,
+            props.selected_message,
+            &props.dispatch,
+        )
+    });
+    let view_box = layout.view_box();
+    let frame = Frame::of(&view_box);
+    let menu = props.link_menu.map(|(a, b)| {
+        let middle = layout.position(a).lerp(layout.position(b), 0.5);
+        html! { <LinkMenu {a} {b} at={frame.percent(middle)} cut={sim.link(a, b)} dispatch={props.dispatch.clone()} /> }
+    });
+    let server_menu = props.server_menu.filter(|&id| id < servers).map(|id| {
+        let at = layout.position(id);
+        // Beside the server, on the side towards the ring's centre, so it stays in view.
+        let side = if at.x > CENTRE.x + 1.0 { "left" } else { "right" };
+        html! { <ServerMenu {id} up={sim.is_up(id)} at={frame.percent(at)} {side} dispatch={props.dispatch.clone()} /> }
+    });
     html! {
         <div class="ring">
-            <svg viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="group"
+            <svg viewBox={view_box} role="group" data-ring=""
                  aria-label="The cluster: servers, the links between them, and messages in flight">
                 <defs>
                     // Arrowheads for one-way cuts point the way messages are lost.
@@ -127,11 +213,45 @@ pub fn server_ring(props: &ServerRingProps) -> Html {
                 </defs>
                 <g class="links">{ for links }</g>
                 <g class="nodes">{ for nodes }</g>
+                <g class="labels">{ for (0..servers).map(|id| server_labels(&sim, &layout, id)) }</g>
                 <g class="messages">{ for messages }</g>
             </svg>
             { for menu }
+            { for server_menu }
             { legend() }
         </div>
+    }
+}
+
+/// The viewBox's origin and size, to place HTML menus over points of the drawing.
+#[derive(Clone, Copy)]
+struct Frame {
+    left: f64,
+    top: f64,
+    width: f64,
+    height: f64,
+}
+
+impl Frame {
+    fn of(view_box: &str) -> Frame {
+        let mut numbers = view_box
+            .split_whitespace()
+            .map(|n| n.parse::<f64>().unwrap_or(0.0));
+        let mut next = || numbers.next().unwrap_or(1.0);
+        Frame {
+            left: next(),
+            top: next(),
+            width: next().max(1.0),
+            height: next().max(1.0),
+        }
+    }
+
+    /// A point of the drawing as percentages of the ring's box.
+    fn percent(self, at: Point) -> (f64, f64) {
+        (
+            (at.x - self.left) / self.width * 100.0,
+            (at.y - self.top) / self.height * 100.0,
+        )
     }
 }
 
@@ -154,40 +274,40 @@ fn legend() -> Html {
 
 fn server_node(
     sim: &Simulation,
+    layout: &Layout,
     id: NodeId,
-    selected: Option<NodeId>,
+    props: &ServerRingProps,
     timer: Option<(f64, u64)>,
-    dispatch: &Dispatch,
 ) -> Html {
-    let servers = sim.server_count();
     let view = sim.server_view(id);
-    let at = position(id, servers);
-    // Words sit above the top server and below the others, clear of the links' ends.
-    let above = at.y < CENTRE.y - RING_RADIUS * 0.8;
-    let label_at = Point {
-        x: at.x,
-        y: if above {
-            at.y - NODE_RADIUS - 24.0
-        } else {
-            at.y + NODE_RADIUS + 26.0
-        },
-    };
+    let at = layout.position(id);
     let role_word = if view.up { view.role } else { "down" };
     let voted = view.voted_for.map(server_name);
+    let presenting = props.presenting;
     let on_click = {
-        let dispatch = dispatch.clone();
-        Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::Select(Some(id))))
-    };
-    let on_key = {
-        let dispatch = dispatch.clone();
-        Callback::from(move |event: KeyboardEvent| {
-            if event.key() == "Enter" {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |event: MouseEvent| {
+            let touched = event
+                .dyn_ref::<web_sys::PointerEvent>()
+                .is_some_and(|pointer| pointer.pointer_type() == "touch");
+            if touched || presenting || narrow_screen() {
+                dispatch.dispatch(Action::OpenServerMenu(Some(id)));
+            } else {
                 dispatch.dispatch(Action::Select(Some(id)));
             }
         })
     };
+    let on_key = {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |event: KeyboardEvent| {
+            if event.key() == "Enter" || event.key() == " " {
+                event.prevent_default();
+                dispatch.dispatch(Action::OpenServerMenu(Some(id)));
+            }
+        })
+    };
     let aria = format!(
-        "{}: {role_word}, term {}{}. Select to inspect.",
+        "{}: {role_word}, term {}{}. Press Enter for its actions.",
         server_name(id),
         view.term,
         voted
@@ -197,25 +317,50 @@ fn server_node(
     );
     html! {
         <g class={classes!("server", format!("role-{}", view.role), format!("on-{}", term_class(view.term)), (!view.up).then_some("down"),
-                           (selected == Some(id)).then_some("selected"))}
+                           (props.selected == Some(id)).then_some("selected"))}
            data-node={id.to_string()} data-role={view.role} data-up={view.up.to_string()}
            data-term={view.term.to_string()}
            data-voted-for={view.voted_for.map(|v| v.to_string()).unwrap_or_default()}
            data-commit={view.commit.to_string()} data-applied={view.applied.to_string()}
            data-last-index={view.last_index.to_string()}
            data-snapshot-index={view.snapshot_index.to_string()}
-           role="button" tabindex="0" aria-label={aria} onclick={on_click} onkeydown={on_key}>
+           role="button" tabindex="0" aria-label={aria} aria-haspopup="menu"
+           aria-expanded={(props.server_menu == Some(id)).to_string()}
+           onclick={on_click} onkeydown={on_key}>
+            // A target as wide as the timer arc: 44 px and more on a phone.
+            <circle class="server-hit" cx={fmt(at.x)} cy={fmt(at.y)} r={fmt(TIMER_RADIUS + 2.0)} />
             { timer_arc(&view, at, timer) }
             { node_body(&view, at) }
-            { vote_dots(sim, id, at) }
-            <text x={fmt(at.x)} y={fmt(at.y - 4.0)} class="node-name">{ server_name(id) }</text>
-            <text x={fmt(at.x)} y={fmt(at.y + 13.0)} class={classes!("node-term")}>{ format!("t{}", view.term) }</text>
-            <text x={fmt(label_at.x)} y={fmt(label_at.y - 6.0)} class="node-role">{ role_word }</text>
-            <text x={fmt(label_at.x)} y={fmt(label_at.y + 8.0)} class="node-vote">
-                { voted.map(|v| format!("voted {v}")).unwrap_or_else(|| "no vote".into()) }
+            { vote_dots(sim, layout, id, at) }
+        </g>
+    }
+}
+
+/// A server's words (name, term, role, vote), drawn over it for the eye; its
+/// accessible name already says them as a sentence, so they stay out of its button.
+fn server_labels(sim: &Simulation, layout: &Layout, id: NodeId) -> Html {
+    let view = sim.server_view(id);
+    let at = layout.position(id);
+    let (role_y, vote_y) = layout.label_baselines(id);
+    let role_word = if view.up { view.role } else { "down" };
+    html! {
+        <g class={classes!("server-labels", format!("role-{}", view.role), (!view.up).then_some("down"))}
+           data-labels={id.to_string()} aria-hidden="true">
+            <text x={fmt(at.x)} y={fmt(at.y - 2.0)} class="node-name">{ server_name(id) }</text>
+            <text x={fmt(at.x)} y={fmt(at.y + 18.0)} class="node-term">{ format!("t{}", view.term) }</text>
+            <text x={fmt(at.x)} y={fmt(role_y)} class="node-role">{ role_word }</text>
+            <text x={fmt(at.x)} y={fmt(vote_y)} class="node-vote">
+                { view.voted_for.map(|v| format!("voted {}", server_name(v))).unwrap_or_else(|| "no vote".into()) }
             </text>
         </g>
     }
+}
+
+/// The narrow (phone) layout of style.css, where a tap opens a server's actions.
+fn narrow_screen() -> bool {
+    web_sys::window()
+        .and_then(|window| window.match_media("(max-width: 900px)").ok().flatten())
+        .is_some_and(|query| query.matches())
 }
 
 /// Leaders draw as squares, everyone else as circles: the shape tells the role even
@@ -264,8 +409,7 @@ fn timer_arc(view: &ServerView, at: Point, timer: Option<(f64, u64)>) -> Html {
 
 /// A candidate's votes: a dot on its edge facing each server that answered, filled
 /// when granted, hollow when refused.
-fn vote_dots(sim: &Simulation, id: NodeId, at: Point) -> Html {
-    let servers = sim.server_count();
+fn vote_dots(sim: &Simulation, layout: &Layout, id: NodeId, at: Point) -> Html {
     let dots = sim
         .votes_view(id)
         .into_iter()
@@ -273,7 +417,7 @@ fn vote_dots(sim: &Simulation, id: NodeId, at: Point) -> Html {
         .filter(|&(peer, _)| peer != id)
         .filter_map(|(peer, answer)| answer.map(|granted| (peer, granted)))
         .map(|(peer, granted)| {
-            let dot = at.towards(position(peer, servers), NODE_RADIUS + 9.0);
+            let dot = at.towards(layout.position(peer), NODE_RADIUS + 9.0);
             html! {
                 <circle class={if granted { "vote granted" } else { "vote refused" }}
                         cx={fmt(dot.x)} cy={fmt(dot.y)} r="5">
@@ -284,9 +428,15 @@ fn vote_dots(sim: &Simulation, id: NodeId, at: Point) -> Html {
     html! { { for dots } }
 }
 
-fn message_dot(flight: &InFlight, servers: usize, shown_ms: f64, dispatch: &Dispatch) -> Html {
+fn message_dot(
+    flight: &InFlight,
+    layout: &Layout,
+    shown_ms: f64,
+    selected: Option<u64>,
+    dispatch: &Dispatch,
+) -> Html {
     let summary = MessageSummary::of(&flight.message);
-    let (from, to) = (position(flight.from, servers), position(flight.to, servers));
+    let (from, to) = (layout.position(flight.from), layout.position(flight.to));
     let (start, end) = (from.towards(to, NODE_RADIUS), to.towards(from, NODE_RADIUS));
     let span = (flight.deliver_at - flight.sent_at).max(1) as f64;
     let progress = ((shown_ms - flight.sent_at as f64) / span).clamp(0.0, 1.0);
@@ -309,21 +459,35 @@ fn message_dot(flight: &InFlight, servers: usize, shown_ms: f64, dispatch: &Disp
         let dispatch = dispatch.clone();
         Callback::from(move |event: MouseEvent| {
             event.stop_propagation();
-            dispatch.dispatch(Action::DropMessage(id));
+            dispatch.dispatch(Action::SelectMessage(Some(id)));
         })
     };
     let label = summary.to_string();
+    let at = Point {
+        x: along.x + lane.x,
+        y: along.y + lane.y,
+    };
+    // The label reads towards the ring's centre, so it never runs off the drawing.
+    let (label_x, anchor) = if at.x > CENTRE.x {
+        ("-11", "end")
+    } else {
+        ("11", "start")
+    };
+    let is_selected = selected == Some(id);
     html! {
-        <g key={id.to_string()} class={classes!("message", format!("kind-{kind}"), outcome)}
+        <g key={id.to_string()} class={classes!("message", format!("kind-{kind}"), outcome, is_selected.then_some("selected"))}
            data-msg={id.to_string()} data-kind={kind} data-from={flight.from.to_string()}
-           data-to={flight.to.to_string()}
-           transform={format!("translate({} {})", fmt(along.x + lane.x), fmt(along.y + lane.y))}
-           onclick={on_click} role="button"
-           aria-label={format!("{label} from {} to {}; click to drop it", server_name(flight.from), server_name(flight.to))}>
-            <title>{ format!("#{id} {} → {}: {}\nsent at {} ms, arrives at {} ms — click to drop",
+           data-to={flight.to.to_string()} data-selected={is_selected.to_string()}
+           transform={format!("translate({} {})", fmt(at.x), fmt(at.y))}
+           onclick={on_click} role="button" aria-pressed={is_selected.to_string()}
+           aria-label={format!("{kind} {label} from {} to {}: select to read its fields", server_name(flight.from), server_name(flight.to))}>
+            <title>{ format!("#{id} {} → {}: {}\nsent at {} ms, arrives at {} ms — click to read it",
                 server_name(flight.from), server_name(flight.to), flight.describe(), flight.sent_at, flight.deliver_at) }</title>
-            <circle r="7" />
-            <text x="10" y="3">{ label }</text>
+            // An invisible ring whose stroke keeps a screen size: the hit area stays at
+            // least 12 px across however small the drawing is scaled.
+            <circle class="message-hit" r="7" />
+            <circle class="message-dot" r="7" />
+            <text x={label_x} y="5" text-anchor={anchor}>{ label }</text>
         </g>
     }
 }
@@ -332,7 +496,8 @@ fn message_dot(flight: &InFlight, servers: usize, shown_ms: f64, dispatch: &Disp
 struct LinkLineProps {
     a: NodeId,
     b: NodeId,
-    servers: usize,
+    /// Where the two servers sit.
+    ends: (Point, Point),
     cut: LinkCut,
     dispatch: Dispatch,
 }
@@ -342,9 +507,9 @@ struct LinkLineProps {
 #[function_component(LinkLine)]
 fn link_line(props: &LinkLineProps) -> Html {
     let LinkLineProps {
-        a, b, servers, cut, ..
+        a, b, ends, cut, ..
     } = *props;
-    let (pa, pb) = (position(a, servers), position(b, servers));
+    let (pa, pb) = ends;
     let (start, end) = (
         pa.towards(pb, NODE_RADIUS + 4.0),
         pb.towards(pa, NODE_RADIUS + 4.0),
@@ -383,11 +548,22 @@ fn link_line(props: &LinkLineProps) -> Html {
     let on_key = {
         let dispatch = props.dispatch.clone();
         Callback::from(move |event: KeyboardEvent| {
-            if event.key() == "Enter" {
+            if event.key() == "Enter" || event.key() == " " {
+                event.prevent_default();
                 dispatch.dispatch(Action::OpenLinkMenu(Some((a, b))));
             }
         })
     };
+    let side = Point { x: 0.0, y: 0.0 }.towards(
+        Point {
+            x: start.y - end.y,
+            y: end.x - start.x,
+        },
+        LINK_BAND_HALF_WIDTH,
+    );
+    let band = [(start, 1.0), (end, 1.0), (end, -1.0), (start, -1.0)]
+        .map(|(p, sign)| format!("{},{}", fmt(p.x + side.x * sign), fmt(p.y + side.y * sign)))
+        .join(" ");
     let (marker_start, marker_end) = match cut {
         LinkCut::Forward => (None, Some("url(#arrow-cut)")),
         LinkCut::Backward => (Some("url(#arrow-cut)"), None),
@@ -400,26 +576,19 @@ fn link_line(props: &LinkLineProps) -> Html {
         fmt(end.x),
         fmt(end.y)
     );
-    // The target for clicks and taps is a band around the line, as a filled shape: a
-    // stroke alone would give a level line a zero-height box.
-    let side = Point { x: 0.0, y: 0.0 }.towards(
-        Point {
-            x: start.y - end.y,
-            y: end.x - start.x,
-        },
-        LINK_HIT_HALF_WIDTH,
-    );
-    let band = [(start, 1.0), (end, 1.0), (end, -1.0), (start, -1.0)]
-        .map(|(p, sign)| format!("{},{}", fmt(p.x + side.x * sign), fmt(p.y + side.y * sign)))
-        .join(" ");
+
     html! {
         <g class={classes!("link", format!("cut-{}", cut.name()))}
            data-link={format!("{a}-{b}")} data-cut={cut.name()} role="button" tabindex="0"
            aria-label={format!("Link {}–{}: {}. Click to cut or heal both ways, Shift-click to cut one way, Enter for a menu.",
                server_name(a), server_name(b), describe_cut(a, b, cut))}
-           onclick={on_click} oncontextmenu={on_menu} onkeydown={on_key}>
+           aria-haspopup="menu" onclick={on_click} oncontextmenu={on_menu} onkeydown={on_key}>
             <title>{ describe_cut(a, b, cut) }</title>
-            <polygon class="link-hit" points={band} />
+            // The target for clicks and taps: a band around the line (a filled shape,
+            // so even a level line has a box), widened on phones by a transparent
+            // stroke that keeps its screen width (style.css).
+            <polygon class="link-band" points={band} />
+            <path class="link-hit" d={d.clone()} />
             <path class="link-line" {d} marker-start={marker_start} marker-end={marker_end} />
             if cut != LinkCut::None {
                 <text class="cut-mark" x={fmt(middle.x)} y={fmt(middle.y + 5.0)}>{ "✕" }</text>
@@ -442,7 +611,8 @@ fn describe_cut(a: NodeId, b: NodeId, cut: LinkCut) -> String {
 struct LinkMenuProps {
     a: NodeId,
     b: NodeId,
-    servers: usize,
+    /// Where the menu sits, in percent of the ring's box.
+    at: (f64, f64),
     cut: LinkCut,
     dispatch: Dispatch,
 }
@@ -450,34 +620,149 @@ struct LinkMenuProps {
 /// Every way to set one link, as large buttons: the touch and keyboard path.
 #[function_component(LinkMenu)]
 fn link_menu(props: &LinkMenuProps) -> Html {
-    let LinkMenuProps {
-        a, b, servers, cut, ..
-    } = *props;
-    let middle = position(a, servers).lerp(position(b, servers), 0.5);
+    let LinkMenuProps { a, b, at, cut, .. } = *props;
+    let opener = format!("[data-link=\"{a}-{b}\"]");
+    let menu = use_menu_focus();
     let (na, nb) = (server_name(a), server_name(b));
     let choice = |target: LinkCut, text: String| {
         let dispatch = props.dispatch.clone();
-        let onclick =
-            Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::SetLink(a, b, target)));
+        let opener = opener.clone();
+        let onclick = Callback::from(move |_: MouseEvent| {
+            dispatch.dispatch(Action::SetLink(a, b, target));
+            focus_opener(&opener);
+        });
         html! {
             <button role="menuitemradio" aria-checked={(cut == target).to_string()}
                     data-link-choice={target.name()} {onclick}>{ text }</button>
         }
     };
-    let close = {
-        let dispatch = props.dispatch.clone();
-        Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::OpenLinkMenu(None)))
-    };
+    let close = close_button(
+        props.dispatch.clone(),
+        Action::OpenLinkMenu(None),
+        opener.clone(),
+    );
     html! {
-        <div class="link-menu" role="menu" aria-label={format!("Link {na}–{nb}")}
-             style={format!("left: {:.1}%; top: {:.1}%", middle.x / WIDTH * 100.0, middle.y / HEIGHT * 100.0)}>
+        <div class="link-menu" role="menu" aria-label={format!("Link {na}–{nb}")} ref={menu}
+             onkeydown={escape_closes(props.dispatch.clone(), Action::OpenLinkMenu(None), opener.clone())}
+             style={format!("left: {:.1}%; top: {:.1}%", at.0, at.1)}>
             <strong>{ format!("Link {na}–{nb}") }</strong>
             { choice(LinkCut::Both, "Cut both ways".into()) }
             { choice(LinkCut::Forward, format!("Cut {na} → {nb} only")) }
             { choice(LinkCut::Backward, format!("Cut {nb} → {na} only")) }
             { choice(LinkCut::None, "Heal".into()) }
-            <button class="close" aria-label="Close the link menu" onclick={close}>{ "Close" }</button>
+            <button role="menuitem" class="close" onclick={close}>{ "Close" }</button>
         </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ServerMenuProps {
+    id: NodeId,
+    up: bool,
+    /// The server's place, in percent of the ring's box.
+    at: (f64, f64),
+    /// Which side of the server the menu opens on.
+    side: &'static str,
+    dispatch: Dispatch,
+}
+
+/// A server's actions next to it (the touch and keyboard path): crash or restart, time
+/// out, a client request; the server stays in view beside the menu.
+#[function_component(ServerMenu)]
+fn server_menu(props: &ServerMenuProps) -> Html {
+    let ServerMenuProps {
+        id, up, at, side, ..
+    } = *props;
+    let opener = format!("[data-node=\"{id}\"]");
+    let menu = use_menu_focus();
+    let name = server_name(id);
+    let item = |action: &'static str, text: String, enabled: bool, act: Action| {
+        let dispatch = props.dispatch.clone();
+        let opener = opener.clone();
+        let onclick = Callback::from(move |_: MouseEvent| {
+            dispatch.dispatch(act.clone());
+            dispatch.dispatch(Action::OpenServerMenu(None));
+            focus_opener(&opener);
+        });
+        html! {
+            <button role="menuitem" data-action={action} data-target={id.to_string()}
+                    disabled={!enabled} {onclick}>{ text }</button>
+        }
+    };
+    let close = close_button(
+        props.dispatch.clone(),
+        Action::OpenServerMenu(None),
+        opener.clone(),
+    );
+    html! {
+        <div class={classes!("server-menu", format!("open-{side}"))} role="menu" ref={menu}
+             onkeydown={escape_closes(props.dispatch.clone(), Action::OpenServerMenu(None), opener.clone())}
+             aria-label={format!("{name}'s actions")} data-server-menu={id.to_string()}
+             style={format!("left: {:.1}%; top: {:.1}%", at.0, at.1)}>
+            <strong>{ name.clone() }</strong>
+            if up {
+                { item("crash", format!("Crash {name}"), true, Action::Crash(id)) }
+            } else {
+                { item("restart", format!("Restart {name}"), true, Action::Restart(id)) }
+            }
+            { item("timeout", "Time out".into(), up, Action::Timeout(id)) }
+            { item("request", "Client request".into(), up, Action::Request(Some(id))) }
+            <button role="menuitem" class="close" onclick={close}>{ "Close" }</button>
+        </div>
+    }
+}
+
+/// A menu takes the focus on its first item when it opens.
+#[hook]
+fn use_menu_focus() -> NodeRef {
+    let menu = use_node_ref();
+    {
+        let menu = menu.clone();
+        use_effect_with((), move |_| {
+            if let Some(first) = menu
+                .cast::<web_sys::Element>()
+                .and_then(|element| {
+                    element
+                        .query_selector("button:not([disabled])")
+                        .ok()
+                        .flatten()
+                })
+                .and_then(|button| button.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = first.focus();
+            }
+        });
+    }
+    menu
+}
+
+/// Escape closes a menu and gives the focus back to what opened it.
+fn escape_closes(dispatch: Dispatch, close: Action, opener: String) -> Callback<KeyboardEvent> {
+    Callback::from(move |event: KeyboardEvent| {
+        if event.key() == "Escape" {
+            event.stop_propagation();
+            dispatch.dispatch(close.clone());
+            focus_opener(&opener);
+        }
+    })
+}
+
+/// A menu's Close button: closes it and gives the focus back, as Escape does.
+fn close_button(dispatch: Dispatch, close: Action, opener: String) -> Callback<MouseEvent> {
+    Callback::from(move |_: MouseEvent| {
+        dispatch.dispatch(close.clone());
+        focus_opener(&opener);
+    })
+}
+
+/// Focuses the server or link (an SVG element, by selector) that opened a menu.
+fn focus_opener(opener: &str) {
+    let opener = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.query_selector(opener).ok().flatten())
+        .and_then(|element| element.dyn_into::<web_sys::SvgElement>().ok());
+    if let Some(opener) = opener {
+        let _ = opener.focus();
     }
 }
 

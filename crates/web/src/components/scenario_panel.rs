@@ -1,13 +1,19 @@
-//! The scenario player: the story of each step, Next / Back / any step, the faulty
-//! commit rule for scenarios that have one, and "continue freely" into free play.
+//! The scenario player: the story of each step, Next (which unfolds the step at a
+//! watchable pace, and finishes it when pressed again) / Back / any step, the pace, the
+//! faulty commit rule for scenarios that have one, and "continue freely" into free play.
 
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::state::{Action, Dispatch, ScenarioHandle};
+use crate::state::{Action, Dispatch, ScenarioHandle, STEP_PACES_S};
 
 #[derive(Properties, PartialEq)]
 pub struct ScenarioPanelProps {
     pub scenario: ScenarioHandle,
+    /// The current step is still unfolding.
+    pub unfolding: bool,
+    pub playing: bool,
+    pub step_pace_s: u32,
     pub dispatch: Dispatch,
 }
 
@@ -30,9 +36,11 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
             <li>
                 <button class={classes!("scenario-step", (current == Some(index)).then_some("current"), failed.then_some("failed"))}
                         data-scenario-step={index.to_string()} data-step-id={step.id.clone()}
-                        aria-current={(current == Some(index)).then_some("step")}
+                        aria-current={(current == Some(index)).then_some("step")} title={step.title.clone()}
                         onclick={send(Action::GoToScenarioStep(index))}>
-                    { step.title.clone() }
+                    // Presentation mode shows only the step's short name.
+                    <span class="step-id">{ step.id.clone() }</span>
+                    <span class="step-title">{ step.title.clone() }</span>
                 </button>
             </li>
         }
@@ -57,27 +65,67 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
             <label class="faulty">
                 <input type="checkbox" data-faulty-toggle="" checked={faulty}
                        onchange={Callback::from(move |_: Event| dispatch.dispatch(Action::SetFaulty(!faulty)))} />
-                { " faulty commit rule (commit earlier-term entries by counting replicas)" }
+                { " faulty commit rule" }
+                <span class="faulty-detail">{ " (commit earlier-term entries by counting replicas)" }</span>
             </label>
         }
     });
+    let on_pace = {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |event: Event| {
+            let seconds = event
+                .target()
+                .and_then(|target| target.dyn_into::<web_sys::HtmlSelectElement>().ok())
+                .and_then(|select| select.value().parse::<u32>().ok());
+            if let Some(seconds) = seconds {
+                dispatch.dispatch(Action::SetStepPace(seconds));
+            }
+        })
+    };
+    let state = match (props.unfolding, props.playing) {
+        (true, true) => "playing",
+        (true, false) => "paused",
+        (false, _) => "done",
+    };
+    let can_go_on = props.unfolding || player.next_step().is_some();
     html! {
         <section class="panel scenario" aria-label="Scenario" data-scenario={scenario.name.clone()}
-                 data-current-step={current.map(|index| index.to_string()).unwrap_or_default()}>
+                 data-current-step={current.map(|index| index.to_string()).unwrap_or_default()}
+                 data-step-state={state}>
             <h2>{ format!("Scenario · {}", scenario.title) }</h2>
-            <ol class="scenario-steps">{ for steps }</ol>
+            <ol class="scenario-steps" aria-label="Steps">{ for steps }</ol>
             <h3 data-step-title="">{ heading }</h3>
             <p class="narration" data-narration="" aria-live="polite">{ narration }</p>
-            { for failures.iter().map(|failure| html! {
+            { for failures.iter().filter(|_| !props.unfolding).map(|failure| html! {
                 <p class="error" data-check-failed="">{ format!("Check failed: {failure}") }</p>
             }) }
             <div class="scenario-buttons" role="group" aria-label="Scenario steps">
-                <button data-action="prev-step" disabled={current.is_none()}
-                        onclick={send(Action::PreviousScenarioStep)}>{ "◀ Back" }</button>
-                <button data-action="next-step" disabled={player.next_step().is_none()}
-                        onclick={send(Action::NextScenarioStep)}>{ "Next ▶" }</button>
+                <button data-action="prev-step" disabled={current.is_none()} title="Back to the end of the step before (PageUp, ←, B)"
+                        onclick={send(Action::PreviousScenarioStep)}><span aria-hidden="true">{ "◀ " }</span>{ "Back" }</button>
+                <button data-action="next-step" disabled={!can_go_on}
+                        title={if props.unfolding { "Finish this step now (PageDown, →, N)" } else { "Play the next step (PageDown, →, N)" }}
+                        onclick={send(Action::NextScenarioStep)}>
+                    { if props.unfolding { "Finish step" } else { "Next" } }<span aria-hidden="true">{ " ▶" }</span>
+                </button>
+                <span class="step-progress" data-step-progress="">
+                    { match (props.unfolding, props.playing) {
+                        (true, true) => "playing the step…",
+                        (true, false) => "step paused (Space plays)",
+                        (false, _) => "",
+                    } }
+                </span>
+                <label class="pace">
+                    <span class="pace-word">{ "pace" }</span>
+                    <select data-setting="step-pace" aria-label="Pace: seconds a step takes to unfold" onchange={on_pace}>
+                        { for STEP_PACES_S.iter().map(|&seconds| html! {
+                            <option value={seconds.to_string()} selected={seconds == props.step_pace_s}>
+                                { format!("{seconds} s a step") }
+                            </option>
+                        }) }
+                    </select>
+                </label>
                 <button data-action="continue-freely" onclick={send(Action::ContinueFreely)}
-                        aria-label="Leave the scenario and play on from here">{ "Continue freely" }</button>
+                        title="Leave the scenario and play on from here (Reopen brings it back)">{ "Continue freely" }</button>
                 { for faulty_toggle }
             </div>
         </section>

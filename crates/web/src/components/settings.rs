@@ -19,6 +19,7 @@ pub struct SettingsPanelProps {
     pub snapshot_policy: SnapshotPolicy,
     pub read_mode: ReadMode,
     pub clock_skew_percent: u64,
+    pub pause_on_select: bool,
     pub dispatch: Dispatch,
 }
 
@@ -139,6 +140,14 @@ pub fn settings_panel(props: &SettingsPanelProps) -> Html {
         SnapshotPolicy::EveryEntries(entries) => entries.to_string(),
         SnapshotPolicy::Never | SnapshotPolicy::RaftStateBytes(_) => "0".into(),
     };
+    let page_toggle = |make: fn(bool) -> Action| {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |event: Event| {
+            if let Some(element) = input(&event) {
+                dispatch.dispatch(make(element.checked()));
+            }
+        })
+    };
     let network = &props.network;
     let (low, high) = network.latency_ms;
     html! {
@@ -236,6 +245,12 @@ pub fn settings_panel(props: &SettingsPanelProps) -> Html {
                              min="0" max="50" label="How far servers' clocks run fast or slow, in percent; restarts the run"
                              on_commit={on_clock_skew} />
                 { "% (restarts)" }
+            </label>
+            <h2>{ "Page" }</h2>
+            <label class="toggle" title="Selecting a message pauses the run, so it can be read">
+                <input type="checkbox" data-setting="pause-on-select" checked={props.pause_on_select}
+                       onchange={page_toggle(Action::SetPauseOnSelect)} />
+                { "pause when a message is selected" }
             </label>
         </section>
     }

@@ -8,13 +8,13 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, File, HtmlAnchorElement, HtmlInputElement, Url};
 use yew::prelude::*;
 
-use crate::state::{Action, Dispatch, SimHandle};
+use crate::state::{Action, Dispatch, ShareOutcome, SimHandle};
 
 #[derive(Properties, PartialEq)]
 pub struct ShareBarProps {
     /// The run on screen: what Share and Export capture.
     pub sim: SimHandle,
-    pub share_link: Option<String>,
+    pub share: Option<ShareOutcome>,
     pub dispatch: Dispatch,
 }
 
@@ -54,30 +54,40 @@ pub fn share_bar(props: &ShareBarProps) -> Html {
             input.set_value("");
         })
     };
-    let copy = props.share_link.clone().map(|link| {
-        let onclick = Callback::from(move |_: MouseEvent| {
-            let Some(window) = web_sys::window() else {
-                return;
-            };
-            let address = window.location().href().unwrap_or_default();
-            let full = match address.split_once('#') {
-                Some((base, _)) => format!("{base}{link}"),
-                None => format!("{address}{link}"),
-            };
-            // Copying may be refused (no permission); the link stays in the address bar.
-            let _ = window.navigator().clipboard().write_text(&full);
+    use_copy_to_clipboard(props.share.clone(), props.dispatch.clone());
+    let field = use_node_ref();
+    {
+        // A refused clipboard leaves the link selected, ready for Ctrl+C.
+        let field = field.clone();
+        let refused = props
+            .share
+            .as_ref()
+            .filter(|share| share.copied == Some(false))
+            .map(|share| share.serial);
+        use_effect_with(refused, move |refused| {
+            if refused.is_some() {
+                if let Some(input) = field.cast::<HtmlInputElement>() {
+                    let _ = input.focus();
+                    input.select();
+                }
+            }
         });
-        html! { <button data-action="copy-link" {onclick}>{ "Copy link" }</button> }
+    }
+    let status = props.share.as_ref().map(|share| match share.copied {
+        None => html! { <span class="share-status" role="status" data-share-status="copying">{ "Copying the link…" }</span> },
+        Some(true) => html! { <span class="share-status" role="status" data-share-status="copied">{ "Link copied" }</span> },
+        Some(false) => html! {
+            <label class="share-status" data-share-status="refused">
+                { "The browser refused the clipboard; copy this link:" }
+                <input class="share-link" data-share-link="" readonly=true value={share.url.clone()} ref={field.clone()} />
+            </label>
+        },
     });
     html! {
         <div class="share-bar" role="group" aria-label="Share and load runs">
             <button data-action="share" onclick={share}
-                    aria-label="Put this run in the address bar as a link">{ "Share" }</button>
-            { for copy }
-            if let Some(link) = &props.share_link {
-                <input class="share-link" data-share-link="" readonly=true value={link.clone()}
-                       aria-label="The run's link fragment" />
-            }
+                    title="Put this run in the address bar as a link and copy it">{ "Share" }</button>
+            { for status }
             <button data-action="export" onclick={export}
                     aria-label="Download this run as a JSON trace">{ "Export" }</button>
             <label class="import">
@@ -87,6 +97,27 @@ pub fn share_bar(props: &ShareBarProps) -> Html {
             </label>
         </div>
     }
+}
+
+/// Each Share press copies its link once; the answer goes back to the reducer.
+#[hook]
+fn use_copy_to_clipboard(share: Option<ShareOutcome>, dispatch: Dispatch) {
+    let pending = share
+        .filter(|share| share.copied.is_none())
+        .map(|share| (share.serial, share.url));
+    use_effect_with(pending, move |pending| {
+        if let Some((serial, url)) = pending.clone() {
+            let promise =
+                web_sys::window().map(|window| window.navigator().clipboard().write_text(&url));
+            yew::platform::spawn_local(async move {
+                let copied = match promise {
+                    Some(promise) => JsFuture::from(promise).await.is_ok(),
+                    None => false,
+                };
+                dispatch.dispatch(Action::ShareCopied(serial, copied));
+            });
+        }
+    });
 }
 
 /// Reads a trace file and hands its text to the reducer; an oversized file is refused

@@ -9,7 +9,7 @@ use raftviz_sim::{EventKind, MessageSummary};
 use yew::prelude::*;
 
 use crate::names::server_name;
-use crate::state::SimHandle;
+use crate::state::{Action, Dispatch, SimHandle};
 
 /// Virtual ms shown left of the current moment.
 const WINDOW_MS: u64 = 600;
@@ -26,6 +26,9 @@ pub struct SpaceTimeProps {
     pub sim: SimHandle,
     /// Changes whenever the events on screen do.
     pub revision: u64,
+    /// The message the message panel shows.
+    pub selected: Option<u64>,
+    pub dispatch: Dispatch,
 }
 
 /// One message as the diagram draws it.
@@ -41,7 +44,7 @@ struct Arrow {
 
 #[function_component(SpaceTime)]
 pub fn space_time(props: &SpaceTimeProps) -> Html {
-    let selected = use_state(|| None::<u64>);
+    let selected = props.selected;
     let sim = props.sim.borrow();
     let now = sim.now();
     let start = now.saturating_sub(WINDOW_MS);
@@ -117,18 +120,23 @@ pub fn space_time(props: &SpaceTimeProps) -> Html {
         let (x2, y2) = (x(end_time), y1 + (y(arrow.to) - y1) * reached);
         let id = arrow.id;
         let onclick = {
-            let selected = selected.clone();
-            Callback::from(move |_: MouseEvent| selected.set(Some(id)))
+            let dispatch = props.dispatch.clone();
+            Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::SelectMessage(Some(id))))
         };
+        let is_selected = selected == Some(id);
+        let (x1, y1, x2, y2) = (format!("{x1:.1}"), format!("{y1:.1}"), format!("{x2:.1}"), format!("{y2:.1}"));
         html! {
             <g class={classes!("arrow", lost.then_some("lost"), arrow.end.is_none().then_some("flying"),
-                               (*selected == Some(id)).then_some("selected"))}
-               data-arrow={id.to_string()} data-kind={arrow.message.kind.name()} {onclick}>
+                               is_selected.then_some("selected"))}
+               data-arrow={id.to_string()} data-kind={arrow.message.kind.name()}
+               data-selected={is_selected.to_string()} {onclick}>
                 <title>{ format!("#{id} {} {} → {}", arrow.message.kind.name(), server_name(arrow.from), server_name(arrow.to)) }</title>
-                <line x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")}
+                // A wide transparent stroke of fixed screen width (style.css) to click.
+                <line class="arrow-hit" x1={x1.clone()} y1={y1.clone()} x2={x2.clone()} y2={y2.clone()} />
+                <line class="arrow-line" x1={x1} y1={y1} x2={x2.clone()} y2={y2.clone()}
                       marker-end={(arrow.end.is_some() && !lost).then_some("url(#spacetime-head)")} />
                 if lost {
-                    <text class="lost-mark" x={format!("{x2:.1}")} y={format!("{:.1}", y2 + 4.0)}>{ "✗" }</text>
+                    <text class="lost-mark" x={x2} y={y2} dy="4">{ "✗" }</text>
                 }
             </g>
         }
@@ -139,29 +147,11 @@ pub fn space_time(props: &SpaceTimeProps) -> Html {
             <line x1={LANE_LEFT.to_string()} x2={WIDTH.to_string()} y1={format!("{:.1}", y(server))} y2={format!("{:.1}", y(server))} />
         </g>
     });
-    let details = selected
-        .and_then(|id| arrows.iter().find(|arrow| arrow.id == id))
-        .map(|arrow| {
-            let message = &arrow.message;
-            let fate = match arrow.end {
-                Some((time, false)) => format!("delivered at {time} ms"),
-                Some((time, true)) => format!("lost at {time} ms"),
-                None => "in flight".to_owned(),
-            };
-            html! {
-                <p class="message-fields" data-selected-message={arrow.id.to_string()}>
-                    { format!("#{} {} · {} → {} · term {} · index {} · entries {} · {} · sent at {} ms, {fate}",
-                              arrow.id, message.kind.name(), server_name(arrow.from), server_name(arrow.to),
-                              message.term, message.index, message.count,
-                              if message.ok { "ok" } else { "no" }, arrow.sent) }
-                </p>
-            }
-        });
     let height = TOP_MARGIN + LANE_HEIGHT * servers as f64;
     html! {
         <section class="panel spacetime" aria-label="Space-time diagram">
             <h2>{ "Space-time" }
-                <span class="legend">{ format!("the last {WINDOW_MS} ms up to {now} ms · arrows: messages, ✗ lost · L/C: leader/candidate of a term · click an arrow for its fields") }</span>
+                <span class="legend">{ format!("the last {WINDOW_MS} ms up to {now} ms · arrows: messages, ✗ lost · L/C: leader/candidate of a term · click an arrow to read the message") }</span>
             </h2>
             <svg data-spacetime="" viewBox={format!("0 0 {WIDTH} {height}")} role="img" aria-label="Messages between servers over time">
                 <defs>
@@ -175,7 +165,6 @@ pub fn space_time(props: &SpaceTimeProps) -> Html {
                 { for marks }
                 <line class="cursor" x1={WIDTH.to_string()} x2={WIDTH.to_string()} y1="0" y2={height.to_string()} />
             </svg>
-            { for details }
         </section>
     }
 }
