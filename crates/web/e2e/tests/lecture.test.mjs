@@ -170,9 +170,11 @@ test('P and ?present=1 switch presentation mode, and Share keeps it in the link'
 test('Share says "Link copied", or shows the link selected when the clipboard refuses', { timeout: 60_000 }, async () => {
   const { page, context, problems } = await openSized('/?seed=4&speed=1', 1280, 720);
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
-  await page.click('[data-action=share]');
+  await page.focus('[data-action=share]');
+  await page.keyboard.press('Enter');
   const status = await page.waitForSelector('[data-share-status=copied]', { timeout: BOUNDED_WAIT_MS });
   assert.equal((await status.textContent()).trim(), 'Link copied');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.action), 'share', 'the status took the focus off Share');
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), await page.evaluate(() => location.href));
   await context.close();
 

@@ -168,10 +168,12 @@ pub fn log_grid(props: &LogGridProps) -> Html {
                                  props.highlight.servers.contains(&id).then_some("highlight"))}
                  data-row={id.to_string()}>
                 { row_head(&view, &props.dispatch) }
-                { for base }
-                { for compacted }
-                { for cells }
-                { for next_slot }
+                // One node per part, however many cells: the row's name button keeps
+                // its element (and focus) as the log grows.
+                { base.unwrap_or_default() }
+                { compacted.unwrap_or_default() }
+                <>{ for cells }</>
+                { next_slot.unwrap_or_default() }
             </div>
         }
     });
@@ -179,7 +181,7 @@ pub fn log_grid(props: &LogGridProps) -> Html {
         <section class="panel log-panel" aria-label="Logs">
             <h2>{ "Logs" }
                 <span class="legend">{ "solid = committed · dashed = not yet · m/n = leader's matchIndex/nextIndex · C/A = commitIndex/lastApplied" }</span>
-                { for paging }
+                { paging.unwrap_or_default() }
             </h2>
             <div class="log-scroll" ref={scroller}>
                 <div class="log-grid" style={format!("--cells: {columns}")}>

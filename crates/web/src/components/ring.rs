@@ -216,8 +216,11 @@ pub fn server_ring(props: &ServerRingProps) -> Html {
                 <g class="labels">{ for (0..servers).map(|id| server_labels(&sim, &layout, id)) }</g>
                 <g class="messages">{ for messages }</g>
             </svg>
-            { for menu }
-            { for server_menu }
+            // One node each, open or not: Yew flattens an Option into its parent's
+            // children and matches them from the end, so a menu coming or going would
+            // otherwise rebuild the drawing before it (and drop the focus).
+            { menu.unwrap_or_default() }
+            { server_menu.unwrap_or_default() }
             { legend() }
         </div>
     }

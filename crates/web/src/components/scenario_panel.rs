@@ -96,9 +96,9 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
             <ol class="scenario-steps" aria-label="Steps">{ for steps }</ol>
             <h3 data-step-title="">{ heading }</h3>
             <p class="narration" data-narration="" aria-live="polite">{ narration }</p>
-            { for failures.iter().filter(|_| !props.unfolding).map(|failure| html! {
+            <>{ for failures.iter().filter(|_| !props.unfolding).map(|failure| html! {
                 <p class="error" data-check-failed="">{ format!("Check failed: {failure}") }</p>
-            }) }
+            }) }</>
             <div class="scenario-buttons" role="group" aria-label="Scenario steps">
                 <button data-action="prev-step" disabled={current.is_none()} title="Back to the end of the step before (PageUp, ←, B)"
                         onclick={send(Action::PreviousScenarioStep)}><span aria-hidden="true">{ "◀ " }</span>{ "Back" }</button>
@@ -126,7 +126,7 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
                 </label>
                 <button data-action="continue-freely" onclick={send(Action::ContinueFreely)}
                         title="Leave the scenario and play on from here (Reopen brings it back)">{ "Continue freely" }</button>
-                { for faulty_toggle }
+                { faulty_toggle.unwrap_or_default() }
             </div>
         </section>
     }

@@ -87,7 +87,8 @@ pub fn share_bar(props: &ShareBarProps) -> Html {
         <div class="share-bar" role="group" aria-label="Share and load runs">
             <button data-action="share" onclick={share}
                     title="Put this run in the address bar as a link and copy it">{ "Share" }</button>
-            { for status }
+            // One node, shown or not, so the Share button before it keeps its focus.
+            { status.unwrap_or_default() }
             <button data-action="export" onclick={export}
                     aria-label="Download this run as a JSON trace">{ "Export" }</button>
             <label class="import">

@@ -126,7 +126,7 @@ pub fn space_time(props: &SpaceTimeProps) -> Html {
         let is_selected = selected == Some(id);
         let (x1, y1, x2, y2) = (format!("{x1:.1}"), format!("{y1:.1}"), format!("{x2:.1}"), format!("{y2:.1}"));
         html! {
-            <g class={classes!("arrow", lost.then_some("lost"), arrow.end.is_none().then_some("flying"),
+            <g key={id.to_string()} class={classes!("arrow", lost.then_some("lost"), arrow.end.is_none().then_some("flying"),
                                is_selected.then_some("selected"))}
                data-arrow={id.to_string()} data-kind={arrow.message.kind.name()}
                data-selected={is_selected.to_string()} {onclick}>
@@ -160,9 +160,10 @@ pub fn space_time(props: &SpaceTimeProps) -> Html {
                         <path d="M0,0 L6,3 L0,6 z" />
                     </marker>
                 </defs>
+                // Fragments, so arrows and marks coming and going leave the lanes be.
                 { for lanes }
-                { for drawn }
-                { for marks }
+                <>{ for drawn }</>
+                <>{ for marks }</>
                 <line class="cursor" x1={WIDTH.to_string()} x2={WIDTH.to_string()} y1="0" y2={height.to_string()} />
             </svg>
         </section>
