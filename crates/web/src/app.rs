@@ -135,6 +135,7 @@ pub fn app(props: &AppProps) -> Html {
                     </button>
                 }
             </div>
+            <p class="visually-hidden" aria-live="polite" data-announcer="">{ &*state.announcement }</p>
             <div class="stage">
                 <section class="panel cluster" aria-label="Cluster">
                     <div class="presets" role="group" aria-label="Partitions">
@@ -171,7 +172,7 @@ pub fn app(props: &AppProps) -> Html {
                 <SettingsPanel network={config.network.clone()} options={config.options}
                                snapshot_policy={config.snapshot_policy} read_mode={config.read_mode}
                                clock_skew_percent={config.clock_skew_percent}
-                               pause_on_select={state.pause_on_select}
+                               muted={state.announcer.borrow().muted} pause_on_select={state.pause_on_select}
                                dispatch={dispatch.clone()} />
             </div>
             if state.help_open {

@@ -1,6 +1,7 @@
 //! raftviz in the browser: reads the start parameters from the URL, then mounts the
 //! Yew app that drives the deterministic simulator in virtual time.
 
+mod announcer;
 mod app;
 mod components;
 mod frames;

@@ -16,6 +16,7 @@ use raftviz_sim::{
 };
 use yew::prelude::*;
 
+use crate::announcer::Announcer;
 use crate::names::server_name;
 use crate::params::StartParams;
 
@@ -42,6 +43,11 @@ pub struct SimHandle(Rc<RefCell<Simulation>>);
 impl SimHandle {
     pub fn borrow(&self) -> std::cell::Ref<'_, Simulation> {
         self.0.borrow()
+    }
+
+    /// A reference that does not keep the simulation alive, to recognise it later.
+    pub fn downgrade(&self) -> std::rc::Weak<RefCell<Simulation>> {
+        Rc::downgrade(&self.0)
     }
 }
 
@@ -130,6 +136,9 @@ pub struct AppState {
     pub pause_on_select: bool,
     /// The server whose action menu is open next to it (touch, keyboard).
     pub server_menu: Option<NodeId>,
+    pub announcer: Rc<RefCell<Announcer>>,
+    /// The live region's text: the latest sentences about what happened.
+    pub announcement: Rc<str>,
     /// Something a person asked for failed (a bad link or trace file); shown as an alert.
     pub error: Option<String>,
     /// The last link made by Share and whether it reached the clipboard.
@@ -199,6 +208,7 @@ pub enum Action {
     /// Opens (or with `None` closes) a server's action menu next to it.
     OpenServerMenu(Option<NodeId>),
     TogglePresent,
+    SetMuted(bool),
     SetNetwork(NetworkConfig),
     SetOptions(RaftOptions),
     /// Snapshot every this many applied entries (0: never). The policy is part of a
@@ -321,6 +331,8 @@ impl AppState {
             selected_message: None,
             pause_on_select: true,
             server_menu: None,
+            announcer: Rc::default(),
+            announcement: Rc::from(""),
             error: None,
             share: None,
             playing: true,
@@ -373,12 +385,14 @@ impl AppState {
         }
     }
 
-    /// `fresh` with this state's ways of watching: presentation, pace, Share.
+    /// `fresh` with this state's ways of watching: presentation, pace, announcer.
     fn keeping_view(&self, fresh: AppState) -> AppState {
         AppState {
             presenting: self.presenting,
             step_pace_s: self.step_pace_s,
             pause_on_select: self.pause_on_select,
+            announcer: self.announcer.clone(),
+            announcement: self.announcement.clone(),
             share: self.share.clone(),
             left_scenario: self.left_scenario.clone(),
             ..fresh
@@ -771,6 +785,15 @@ impl AppState {
         self
     }
 
+    /// Reads the new events of the run on screen into the live region.
+    fn announce(mut self) -> AppState {
+        let text = self.announcer.borrow_mut().observe(&self.shown(), now_ms());
+        if let Some(text) = text {
+            self.announcement = Rc::from(text);
+        }
+        self
+    }
+
     fn split_two_three(self) -> AppState {
         let (servers, first) = {
             let sim = self.shown();
@@ -804,7 +827,10 @@ impl Reducible for AppState {
         let is_frame = matches!(action, Action::Frame(_));
         next = match action {
             // Returning the same Rc tells Yew nothing changed, so a paused page stays idle.
-            Action::Frame(_) if !self.playing => return self,
+            Action::Frame(_) if !self.playing && !self.announcer.borrow().has_pending() => {
+                return self
+            }
+            Action::Frame(_) if !self.playing => next,
             Action::Frame(real_ms) => match self.unfolding.clone() {
                 Some(unfolding) => next.unfold(unfolding, real_ms),
                 None => next.advance(real_ms),
@@ -876,6 +902,13 @@ impl Reducible for AppState {
                 let presenting = !self.presenting;
                 crate::params::replace_url(None, presenting);
                 AppState { presenting, ..next }
+            }
+            Action::SetMuted(muted) => {
+                self.announcer.borrow_mut().muted = muted;
+                AppState {
+                    announcement: Rc::from(""),
+                    ..next
+                }
             }
             Action::TogglePowerInspected => {
                 let server = self.inspected();
@@ -1037,7 +1070,7 @@ impl Reducible for AppState {
         if !is_frame {
             next.show_latest_events(now_ms());
         }
-        Rc::new(next)
+        Rc::new(next.announce())
     }
 }
 

@@ -18,6 +18,7 @@ after(() => stopBrowser({ server, browser }));
 const currentStep = (page) => page.getAttribute('[data-scenario]', 'data-current-step');
 const stepState = (page) => page.getAttribute('[data-scenario]', 'data-step-state');
 const traceHash = (page) => page.getAttribute('[data-clock]', 'data-trace-hash');
+const announced = (page) => page.textContent('[data-announcer]');
 
 async function waitForStep(page, index, state = 'done') {
   await page.waitForFunction(([expected, wanted]) => {
@@ -381,6 +382,30 @@ test('clicking a message selects it and shows every field; Drop and D drop it; h
     assert.deepEqual(problems, []);
     await page.close();
   });
+
+test('the live region announces a crash and the new leader, and can be muted', { timeout: 60_000 }, async () => {
+  const { page, problems } = await openPage(browser, server.url, '/?seed=12&speed=1');
+  assert.equal(await page.getAttribute('[data-announcer]', 'aria-live'), 'polite');
+  const old = await waitForLeader(page);
+  await page.waitForFunction((name) => document.querySelector('[data-announcer]').textContent.includes(`${name} became leader of term`),
+    `S${old.id + 1}`, { timeout: BOUNDED_WAIT_MS });
+  await page.click(`[data-action=crash][data-target="${old.id}"]`);
+  const next = await waitForLeader(page, `(leader) => leader.id !== ${old.id}`);
+  await page.waitForFunction((name) => document.querySelector('[data-announcer]').textContent.includes(`${name} crashed.`),
+    `S${old.id + 1}`, { timeout: BOUNDED_WAIT_MS });
+  await page.waitForFunction(([name, term]) => document.querySelector('[data-announcer]').textContent.includes(`${name} became leader of term ${term}.`),
+    [`S${next.id + 1}`, next.term], { timeout: BOUNDED_WAIT_MS });
+  await page.click('.controls [data-action=request]');
+  await page.waitForFunction(() => /Index \d+ committed|Indices \d+ to \d+ committed/.test(document.querySelector('[data-announcer]').textContent),
+    null, { timeout: BOUNDED_WAIT_MS });
+  await page.uncheck('[data-setting=announce]');
+  assert.equal((await announced(page)).trim(), '');
+  await page.click(`[data-action=crash][data-target="${next.id}"]`);
+  await page.waitForTimeout(2000);
+  assert.equal((await announced(page)).trim(), '', 'a muted announcer spoke');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
 
 test('at 390×844 a tapped server opens its actions beside it; tap targets are 44 px', { timeout: 60_000 }, async () => {
   const { page, context, problems } = await openSized('/?seed=18&speed=1/5', 390, 844, { hasTouch: true, isMobile: true });

@@ -19,6 +19,8 @@ pub struct SettingsPanelProps {
     pub snapshot_policy: SnapshotPolicy,
     pub read_mode: ReadMode,
     pub clock_skew_percent: u64,
+    /// The announcer is silent.
+    pub muted: bool,
     pub pause_on_select: bool,
     pub dispatch: Dispatch,
 }
@@ -247,6 +249,11 @@ pub fn settings_panel(props: &SettingsPanelProps) -> Html {
                 { "% (restarts)" }
             </label>
             <h2>{ "Page" }</h2>
+            <label class="toggle" title="Say what happens (elections, crashes, commits, broken invariants) to screen readers">
+                <input type="checkbox" data-setting="announce" checked={!props.muted}
+                       onchange={page_toggle(|on| Action::SetMuted(!on))} />
+                { "announce events" }
+            </label>
             <label class="toggle" title="Selecting a message pauses the run, so it can be read">
                 <input type="checkbox" data-setting="pause-on-select" checked={props.pause_on_select}
                        onchange={page_toggle(Action::SetPauseOnSelect)} />
