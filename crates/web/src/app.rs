@@ -140,11 +140,11 @@ pub fn app(props: &AppProps) -> Html {
                 <section class="panel cluster" aria-label="Cluster">
                     <div class="presets" role="group" aria-label="Partitions">
                         <button data-action="isolate-leader" onclick={send(Action::IsolateLeader)}
-                                aria-label="Cut every link of the leader">{ "Isolate leader" }</button>
+                                title="Cut every link of the leader">{ "Isolate leader" }</button>
                         <button data-action="split" onclick={send(Action::SplitTwoThree)}
-                                aria-label="Split the cluster into two servers (with the leader) and three">{ "Split 2 | 3" }</button>
+                                title="Split the cluster into two servers (with the leader) and the rest">{ "Split 2 | 3" }</button>
                         <button data-action="heal" onclick={send(Action::HealAll)}
-                                aria-label="Heal every link">{ "Heal all" }</button>
+                                title="Heal every link">{ "Heal all" }</button>
                     </div>
                     <ServerRing sim={shown.clone()} shown_ms={state.shown_ms} {revision}
                                 selected={state.inspected()} selected_message={state.selected_message}
@@ -183,7 +183,8 @@ pub fn app(props: &AppProps) -> Html {
 }
 
 /// Space, →, ?, Esc and the rest (see help.rs), from anywhere on the page except
-/// while typing into a field.
+/// where the focused control has a use for the key: text fields keep their typing,
+/// and a focused button or other control keeps Space and Enter, which press it.
 #[hook]
 fn use_keyboard_shortcuts(dispatch: Dispatch, in_scenario: bool) {
     // The listener lives as long as the page; it reads the mode from here.
@@ -191,7 +192,7 @@ fn use_keyboard_shortcuts(dispatch: Dispatch, in_scenario: bool) {
     *scenario_mode.borrow_mut() = in_scenario;
     use_effect_with((), move |_| {
         let window = web_sys::window().expect("raftviz runs in a browser window");
-        // Not passive: Space and → must not also scroll the page or press a button.
+        // Not passive: Space and → must not also scroll the page.
         let listener = EventListener::new_with_options(
             &window,
             "keydown",
@@ -210,19 +211,52 @@ fn use_keyboard_shortcuts(dispatch: Dispatch, in_scenario: bool) {
     });
 }
 
+/// What the focused element does with keys itself.
+enum Focus {
+    /// A text field, slider or list: it takes every key but Escape.
+    Field,
+    /// A button, link, checkbox or any element acting as one: Space and Enter press it.
+    Control,
+    Page,
+}
+
+fn focus_of(event: &web_sys::KeyboardEvent) -> Focus {
+    let Some(element) = event
+        .target()
+        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+    else {
+        return Focus::Page;
+    };
+    match element.tag_name().to_ascii_uppercase().as_str() {
+        "SELECT" | "TEXTAREA" => return Focus::Field,
+        "INPUT" => {
+            let kind = element.get_attribute("type").unwrap_or_default();
+            return if matches!(kind.as_str(), "checkbox" | "radio" | "button" | "file") {
+                Focus::Control
+            } else {
+                Focus::Field
+            };
+        }
+        "BUTTON" | "A" | "SUMMARY" => return Focus::Control,
+        _ => {}
+    }
+    let role = element.get_attribute("role").unwrap_or_default();
+    if role.starts_with("button") || role.starts_with("menuitem") || role == "link" {
+        Focus::Control
+    } else {
+        Focus::Page
+    }
+}
+
 fn shortcut(event: &web_sys::KeyboardEvent, in_scenario: bool) -> Option<Action> {
     if event.ctrl_key() || event.meta_key() || event.alt_key() {
         return None;
     }
     let key = event.key();
-    let typing = event
-        .target()
-        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
-        .is_some_and(|element| {
-            matches!(element.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
-        });
-    if typing && key != "Escape" {
-        return None;
+    match focus_of(event) {
+        Focus::Field if key != "Escape" => return None,
+        Focus::Control if key == " " || key == "Enter" => return None,
+        _ => {}
     }
     // What clickers send, and their keyboard twins, walk through a scenario.
     if in_scenario {

@@ -1,6 +1,6 @@
 // The lecture hall (issue 9): the page hosted from a sub-path, presentation mode at
 // projector sizes, scenario steps that unfold, clicker keys, messages that a click
-// selects, touch, and the small truths.
+// selects, the announcer, keyboard paths, axe-core, touch, and the small truths.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -383,6 +383,28 @@ test('clicking a message selects it and shows every field; Drop and D drop it; h
     await page.close();
   });
 
+for (const [name, query, ready] of [
+  ['the free-play page', '/?seed=1&speed=1', async (page) => waitForLeader(page)],
+  ['a scenario page', '/?scenario=figure8', async (page) => {
+    await page.click('[data-action=next-step]');
+    await page.click('[data-action=next-step]');
+    await waitForStep(page, 0);
+  }],
+  ['Figure 8 (d) with the faulty rule', '/#scenario=figure8&step=3&faulty=1', async (page) => waitForStep(page, 3)],
+  ['presentation mode', '/?present=1#scenario=figure8&step=3&faulty=1', async (page) => waitForStep(page, 3)],
+]) {
+  test(`axe-core finds no serious or critical violation on ${name}`, { timeout: 60_000 }, async () => {
+    const { page, problems } = await openPage(browser, server.url, query);
+    await page.waitForSelector('[data-node]', { timeout: BOUNDED_WAIT_MS });
+    await ready(page);
+    await page.click('[data-action=pause]').catch(() => {});
+    const violations = await seriousAxeViolations(page);
+    assert.deepEqual(violations, [], JSON.stringify(violations, null, 1));
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+}
+
 test('the live region announces a crash and the new leader, and can be muted', { timeout: 60_000 }, async () => {
   const { page, problems } = await openPage(browser, server.url, '/?seed=12&speed=1');
   assert.equal(await page.getAttribute('[data-announcer]', 'aria-live'), 'polite');
@@ -403,6 +425,56 @@ test('the live region announces a crash and the new leader, and can be muted', {
   await page.click(`[data-action=crash][data-target="${next.id}"]`);
   await page.waitForTimeout(2000);
   assert.equal((await announced(page)).trim(), '', 'a muted announcer spoke');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('keyboard: Space and Enter press the focused control; menus take and give back the focus', { timeout: 60_000 }, async () => {
+  const { page, problems } = await openPage(browser, server.url, '/?seed=16&speed=1');
+  await waitForLeader(page);
+  await page.focus('.controls [data-action=request]');
+  await page.keyboard.press('Space');
+  assert.match(await page.textContent('[data-notice]'), /accepted the request|refused/);
+  assert.equal(await page.getAttribute('[data-action=play]', 'aria-pressed'), 'true', 'Space on a button toggled play');
+  await page.focus('[data-action=pause]');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.getAttribute('[data-action=pause]', 'aria-pressed'), 'true');
+
+  await page.focus('[data-link="0-1"]');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.link-menu');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.linkChoice), 'both', 'the menu did not focus its first item');
+  await page.keyboard.press('Escape');
+  assert.equal(await page.$('.link-menu'), null);
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.link), '0-1', 'Escape did not give the focus back');
+
+  await page.focus('[data-node="2"]');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-server-menu="2"]');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.action), 'crash');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.getAttribute('[data-node="2"]', 'data-up'), 'false', 'Enter on Crash did not crash S3');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.node), '2');
+
+  await page.focus('[data-action=help]');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-help]');
+  await page.keyboard.press('Escape');
+  assert.equal(await page.$('[data-help]'), null);
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.action), 'help');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('the log grid and the servers read as sentences', { timeout: 60_000 }, async () => {
+  const { page, problems } = await openPage(browser, server.url, '/#scenario=figure8&step=1&faulty=0');
+  await waitForStep(page, 1);
+  const logs = await page.locator('.log-panel').ariaSnapshot();
+  assert.match(logs, /S2, index 2, term 2, not committed yet/);
+  assert.match(logs, /S5, index 1, term 1, committed/);
+  const ring = await page.locator('[data-ring]').ariaSnapshot();
+  assert.match(ring, /S5, leader, term 3, voted for S5, log up to index 2, commit index 1/);
+  assert.match(ring, /S1, down, term 2/);
   assert.deepEqual(problems, []);
   await page.close();
 });

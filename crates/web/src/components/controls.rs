@@ -64,13 +64,13 @@ pub fn controls(props: &ControlsProps) -> Html {
     html! {
         <div class="controls" role="toolbar" aria-label="Playback and cluster controls">
             <button data-action="play" aria-pressed={props.playing.to_string()}
-                    aria-label="Play (Space)" onclick={send(Action::Play)}>{ "▶ Play" }</button>
+                    title="Play (Space)" onclick={send(Action::Play)}><span aria-hidden="true">{ "▶ " }</span>{ "Play" }</button>
             <button data-action="pause" aria-pressed={(!props.playing).to_string()}
-                    aria-label="Pause (Space)" onclick={send(Action::Pause)}>{ "❚❚ Pause" }</button>
-            <button data-action="back" aria-label="Step back to the previous event"
-                    onclick={send(Action::Back)}>{ "← Back" }</button>
-            <button data-action="step" aria-label="Step to the next event (→)"
-                    onclick={send(Action::Step)}>{ "Step →" }</button>
+                    title="Pause (Space)" onclick={send(Action::Pause)}><span aria-hidden="true">{ "❚❚ " }</span>{ "Pause" }</button>
+            <button data-action="back" title="Step back to the previous event (←)"
+                    onclick={send(Action::Back)}><span aria-hidden="true">{ "← " }</span>{ "Back" }</button>
+            <button data-action="step" title="Step to the next event (→)"
+                    onclick={send(Action::Step)}>{ "Step" }<span aria-hidden="true">{ " →" }</span></button>
             <label class="speed">
                 <span>{ "speed" }</span>
                 <input type="range" data-action="speed" aria-label="Speed of virtual time"
@@ -84,9 +84,9 @@ pub fn controls(props: &ControlsProps) -> Html {
                   data-sim-ms={format!("{:.3}", props.sim_ms_last_frame)} aria-live="off">
                 { format!("{}.{:03} s", ms / 1000, ms % 1000) }
             </span>
-            <button data-action="request" aria-label="Send a client request to the leader (R)"
+            <button data-action="request" title="Send a client request to the leader (R)"
                     onclick={send(Action::Request(None))}>{ "Client request" }</button>
-            <button data-action="reset" aria-label="Reset: start this seed again"
+            <button data-action="reset" title="Start this seed again"
                     onclick={send(Action::Reset)}>{ "Reset" }</button>
             <label class="seed">
                 <span>{ "seed" }</span>

@@ -88,7 +88,8 @@ pub fn event_log(props: &EventLogProps) -> Html {
             <h2>{ format!("Events ({})", events.len()) }
                 <span class="topics" role="group" aria-label="Show events about">{ for toggles }</span>
             </h2>
-            <div class="event-scroll" ref={scroller}>
+            // Focusable, so the keyboard can scroll it too.
+            <div class="event-scroll" ref={scroller} tabindex="0" role="region" aria-label="Latest events">
                 <table>
                     <thead><tr>
                         <th>{ "ms" }</th>

@@ -1,11 +1,12 @@
 //! The keyboard shortcuts, shown by `?`.
 
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::state::{Action, Dispatch};
 
 /// Every shortcut the keyboard hook in app.rs understands.
-pub const SHORTCUTS: [(&str, &str); 13] = [
+pub const SHORTCUTS: [(&str, &str); 15] = [
     (
         "Space",
         "play / pause (in a scenario: play or pause the step)",
@@ -24,6 +25,11 @@ pub const SHORTCUTS: [(&str, &str); 13] = [
     ("X", "crash or restart the inspected server"),
     ("T", "force the inspected server's election timeout"),
     ("D", "drop the selected message (else the one due first)"),
+    ("Enter / Space on a control", "press it"),
+    (
+        "Tab",
+        "move between controls; servers and links open their menus with Enter",
+    ),
     ("? / Esc", "show / hide this help, close menus"),
 ];
 
@@ -38,8 +44,32 @@ pub fn shortcut_help(props: &ShortcutHelpProps) -> Html {
         let dispatch = props.dispatch.clone();
         Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::ToggleHelp))
     };
+    let dialog = use_node_ref();
+    {
+        // The dialog takes the focus on its Close button and gives it back on closing.
+        let dialog = dialog.clone();
+        use_effect_with((), move |_| {
+            let document = web_sys::window().and_then(|window| window.document());
+            let opener = document
+                .as_ref()
+                .and_then(|document| document.active_element())
+                .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+            if let Some(button) = dialog
+                .cast::<web_sys::Element>()
+                .and_then(|element| element.query_selector("button").ok().flatten())
+                .and_then(|button| button.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = button.focus();
+            }
+            move || {
+                if let Some(opener) = opener {
+                    let _ = opener.focus();
+                }
+            }
+        });
+    }
     html! {
-        <div class="help" role="dialog" aria-modal="false" aria-label="Keyboard shortcuts" data-help="">
+        <div class="help" role="dialog" aria-modal="false" aria-label="Keyboard shortcuts" data-help="" ref={dialog}>
             <h2>{ "Keyboard shortcuts" }</h2>
             <dl>
                 { for SHORTCUTS.iter().map(|(key, what)| html! {

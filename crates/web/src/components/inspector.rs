@@ -136,24 +136,26 @@ pub fn inspector(props: &InspectorProps) -> Html {
                 <span class="tabs" role="group" aria-label="Server to inspect">
                     { for (0..servers).map(|other| html! {
                         <button aria-pressed={(other == id).to_string()} onclick={pick(other)}
-                                aria-label={format!("Inspect {}", server_name(other))}>{ server_name(other) }</button>
+                                title={format!("Inspect {}", server_name(other))}>{ server_name(other) }</button>
                     }) }
                 </span>
             </h2>
             <p class="status">{ status }</p>
             <div class="figure2">
-                <dl>
-                    <div class="group-title">{ "persistent (on disk)" }</div>
-                    { field("currentTerm", CURRENT_TERM, view.term.to_string()) }
-                    { field("votedFor", VOTED_FOR, voted) }
-                    { field("log[]", LOG, log_text) }
-                    <div class="group-title">{ "volatile (in memory)" }</div>
-                    { volatile }
-                </dl>
-                <div class="kv">
-                    <div class="group-title">
+                <div>
+                    <h3 class="group-title">{ "persistent (on disk)" }</h3>
+                    <dl>
+                        { field("currentTerm", CURRENT_TERM, view.term.to_string()) }
+                        { field("votedFor", VOTED_FOR, voted) }
+                        { field("log[]", LOG, log_text) }
+                    </dl>
+                    <h3 class="group-title">{ "volatile (in memory)" }</h3>
+                    <dl>{ volatile }</dl>
+                </div>
+                <div class="kv" tabindex="0" role="region" aria-label="Key-value store">
+                    <h3 class="group-title">
                         { if view.up { format!("key-value store ({} keys applied)", kv.len()) } else { "key-value store (volatile)".into() } }
-                    </div>
+                    </h3>
                     if !view.up {
                         <p class="lost">{ "lost in the crash: a restart rebuilds it by applying committed entries again" }</p>
                     } else if kv.is_empty() {

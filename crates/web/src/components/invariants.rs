@@ -35,6 +35,7 @@ pub fn invariant_badges(props: &InvariantBadgesProps) -> Html {
                 title={if invariant.ok { "holds after every event so far" } else { "broken" }}>
                 <span aria-hidden="true">{ if invariant.ok { "✓ " } else { "✗ " } }</span>
                 { invariant_title(invariant.name) }
+                <span class="visually-hidden">{ if invariant.ok { " holds" } else { " broken" } }</span>
                 { broken_at.unwrap_or_default() }
             </li>
         }

@@ -124,14 +124,27 @@ pub fn log_grid(props: &LogGridProps) -> Html {
         };
         let cells = log.entries.iter().filter(|entry| in_window(entry.index)).map(|entry| {
             let committed = view.up && entry.index <= view.commit;
-            let title = format!(
-                "{}, index {}, term {}: {} — {}",
+            // Read as one sentence; the marks drawn around the cell are in it too.
+            let mut sentence = format!(
+                "{}, index {}, term {}, {}",
                 server_name(id),
                 entry.index,
                 entry.term,
-                entry.command,
                 if committed { "committed" } else if view.up { "not committed yet" } else { "commit point unknown while down" }
             );
+            for (mark, words) in [('m', "leader's matchIndex"), ('n', "leader's nextIndex")] {
+                if mark_at(entry.index).contains(mark) {
+                    sentence.push_str(", ");
+                    sentence.push_str(words);
+                }
+            }
+            for (mark, words) in [('C', "commitIndex"), ('A', "lastApplied")] {
+                if below_at(entry.index).contains(mark) {
+                    sentence.push_str(", ");
+                    sentence.push_str(words);
+                }
+            }
+            let title = format!("{sentence}: {}", entry.command);
             let conflicting = props.conflict.marks(id, entry.index);
             html! {
                 <span class={classes!("cell", term_class(entry.term), if committed { "committed" } else { "pending" },
@@ -139,6 +152,7 @@ pub fn log_grid(props: &LogGridProps) -> Html {
                                       conflicting.then_some("conflict"))}
                       data-conflict={conflicting.then_some("")}
                       style={format!("grid-column: {}", column_of(entry.index))} title={title}
+                      role="img" aria-label={sentence}
                       data-above={mark_at(entry.index)} data-below={below_at(entry.index)}>
                     { entry.term }
                 </span>
@@ -149,24 +163,27 @@ pub fn log_grid(props: &LogGridProps) -> Html {
             .filter(|&next| next > log.base_index + log.entries.len() as u64 && in_window(next))
             .map(|next| html! {
                 <span class="cell slot" style={format!("grid-column: {}", column_of(next))}
-                      title={format!("the leader sends {} entry {next} next", server_name(id))}
+                      role="img" aria-label={format!("{}, index {next}: the leader sends this entry next", server_name(id))}
                       data-above={mark_at(next)}></span>
             });
         let compacted = (log.base_index >= start).then(|| html! {
-            <span class="cell snapshot"
+            <span class="cell snapshot" role="img"
+                  aria-label={format!("{}, a snapshot through index {}", server_name(id), log.base_index)}
                   style={format!("grid-column: 3 / {}", column_of(log.base_index.min(end)) + 1)}>
                 { format!("snapshot ≤{}", log.base_index) }
             </span>
         });
         let base = (log.base_index > 0).then(|| html! {
-            <span class="base" title={format!("snapshot through index {} (term {})", log.base_index, log.base_term)}>
+            <span class="base" role="img" aria-label={format!("{}, snapshot through index {} (term {})", server_name(id), log.base_index, log.base_term)}>
                 { format!("≤{} t{}", log.base_index, log.base_term) }
             </span>
         });
         html! {
             <div class={classes!("log-row", (!view.up).then_some("down"), (leader == Some(id)).then_some("leading"),
                                  props.highlight.servers.contains(&id).then_some("highlight"))}
-                 data-row={id.to_string()}>
+                 data-row={id.to_string()} role="group"
+                 aria-label={format!("{}'s log, {}: {} entries{}", server_name(id), if view.up { view.role } else { "down" },
+                     log.entries.len(), if view.up { format!(", committed through index {}", view.commit) } else { String::new() })}>
                 { row_head(&view, &props.dispatch) }
                 // One node per part, however many cells: the row's name button keeps
                 // its element (and focus) as the log grows.
@@ -218,7 +235,7 @@ fn row_head(view: &ServerView, dispatch: &Dispatch) -> Html {
     let power = if view.up {
         button(
             "crash",
-            format!("Crash {name}"),
+            format!("crash {name}"),
             "crash",
             true,
             Action::Crash(id),
@@ -226,7 +243,7 @@ fn row_head(view: &ServerView, dispatch: &Dispatch) -> Html {
     } else {
         button(
             "restart",
-            format!("Restart {name}"),
+            format!("restart {name}"),
             "restart",
             true,
             Action::Restart(id),
@@ -235,14 +252,14 @@ fn row_head(view: &ServerView, dispatch: &Dispatch) -> Html {
     html! {
         <span class="row-head">
             <button class={classes!("row-name", format!("role-{}", view.role), (!view.up).then_some("down"))}
-                    aria-label={format!("Inspect {name}")}
+                    title={format!("Inspect {name}")}
                     onclick={let dispatch = dispatch.clone(); Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::Select(Some(id))))}>
                 { name.clone() }
                 <small>{ if view.up { view.role } else { "down" } }</small>
             </button>
             { power }
-            { button("timeout", format!("Force {name}'s election timer to expire"), "timeout", view.up, Action::Timeout(id)) }
-            { button("request", format!("Send a client request to {name}"), "request", view.up, Action::Request(Some(id))) }
+            { button("timeout", format!("timeout: expire {name}'s election timer now"), "timeout", view.up, Action::Timeout(id)) }
+            { button("request", format!("request: send {name} a client request"), "request", view.up, Action::Request(Some(id))) }
         </span>
     }
 }

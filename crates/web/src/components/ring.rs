@@ -310,13 +310,19 @@ fn server_node(
         })
     };
     let aria = format!(
-        "{}: {role_word}, term {}{}. Press Enter for its actions.",
+        "{}, {role_word}, term {}, {}, log up to index {}{}. Press Enter for its actions.",
         server_name(id),
         view.term,
         voted
             .as_ref()
-            .map(|v| format!(", voted for {v}"))
-            .unwrap_or_default()
+            .map(|v| format!("voted for {v}"))
+            .unwrap_or_else(|| "no vote".into()),
+        view.last_index,
+        if view.up {
+            format!(", commit index {}", view.commit)
+        } else {
+            String::new()
+        }
     );
     html! {
         <g class={classes!("server", format!("role-{}", view.role), format!("on-{}", term_class(view.term)), (!view.up).then_some("down"),

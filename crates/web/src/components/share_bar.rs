@@ -90,11 +90,11 @@ pub fn share_bar(props: &ShareBarProps) -> Html {
             // One node, shown or not, so the Share button before it keeps its focus.
             { status.unwrap_or_default() }
             <button data-action="export" onclick={export}
-                    aria-label="Download this run as a JSON trace">{ "Export" }</button>
+                    title="Download this run as a JSON trace">{ "Export" }</button>
             <label class="import">
                 { "Import" }
                 <input type="file" accept=".json,application/json" data-import=""
-                       aria-label="Load a JSON trace (or drop one on the page)" onchange={import} />
+                       aria-label="Import a JSON trace (or drop one on the page)" onchange={import} />
             </label>
         </div>
     }

@@ -72,12 +72,12 @@ pub fn timeline_bar(props: &TimelineBarProps) -> Html {
         <section class="panel timeline" aria-label="Timeline" data-timeline=""
                  data-in-past={props.in_past.to_string()}>
             <div class="timeline-buttons" role="group" aria-label="Time travel">
-                <button data-action="prev-marker" aria-label="Jump to the previous marked moment"
-                        onclick={send(Action::JumpToMarker(false))}>{ "« marker" }</button>
-                <button data-action="next-marker" aria-label="Jump to the next marked moment"
-                        onclick={send(Action::JumpToMarker(true))}>{ "marker »" }</button>
+                <button data-action="prev-marker" title="Jump to the previous marked moment"
+                        onclick={send(Action::JumpToMarker(false))}><span aria-hidden="true">{ "« " }</span>{ "marker" }</button>
+                <button data-action="next-marker" title="Jump to the next marked moment"
+                        onclick={send(Action::JumpToMarker(true))}>{ "marker" }<span aria-hidden="true">{ " »" }</span></button>
                 <button data-action="live" disabled={!props.in_past}
-                        aria-label="Return to the live run" onclick={send(Action::SeekTime(u64::MAX))}>{ "Live" }</button>
+                        title="Return to the live run" onclick={send(Action::SeekTime(u64::MAX))}>{ "Live" }</button>
                 if props.can_undo_fork {
                     <button data-action="undo-fork" aria-label="Undo the fork: bring the discarded future back"
                             onclick={send(Action::UndoFork)}>{ "Undo fork" }</button>
