@@ -556,6 +556,48 @@ test('labels stay inside the drawing for 3 to 9 servers, and the tagline counts 
   }
 });
 
+/** Labels of messages that overlap each other or a server's body, by their boxes on screen. */
+async function crowdedMessageLabels(page) {
+  return page.evaluate(() => {
+    const boxes = (selector) => [...document.querySelectorAll(selector)].map((element) => ({
+      what: element.closest('[data-msg]') ? `message ${element.closest('[data-msg]').dataset.msg}` : `server ${element.closest('[data-node]').dataset.node}`,
+      box: element.getBoundingClientRect(),
+    }));
+    const labels = boxes('[data-ring] [data-msg] text');
+    const bodies = boxes('[data-ring] [data-node] .body');
+    const overlap = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    const crowded = [];
+    labels.forEach((label, index) => {
+      for (const other of [...labels.slice(index + 1), ...bodies]) {
+        if (overlap(label.box, other.box)) crowded.push(`${label.what} on ${other.what}`);
+      }
+    });
+    return { labels: labels.length, crowded };
+  });
+}
+
+test('message labels never sit on each other or on a server', { timeout: 60_000 }, async () => {
+  // The end of Figure 8 (d): four AppendEntries from S5 in flight, two side by side.
+  const { page, context, problems } = await openSized('/?present=1#scenario=figure8&step=3&faulty=1', 1280, 720);
+  await waitForStep(page, 3);
+  const atTheEnd = await crowdedMessageLabels(page);
+  assert.ok(atTheEnd.labels >= 3, `only ${atTheEnd.labels} labels`);
+  assert.deepEqual(atTheEnd.crowded, []);
+  await context.close();
+  // Free play: a leader's requests leave it side by side, step by step.
+  const free = await openPage(browser, server.url, '/?seed=15&speed=1/20');
+  await waitForLeader(free.page);
+  await free.page.click('.controls [data-action=request]');
+  await free.page.click('[data-action=pause]');
+  for (let step = 0; step < 40; step += 1) {
+    const { crowded } = await crowdedMessageLabels(free.page);
+    assert.deepEqual(crowded, [], `after ${step} steps`);
+    await free.page.click('[data-action=step]');
+  }
+  assert.deepEqual([...problems, ...free.problems], []);
+  await free.page.close();
+});
+
 test('term colours never come near message or reply colours', { timeout: 30_000 }, async () => {
   const { page, problems } = await openPage(browser, server.url, '/?seed=1');
   const colours = await page.evaluate(() => {

@@ -29,6 +29,12 @@ const MARGIN: f64 = 8.0;
 const LINK_BAND_HALF_WIDTH: f64 = 9.0;
 /// The gap between a node's timer arc and its labels.
 const LABEL_GAP: f64 = 6.0;
+/// A message's label, as style.css draws it (`.message text`, monospace): its size
+/// and advance in drawing units, and its gap from the dot.
+const MESSAGE_FONT: f64 = 16.0;
+const MONO_ADVANCE: f64 = 0.62;
+const MESSAGE_LABEL_GAP: f64 = 11.0;
+const MESSAGE_RADIUS: f64 = 7.0;
 
 /// Where everything sits for a cluster of `servers`, and the viewBox that holds it all.
 struct Layout {
@@ -72,6 +78,17 @@ impl Layout {
     /// The viewBox: every node, timer arc and label of the longest possible words
     /// ("precandidate", "voted S9") inside, with a margin.
     fn view_box(&self) -> String {
+        let frame = self.frame();
+        format!(
+            "{} {} {} {}",
+            fmt(frame.left),
+            fmt(frame.top),
+            fmt(frame.width),
+            fmt(frame.height)
+        )
+    }
+
+    fn frame(&self) -> Frame {
         let role_half = ROLE_FONT * GLYPH_WIDTH * "precandidate".len() as f64 / 2.0;
         let vote_half = VOTE_FONT * GLYPH_WIDTH * "voted S9".len() as f64 / 2.0;
         let half_width = TIMER_RADIUS.max(role_half).max(vote_half);
@@ -86,13 +103,12 @@ impl Layout {
             top = top.min(label_top).min(at.y - TIMER_RADIUS);
             bottom = bottom.max(label_bottom).max(at.y + TIMER_RADIUS);
         }
-        format!(
-            "{} {} {} {}",
-            fmt(left - MARGIN),
-            fmt(top - MARGIN),
-            fmt(right - left + 2.0 * MARGIN),
-            fmt(bottom - top + 2.0 * MARGIN)
-        )
+        Frame {
+            left: left - MARGIN,
+            top: top - MARGIN,
+            width: right - left + 2.0 * MARGIN,
+            height: bottom - top + 2.0 * MARGIN,
+        }
     }
 }
 
@@ -179,17 +195,44 @@ pub fn server_ring(props: &ServerRingProps) -> Html {
         });
         server_node(&sim, &layout, id, props, timer)
     });
+    let frame = layout.frame();
+    // Labels are placed one by one where no server, dot or earlier label is (the
+    // selected message's first), so words never sit on words; the room is kept
+    // between frames so placing them allocates nothing.
+    let label_room = use_mut_ref(LabelRoom::default);
+    let mut room = label_room.borrow_mut();
+    room.clear();
+    for id in 0..servers {
+        room.take(Rect::around(layout.position(id), TIMER_RADIUS));
+    }
+    for flight in sim.in_flight() {
+        room.take(Rect::around(
+            message_at(flight, &layout, props.shown_ms),
+            MESSAGE_RADIUS,
+        ));
+    }
+    let selected_first = sim
+        .in_flight()
+        .filter(|flight| Some(flight.id) == props.selected_message)
+        .chain(
+            sim.in_flight()
+                .filter(|flight| Some(flight.id) != props.selected_message),
+        );
+    for flight in selected_first {
+        let at = message_at(flight, &layout, props.shown_ms);
+        let label = MessageSummary::of(&flight.message).to_string();
+        room.place(flight.id, at, &label, &frame);
+    }
     let messages = sim.in_flight().map(|flight| {
         message_dot(
             flight,
-            &layout,
-            props.shown_ms,
+            message_at(flight, &layout, props.shown_ms),
+            room.place_of(flight.id),
             props.selected_message,
             &props.dispatch,
         )
     });
     let view_box = layout.view_box();
-    let frame = Frame::of(&view_box);
     let menu = props.link_menu.map(|(a, b)| {
         let middle = layout.position(a).lerp(layout.position(b), 0.5);
         html! { <LinkMenu {a} {b} at={frame.percent(middle)} cut={sim.link(a, b)} dispatch={props.dispatch.clone()} /> }
@@ -226,7 +269,8 @@ pub fn server_ring(props: &ServerRingProps) -> Html {
     }
 }
 
-/// The viewBox's origin and size, to place HTML menus over points of the drawing.
+/// The viewBox's origin and size: to place HTML menus over points of the drawing, and
+/// to keep message labels inside it.
 #[derive(Clone, Copy)]
 struct Frame {
     left: f64,
@@ -236,19 +280,6 @@ struct Frame {
 }
 
 impl Frame {
-    fn of(view_box: &str) -> Frame {
-        let mut numbers = view_box
-            .split_whitespace()
-            .map(|n| n.parse::<f64>().unwrap_or(0.0));
-        let mut next = || numbers.next().unwrap_or(1.0);
-        Frame {
-            left: next(),
-            top: next(),
-            width: next().max(1.0),
-            height: next().max(1.0),
-        }
-    }
-
     /// A point of the drawing as percentages of the ring's box.
     fn percent(self, at: Point) -> (f64, f64) {
         (
@@ -437,14 +468,8 @@ fn vote_dots(sim: &Simulation, layout: &Layout, id: NodeId, at: Point) -> Html {
     html! { { for dots } }
 }
 
-fn message_dot(
-    flight: &InFlight,
-    layout: &Layout,
-    shown_ms: f64,
-    selected: Option<u64>,
-    dispatch: &Dispatch,
-) -> Html {
-    let summary = MessageSummary::of(&flight.message);
+/// Where a message in flight is drawn at `shown_ms`: along its line, in its lane.
+fn message_at(flight: &InFlight, layout: &Layout, shown_ms: f64) -> Point {
     let (from, to) = (layout.position(flight.from), layout.position(flight.to));
     let (start, end) = (from.towards(to, NODE_RADIUS), to.towards(from, NODE_RADIUS));
     let span = (flight.deliver_at - flight.sent_at).max(1) as f64;
@@ -457,6 +482,138 @@ fn message_dot(
         },
         LANE_OFFSET,
     );
+    Point {
+        x: along.x + lane.x,
+        y: along.y + lane.y,
+    }
+}
+
+/// A box in drawing units.
+#[derive(Clone, Copy)]
+struct Rect {
+    left: f64,
+    top: f64,
+    right: f64,
+    bottom: f64,
+}
+
+impl Rect {
+    fn around(at: Point, radius: f64) -> Rect {
+        Rect {
+            left: at.x - radius,
+            top: at.y - radius,
+            right: at.x + radius,
+            bottom: at.y + radius,
+        }
+    }
+
+    fn overlaps(&self, other: &Rect) -> bool {
+        self.left < other.right
+            && other.left < self.right
+            && self.top < other.bottom
+            && other.top < self.bottom
+    }
+
+    fn inside(&self, frame: &Frame) -> bool {
+        self.left >= frame.left
+            && self.top >= frame.top
+            && self.right <= frame.left + frame.width
+            && self.bottom <= frame.top + frame.height
+    }
+}
+
+/// Where a message's words sit beside its dot; nowhere when every place is taken
+/// (the dot still names it, and a click shows all of it).
+#[derive(Clone, Copy, PartialEq)]
+enum LabelPlace {
+    Right,
+    Left,
+    Above,
+    Below,
+    Hidden,
+}
+
+impl LabelPlace {
+    /// The label's box for a dot at `at`, and its text's x, baseline and anchor
+    /// relative to the dot.
+    fn layout(self, at: Point, width: f64) -> (Rect, f64, f64, &'static str) {
+        let (ascent, descent) = (MESSAGE_FONT * 0.75, MESSAGE_FONT * 0.25);
+        let (x, baseline, anchor, left) = match self {
+            LabelPlace::Right => (MESSAGE_LABEL_GAP, 5.0, "start", MESSAGE_LABEL_GAP),
+            LabelPlace::Left => (-MESSAGE_LABEL_GAP, 5.0, "end", -MESSAGE_LABEL_GAP - width),
+            LabelPlace::Above => (0.0, -MESSAGE_LABEL_GAP, "middle", -width / 2.0),
+            LabelPlace::Below => (0.0, MESSAGE_LABEL_GAP + ascent, "middle", -width / 2.0),
+            LabelPlace::Hidden => (0.0, 0.0, "start", 0.0),
+        };
+        let rect = Rect {
+            left: at.x + left,
+            top: at.y + baseline - ascent,
+            right: at.x + left + width,
+            bottom: at.y + baseline + descent,
+        };
+        (rect, x, baseline, anchor)
+    }
+}
+
+/// What the drawing already holds, for placing the next message label, and where
+/// each message's label went.
+#[derive(Default)]
+struct LabelRoom {
+    taken: Vec<Rect>,
+    placed: Vec<(u64, LabelPlace)>,
+}
+
+impl LabelRoom {
+    fn clear(&mut self) {
+        self.taken.clear();
+        self.placed.clear();
+    }
+
+    fn place_of(&self, id: u64) -> LabelPlace {
+        self.placed
+            .iter()
+            .find(|(placed, _)| *placed == id)
+            .map_or(LabelPlace::Hidden, |&(_, place)| place)
+    }
+
+    fn take(&mut self, rect: Rect) {
+        self.taken.push(rect);
+    }
+
+    /// The first free place for `label` beside a dot at `at`: towards the ring's
+    /// centre first (away from the edge), then above, below, and the other side.
+    fn place(&mut self, id: u64, at: Point, label: &str, frame: &Frame) {
+        let width = label.chars().count() as f64 * MESSAGE_FONT * MONO_ADVANCE;
+        let (inward, outward) = if at.x > CENTRE.x {
+            (LabelPlace::Left, LabelPlace::Right)
+        } else {
+            (LabelPlace::Right, LabelPlace::Left)
+        };
+        let free = [inward, LabelPlace::Above, LabelPlace::Below, outward]
+            .into_iter()
+            .map(|place| (place, place.layout(at, width).0))
+            .find(|(_, rect)| {
+                rect.inside(frame) && !self.taken.iter().any(|taken| taken.overlaps(rect))
+            });
+        let place = match free {
+            Some((place, rect)) => {
+                self.take(rect);
+                place
+            }
+            None => LabelPlace::Hidden,
+        };
+        self.placed.push((id, place));
+    }
+}
+
+fn message_dot(
+    flight: &InFlight,
+    at: Point,
+    place: LabelPlace,
+    selected: Option<u64>,
+    dispatch: &Dispatch,
+) -> Html {
+    let summary = MessageSummary::of(&flight.message);
     let kind = summary.kind.name();
     let outcome = match (summary.kind.is_request(), summary.ok) {
         (true, _) => "request",
@@ -472,16 +629,7 @@ fn message_dot(
         })
     };
     let label = summary.to_string();
-    let at = Point {
-        x: along.x + lane.x,
-        y: along.y + lane.y,
-    };
-    // The label reads towards the ring's centre, so it never runs off the drawing.
-    let (label_x, anchor) = if at.x > CENTRE.x {
-        ("-11", "end")
-    } else {
-        ("11", "start")
-    };
+    let (_, label_x, label_y, anchor) = place.layout(at, 0.0);
     let is_selected = selected == Some(id);
     html! {
         <g key={id.to_string()} class={classes!("message", format!("kind-{kind}"), outcome, is_selected.then_some("selected"))}
@@ -494,9 +642,11 @@ fn message_dot(
                 server_name(flight.from), server_name(flight.to), flight.describe(), flight.sent_at, flight.deliver_at) }</title>
             // An invisible ring whose stroke keeps a screen size: the hit area stays at
             // least 12 px across however small the drawing is scaled.
-            <circle class="message-hit" r="7" />
-            <circle class="message-dot" r="7" />
-            <text x={label_x} y="5" text-anchor={anchor}>{ label }</text>
+            <circle class="message-hit" r={fmt(MESSAGE_RADIUS)} />
+            <circle class="message-dot" r={fmt(MESSAGE_RADIUS)} />
+            if place != LabelPlace::Hidden {
+                <text x={fmt(label_x)} y={fmt(label_y)} text-anchor={anchor}>{ label }</text>
+            }
         </g>
     }
 }
