@@ -10,6 +10,54 @@ pub struct NetworkConfig {
     /// The lab's long reordering: 2/3 of replies wait an extra
     /// 200 + rand(1 + rand(2000)) ms.
     pub long_reordering: bool,
+    /// When a message's fate is decided.
+    pub delivery: Delivery,
+}
+
+/// When the network decides whether a message gets through.
+///
+/// Raft's messages here are one-way, where the lab's are RPCs: a *request*
+/// is a message whose kind [`is_request`](raftviz_raft::MessageKind::is_request)
+/// (RequestVote, PreVote, AppendEntries, InstallSnapshot, TimeoutNow), and
+/// its *reply* is the reply-kind message the receiver sends back to the
+/// requester while handling it — the lab's RPC reply, carried as a message
+/// of its own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Delivery {
+    /// The simulator's model, and what the page draws: every message takes
+    /// a latency and is lost if, when it arrives, its link is cut or its
+    /// destination is down.
+    #[default]
+    AtArrival,
+    /// The MIT 6.5840 tester's labrpc (2024–2026 labs). A request's fate is
+    /// decided when it is sent: lost if its link is cut or its destination
+    /// down then, or by chance; otherwise it is executed after its latency
+    /// even if the link is cut meanwhile (labrpc reads the end's state once,
+    /// before its short delay). A reply's fate is decided when it is
+    /// produced: lost if the link back to the requester is cut then, if the
+    /// requester has crashed since it sent the request (the reply would
+    /// reach the dead instance), or by chance; otherwise it arrives at once
+    /// or, with long reordering, 200–2199 ms later, whatever the link does
+    /// in between. A crash still loses what is in flight to the crashed
+    /// server (labrpc hands it to the dead instance). The latency range
+    /// applies to requests only: labrpc delays a request before executing
+    /// it and hands the reply straight back.
+    Labrpc,
+}
+
+impl Delivery {
+    pub fn name(self) -> &'static str {
+        match self {
+            Delivery::AtArrival => "at_arrival",
+            Delivery::Labrpc => "labrpc",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Delivery> {
+        [Delivery::AtArrival, Delivery::Labrpc]
+            .into_iter()
+            .find(|delivery| delivery.name() == name)
+    }
 }
 
 impl NetworkConfig {
@@ -20,6 +68,7 @@ impl NetworkConfig {
             drop_probability: 0.0,
             duplicate_probability: 0.0,
             long_reordering: false,
+            delivery: Delivery::AtArrival,
         }
     }
 

@@ -31,7 +31,7 @@ use rand_core::{RngCore, SeedableRng};
 use rand_pcg::Pcg64;
 
 pub use checker::{Violation, INVARIANTS};
-pub use config::{NetworkConfig, RaftOptions, SimConfig, SnapshotPolicy};
+pub use config::{Delivery, NetworkConfig, RaftOptions, SimConfig, SnapshotPolicy};
 pub use network::{InFlight, LinkCut};
 pub use run::{RecordedAction, UserAction};
 pub use service::{Client, ClientId, ReadMode, Reply, Workload, CLIENT_TIMEOUT_MS};
@@ -73,6 +73,13 @@ enum Action {
     ClientThink {
         client: ClientId,
     },
+}
+
+/// The server whose request a `Ready` answers, in the life that sent it.
+#[derive(Clone, Copy, Debug)]
+struct Requester {
+    id: NodeId,
+    incarnation: u32,
 }
 
 /// Why a proposal did not enter a log.
@@ -359,7 +366,9 @@ impl Simulation {
             return;
         };
         let summary = MessageSummary::of(&flight.message);
-        let reason = if self.network.is_cut(flight.from, flight.to) {
+        // Under labrpc a message's link was judged when it left.
+        let judged_at_arrival = self.network.config.delivery == Delivery::AtArrival;
+        let reason = if judged_at_arrival && self.network.is_cut(flight.from, flight.to) {
             Some(DropReason::LinkCut)
         } else if self.servers[flight.to].node.is_none() {
             Some(DropReason::ServerDown)
@@ -370,6 +379,19 @@ impl Simulation {
             self.record_drop(&flight, reason);
             return;
         }
+        let kind = flight.message.kind();
+        let requester = if kind.is_request() {
+            if !judged_at_arrival {
+                // labrpc counts the RPCs a server executes.
+                self.rpc_counts[flight.to] += 1;
+            }
+            Some(Requester {
+                id: flight.from,
+                incarnation: flight.sender_incarnation,
+            })
+        } else {
+            None
+        };
         self.trace.record(
             self.now,
             Some(flight.to),
@@ -381,7 +403,7 @@ impl Simulation {
         );
         if let Some(node) = &mut self.servers[flight.to].node {
             let ready = node.step(flight.from, flight.message);
-            self.after(flight.to, ready);
+            self.after_answering(flight.to, ready, requester);
         }
     }
 
@@ -399,11 +421,18 @@ impl Simulation {
     /// Carries out a `Ready` in the order the core's contract demands:
     /// persist, then send, then apply. Checks the invariants as it goes.
     fn after(&mut self, id: NodeId, ready: Ready) {
+        self.after_answering(id, ready, None);
+    }
+
+    /// [`Simulation::after`] for a `Ready` that handles `requester`'s
+    /// request: what it sends back to the requester are the replies.
+    fn after_answering(&mut self, id: NodeId, ready: Ready, requester: Option<Requester>) {
         if let Err(finding) = self.persist(id, &ready) {
             self.report(finding);
         }
         for Envelope { to, message } in ready.messages {
-            self.send(id, to, message);
+            let answering = requester.filter(|requester| requester.id == to);
+            self.send(id, to, message, answering);
         }
         if let Some(snapshot) = &ready.install_snapshot {
             if let Err(finding) = self.install(id, snapshot) {
@@ -636,16 +665,32 @@ impl Simulation {
         });
     }
 
-    fn send(&mut self, from: NodeId, to: NodeId, message: raftviz_raft::Message) {
+    fn send(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        message: raftviz_raft::Message,
+        answering: Option<Requester>,
+    ) {
         let kind = message.kind();
+        let labrpc = self.network.config.delivery == Delivery::Labrpc;
         if kind.is_request() {
-            self.rpc_counts[to] += 1;
+            if !labrpc {
+                self.rpc_counts[to] += 1;
+            }
             self.rpc_bytes += message.wire_size() as u64;
         }
-        let cut = self.network.is_cut(from, to);
+        let fate = if self.network.is_cut(from, to) {
+            Some(DropReason::LinkCut)
+        } else if labrpc && !self.reaches_life(to, kind.is_request(), answering) {
+            Some(DropReason::ServerDown)
+        } else {
+            None
+        };
+        let sender = (from, self.servers[from].incarnation);
         for flight in self
             .network
-            .launch(&mut self.rng, self.now, from, to, message)
+            .launch(&mut self.rng, self.now, sender, to, message)
         {
             let summary = MessageSummary::of(&flight.message);
             self.trace.record(
@@ -657,8 +702,8 @@ impl Simulation {
                     message: summary,
                 },
             );
-            if cut {
-                self.record_drop(&flight, DropReason::LinkCut);
+            if let Some(reason) = fate {
+                self.record_drop(&flight, reason);
             } else if flight.lost {
                 self.record_drop(&flight, DropReason::Random);
             } else {
@@ -667,6 +712,17 @@ impl Simulation {
                 self.schedule(deliver_at, Action::Deliver { message: id });
             }
         }
+    }
+
+    /// Whether the life of `to` a message is meant for runs now: the
+    /// current one for a request, the one that sent the request for a reply.
+    fn reaches_life(&self, to: NodeId, is_request: bool, answering: Option<Requester>) -> bool {
+        let server = &self.servers[to];
+        let meant_for = match answering {
+            Some(requester) if !is_request => requester.incarnation,
+            _ => server.incarnation,
+        };
+        server.node.is_some() && server.incarnation == meant_for
     }
 
     // ---- Actions a person, a scenario or a test takes ----
@@ -909,7 +965,8 @@ impl Simulation {
     pub fn trace(&self) -> &Trace {
         &self.trace
     }
-    /// Requests (the lab's RPCs) addressed to `id` so far.
+    /// Requests (the lab's RPCs) addressed to `id` so far; under
+    /// [`Delivery::Labrpc`], those `id` executed, as labrpc counts them.
     pub fn rpc_count(&self, id: NodeId) -> u64 {
         self.rpc_counts.get(id).copied().unwrap_or(0)
     }

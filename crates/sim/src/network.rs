@@ -6,7 +6,7 @@ use raftviz_raft::{Message, NodeId};
 use rand_core::RngCore;
 use rand_pcg::Pcg64;
 
-use crate::config::NetworkConfig;
+use crate::config::{Delivery, NetworkConfig};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InFlight {
@@ -16,6 +16,9 @@ pub struct InFlight {
     pub message: Message,
     pub sent_at: u64,
     pub deliver_at: u64,
+    /// The sender's incarnation when it sent this: a reply to a request
+    /// goes to that life of the requester only.
+    pub sender_incarnation: u32,
     /// Chosen to be lost at send time (never put in flight).
     pub lost: bool,
     /// Arrived while its link was held: waits for the link's release.
@@ -95,7 +98,7 @@ impl Network {
         &mut self,
         rng: &mut Pcg64,
         now: u64,
-        from: NodeId,
+        (from, sender_incarnation): (NodeId, u32),
         to: NodeId,
         message: Message,
     ) -> Vec<InFlight> {
@@ -118,6 +121,7 @@ impl Network {
                 message: message.clone(),
                 sent_at: now,
                 deliver_at,
+                sender_incarnation,
                 lost,
                 held: false,
             });
@@ -127,7 +131,12 @@ impl Network {
 
     fn delay(&self, rng: &mut Pcg64, is_reply: bool) -> u64 {
         let (low, high) = self.config.latency_ms;
-        let mut delay = low + rng.next_u64() % (high.saturating_sub(low) + 1);
+        // labrpc delays a request before executing it; its reply comes back at once.
+        let mut delay = if is_reply && self.config.delivery == Delivery::Labrpc {
+            0
+        } else {
+            low + rng.next_u64() % (high.saturating_sub(low) + 1)
+        };
         if self.config.long_reordering && is_reply && rng.next_u64() % 3 < 2 {
             let spread = 1 + rng.next_u64() % 2000;
             delay += 200 + rng.next_u64() % spread;

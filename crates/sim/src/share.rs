@@ -21,16 +21,17 @@ use serde_json::{Map, Value};
 
 use crate::kv::Op;
 use crate::{
-    EventKind, NetworkConfig, RaftOptions, ReadMode, RecordedAction, SimConfig, Simulation,
-    SnapshotPolicy, UserAction,
+    Delivery, EventKind, NetworkConfig, RaftOptions, ReadMode, RecordedAction, SimConfig,
+    Simulation, SnapshotPolicy, UserAction,
 };
 
 /// The `"format"` name every trace file carries.
 pub const TRACE_FORMAT: &str = "raftviz-trace";
 /// The trace version this code writes. It reads every version from 1 on:
 /// version 1 has no leader stickiness, clock-drift bound, lease reads or
-/// single client operations, and its runs replay as they always did.
-pub const TRACE_VERSION: u64 = 2;
+/// single client operations, versions 1 and 2 no network delivery (theirs
+/// is the simulator's own), and their runs replay as they always did.
+pub const TRACE_VERSION: u64 = 3;
 /// Larger files are refused before parsing, so a wrong file cannot make
 /// the page parse for long or run out of memory.
 /// The most clients one action may start.
@@ -38,8 +39,8 @@ pub const MAX_CLIENTS: usize = 16;
 
 pub const MAX_TRACE_BYTES: usize = 5 * 1024 * 1024;
 /// The first byte of every `#run=` payload this code writes; links of
-/// version 1 are read too.
-pub const RUN_LINK_VERSION: u8 = 2;
+/// versions 1 and 2 are read too.
+pub const RUN_LINK_VERSION: u8 = 3;
 /// The longest key or value one client operation may carry, in bytes.
 pub const MAX_OPERATION_TEXT: usize = 64;
 /// A clock-drift bound is a percentage of a clock's rate.
@@ -564,12 +565,13 @@ fn op_name(op: Op) -> &'static str {
 fn network_json(network: &NetworkConfig) -> String {
     format!(
         "{{\"latency_ms\": [{}, {}], \"drop_probability\": {}, \
-         \"duplicate_probability\": {}, \"long_reordering\": {}}}",
+         \"duplicate_probability\": {}, \"long_reordering\": {}, \"delivery\": \"{}\"}}",
         network.latency_ms.0,
         network.latency_ms.1,
         json_float(network.drop_probability),
         json_float(network.duplicate_probability),
-        network.long_reordering
+        network.long_reordering,
+        network.delivery.name()
     )
 }
 
@@ -874,7 +876,7 @@ fn read_settings(settings: &Object, version: u64) -> Result<SimConfig, ImportErr
             }
         },
         stale_read_bug: settings.bool("stale_read_bug")?,
-        network: read_network(&settings.object("network")?)?,
+        network: read_network(&settings.object("network")?, version)?,
         stop_at_violation: settings.bool("stop_at_violation")?,
         clock_skew_percent: settings.u64("clock_skew_percent")?,
         // Whoever opens a shared run wants to look at its events.
@@ -923,12 +925,24 @@ fn read_options(options: &Object, version: u64) -> Result<RaftOptions, ImportErr
     Ok(read)
 }
 
-fn read_network(network: &Object) -> Result<NetworkConfig, ImportError> {
+fn read_network(network: &Object, version: u64) -> Result<NetworkConfig, ImportError> {
     Ok(NetworkConfig {
         latency_ms: network.range("latency_ms")?,
         drop_probability: network.f64("drop_probability")?,
         duplicate_probability: network.f64("duplicate_probability")?,
         long_reordering: network.bool("long_reordering")?,
+        delivery: if version >= 3 {
+            let name = network.string("delivery")?;
+            Delivery::parse(name).ok_or_else(|| {
+                bad_value(
+                    &network.path_of("delivery"),
+                    shorten(&Value::from(name)),
+                    "\"at_arrival\" or \"labrpc\"",
+                )
+            })?
+        } else {
+            Delivery::AtArrival
+        },
     })
 }
 
@@ -974,7 +988,7 @@ fn read_action(action: &Object, version: u64) -> Result<UserAction, ImportError>
             from: action.server("from")?,
             to: action.server("to")?,
         },
-        "set_network" => UserAction::SetNetwork(read_network(&action.object("network")?)?),
+        "set_network" => UserAction::SetNetwork(read_network(&action.object("network")?, version)?),
         "set_options" => UserAction::SetOptions(read_options(&action.object("options")?, version)?),
         "start_clients" => UserAction::StartClients {
             count: action.u64("count")? as usize,
@@ -1011,7 +1025,7 @@ fn read_action(action: &Object, version: u64) -> Result<UserAction, ImportError>
 
 // ---- #run= link ----
 //
-// Byte layout (version 1), every number an unsigned LEB128 varint unless
+// Byte layout (version 3), every number an unsigned LEB128 varint unless
 // said otherwise:
 //   version byte (1), seed, settings mask, each setting whose mask bit is
 //   set, time, events processed, hash (8 bytes little-endian), action
@@ -1042,7 +1056,9 @@ const NETWORK_LATENCY: u8 = 1 << 0;
 const NETWORK_DROP: u8 = 1 << 1;
 const NETWORK_DUPLICATE: u8 = 1 << 2;
 const NETWORK_LONG_REORDERING: u8 = 1 << 3;
-const KNOWN_NETWORK: u8 = (1 << 4) - 1;
+// Networks (version 3): the mask's bit 4 is labrpc's delivery (no byte
+// follows); earlier versions have the simulator's.
+const NETWORK_LABRPC: u8 = 1 << 4;
 
 const TAG_CRASH: u8 = 0;
 const TAG_RESTART: u8 = 1;
@@ -1268,6 +1284,9 @@ fn write_network(out: &mut Writer, network: &NetworkConfig) {
     }
     if network.long_reordering != visual.long_reordering {
         mask |= NETWORK_LONG_REORDERING;
+    }
+    if network.delivery == Delivery::Labrpc {
+        mask |= NETWORK_LABRPC;
     }
     out.byte(mask);
     if mask & NETWORK_LATENCY != 0 {
@@ -1503,7 +1522,8 @@ fn read_options_bits(reader: &mut Reader) -> Result<RaftOptions, ImportError> {
 
 fn read_network_bytes(reader: &mut Reader) -> Result<NetworkConfig, ImportError> {
     let mask = reader.byte("network")?;
-    if mask & !KNOWN_NETWORK != 0 {
+    let known = if reader.version >= 3 { 5 } else { 4 };
+    if mask >> known != 0 {
         return Err(unknown_code("network", mask));
     }
     let mut network = NetworkConfig::visual();
@@ -1518,6 +1538,9 @@ fn read_network_bytes(reader: &mut Reader) -> Result<NetworkConfig, ImportError>
     }
     if mask & NETWORK_LONG_REORDERING != 0 {
         network.long_reordering = reader.bool("long_reordering")?;
+    }
+    if mask & NETWORK_LABRPC != 0 {
+        network.delivery = Delivery::Labrpc;
     }
     Ok(network)
 }

@@ -6,7 +6,9 @@ use raftviz_sim::share::{
     decode_run, encode_run, export_trace, import_trace, SharedRun, MAX_RUN_FRAGMENT_BYTES,
     MAX_TRACE_BYTES,
 };
-use raftviz_sim::{NetworkConfig, RaftOptions, SimConfig, Simulation, SnapshotPolicy, UserAction};
+use raftviz_sim::{
+    Delivery, NetworkConfig, RaftOptions, SimConfig, Simulation, SnapshotPolicy, UserAction,
+};
 use rand_core::{RngCore, SeedableRng};
 use rand_pcg::Pcg64;
 use serde_json::Value;
@@ -68,6 +70,11 @@ fn clicking_session(config: SimConfig, random_actions: usize) -> Simulation {
             11 => UserAction::SetNetwork(NetworkConfig {
                 drop_probability: 0.05 * (rng.next_u64() % 4) as f64,
                 long_reordering: flip,
+                delivery: if rng.next_u64() % 2 == 0 {
+                    Delivery::Labrpc
+                } else {
+                    Delivery::AtArrival
+                },
                 ..NetworkConfig::visual()
             }),
             12 => UserAction::SetOptions(RaftOptions {
@@ -124,6 +131,11 @@ fn unusual_settings(seed: u64) -> SimConfig {
             drop_probability: 0.1,
             duplicate_probability: 0.03,
             long_reordering: true,
+            delivery: if seed.is_multiple_of(2) {
+                Delivery::Labrpc
+            } else {
+                Delivery::AtArrival
+            },
         },
         stop_at_violation: false,
         ..SimConfig::visual(seed)
@@ -284,7 +296,7 @@ fn the_trace_lists_every_event_with_its_text() {
     let original = clicking_session(SimConfig::visual(5), 5);
     let document: Value = serde_json::from_str(&export_trace(&original)).unwrap();
     assert_eq!(document["format"], "raftviz-trace");
-    assert_eq!(document["version"], 2);
+    assert_eq!(document["version"], 3);
     assert_eq!(document["settings"]["seed"], 5);
     assert_eq!(
         document["hash"].as_str(),
@@ -374,11 +386,89 @@ fn an_unknown_version_is_refused() {
     document["version"] = 99.into();
     assert_eq!(
         import_error(&document),
-        "trace version 99 is not supported: this raftviz reads versions 1 to 2"
+        "trace version 99 is not supported: this raftviz reads versions 1 to 3"
     );
     // The version byte of a link: "Yw" decodes to 0x63 = 99.
     let message = decode_run("YwAA").unwrap_err().to_string();
     assert_says(&message, "link version 99 is not supported");
+}
+
+/// The trace hash of the run in `data/v2-*`.
+const V2_FIXTURE_HASH: u64 = 16_226_058_479_529_113_239;
+
+/// A trace and a link written by the version-2 code (the commit before
+/// labrpc's delivery, seed 14: clients, a lossy network with long
+/// reordering, a cut-off and a crashed server, a one-way cut): they import
+/// with the simulator's delivery everywhere and replay to the very run
+/// they were made from.
+#[test]
+fn traces_and_links_of_version_2_replay_identically() {
+    let trace = include_str!("data/v2-trace.json");
+    let link = include_str!("data/v2-link.txt").trim();
+    let from_trace = import_trace(trace).unwrap();
+    let from_link = decode_run(link).unwrap();
+    assert_eq!(from_trace.config, from_link.config);
+    assert_eq!(from_trace.actions, from_link.actions);
+    assert_eq!(from_trace.config.network.delivery, Delivery::AtArrival);
+    for (what, run) in [("trace", from_trace), ("link", from_link)] {
+        let replayed = run
+            .replay()
+            .unwrap_or_else(|error| panic!("{what}: {error}"));
+        assert_eq!(replayed.trace().hash(), V2_FIXTURE_HASH, "{what}");
+    }
+    // The example of docs/trace-format.md, as version 2 spelt it.
+    let example = decode_run("AioA3gL8Ai6YbUkf7Ej5A8wCrAIAAhgUBAABARMZAwA").unwrap();
+    assert_eq!(
+        example.replay().unwrap().trace().hash(),
+        17_962_866_732_887_283_758
+    );
+}
+
+#[test]
+fn version_2_cannot_carry_labrpcs_delivery() {
+    let mut document: Value = serde_json::from_str(include_str!("data/v2-trace.json")).unwrap();
+    document["settings"]["network"]["delivery"] = "labrpc".into();
+    let run = import_trace(&document.to_string()).unwrap();
+    assert_eq!(
+        run.config.network.delivery,
+        Delivery::AtArrival,
+        "a field version 2 did not have is not read"
+    );
+    // A version-2 link with the network mask's bit 4: the example's settings
+    // mask (bit 11, network) and a network byte of 0x10.
+    let mut config = SimConfig::visual(42);
+    config.network.delivery = Delivery::Labrpc;
+    let labrpc = encode_run(&Simulation::new(config));
+    assert!(decode_run(&labrpc).is_ok());
+    assert_says(
+        &decode_run(&with_version_byte_2(&labrpc))
+            .unwrap_err()
+            .to_string(),
+        "network has an unknown code 16",
+    );
+}
+
+/// The link with its first byte, the version, turned from 3 into 2: that
+/// byte's top six bits are the first character, its low two bits the top
+/// of the second.
+fn with_version_byte_2(fragment: &str) -> String {
+    const BASE64URL: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut chars = fragment.as_bytes().to_vec();
+    assert_eq!(chars[0], b'A', "version byte below 4");
+    let second = BASE64URL.iter().position(|&c| c == chars[1]).unwrap();
+    assert_eq!(second >> 4, 3, "version byte 3");
+    chars[1] = BASE64URL[(2 << 4) | (second & 0xf)];
+    String::from_utf8(chars).unwrap()
+}
+
+#[test]
+fn an_unknown_delivery_is_refused() {
+    let mut document = sample_trace();
+    document["settings"]["network"]["delivery"] = "pigeon".into();
+    assert_eq!(
+        import_error(&document),
+        "`settings.network.delivery` is \"pigeon\", but it must be \"at_arrival\" or \"labrpc\""
+    );
 }
 
 #[test]
@@ -796,8 +886,8 @@ fn traces_and_links_of_version_1_replay_identically() {
     assert_eq!(replayed.trace().hash(), 17_962_866_732_887_283_758);
     assert_eq!(
         encode_run(&replayed),
-        "AioA3gL8Ai6YbUkf7Ej5A8wCrAIAAhgUBAABARMZAwA",
-        "and as version 2 spells it"
+        "AyoA3gL8Ai6YbUkf7Ej5A8wCrAIAAhgUBAABARMZAwA",
+        "and as version 3 spells it"
     );
 }
 

@@ -1,8 +1,10 @@
 //! The simulator's own promises: determinism, the network model, crashes,
 //! the key-value state machine, persist-before-send and the event log.
-use raftviz_raft::{Message, Role};
+use raftviz_raft::{Message, MessageKind, Role};
 use raftviz_sim::kv::Command;
-use raftviz_sim::{DropReason, EventKind, LinkCut, NetworkConfig, SimConfig, Simulation};
+use raftviz_sim::{
+    Delivery, DropReason, EventKind, LinkCut, MessageSummary, NetworkConfig, SimConfig, Simulation,
+};
 
 /// A busy run: lossy, duplicating network, crashes, cuts and requests.
 fn busy_run(seed: u64, record_events: bool) -> Simulation {
@@ -379,4 +381,246 @@ fn a_message_in_flight_lists_every_field() {
         ]
     );
     assert!(fields[3].1.starts_with("1 (term "), "{fields:?}");
+}
+
+// ---- Delivery: when a message's fate is decided ----
+
+/// Five servers with a slow network, so a message stays in flight long
+/// enough to cut its link behind it.
+fn slow_network(seed: u64, delivery: Delivery) -> Simulation {
+    let mut config = SimConfig::visual(seed);
+    config.network.latency_ms = (40, 40);
+    config.network.delivery = delivery;
+    let mut sim = Simulation::new(config);
+    elect(&mut sim);
+    sim
+}
+
+/// Runs until a message `from → to` of `kind` is in flight; its id.
+fn in_flight_id(sim: &mut Simulation, from: usize, to: usize, kind: MessageKind) -> u64 {
+    for _ in 0..2000 {
+        let found = sim
+            .in_flight()
+            .find(|f| f.from == from && f.to == to && f.message.kind() == kind)
+            .map(|f| f.id);
+        if let Some(id) = found {
+            return id;
+        }
+        sim.step();
+    }
+    panic!("no {kind:?} from S{} to S{}", from + 1, to + 1);
+}
+
+fn event_count(sim: &Simulation) -> usize {
+    sim.trace().events.as_ref().unwrap().len()
+}
+
+fn fate(sim: &Simulation, id: u64) -> Option<Result<u64, DropReason>> {
+    sim.trace()
+        .events
+        .as_ref()
+        .unwrap()
+        .iter()
+        .find_map(|e| match e.kind {
+            EventKind::Deliver { id: delivered, .. } if delivered == id => Some(Ok(e.time)),
+            EventKind::Drop {
+                id: dropped,
+                reason,
+                ..
+            } if dropped == id => Some(Err(reason)),
+            _ => None,
+        })
+}
+
+/// A heartbeat on its way when both directions of its link are cut.
+fn heartbeat_cut_in_flight(delivery: Delivery) -> (Simulation, u64) {
+    let mut sim = slow_network(21, delivery);
+    let leader = sim.leader().unwrap();
+    let follower = (leader + 1) % 5;
+    let id = in_flight_id(&mut sim, leader, follower, MessageKind::AppendEntries);
+    sim.set_link(leader, follower, true);
+    sim.set_link(follower, leader, true);
+    sim.run_for(100);
+    (sim, id)
+}
+
+#[test]
+fn at_arrival_a_request_is_lost_if_its_link_is_cut_while_it_travels() {
+    let (sim, id) = heartbeat_cut_in_flight(Delivery::AtArrival);
+    assert_eq!(fate(&sim, id), Some(Err(DropReason::LinkCut)));
+}
+
+#[test]
+fn under_labrpc_a_request_let_through_is_executed_though_its_link_is_cut_meanwhile() {
+    let (sim, id) = heartbeat_cut_in_flight(Delivery::Labrpc);
+    assert!(
+        matches!(fate(&sim, id), Some(Ok(_))),
+        "{:?}",
+        fate(&sim, id)
+    );
+    // Its reply is produced with the link cut: lost then.
+    let events = sim.trace().events.as_ref().unwrap();
+    let delivered = events
+        .iter()
+        .position(|e| matches!(e.kind, EventKind::Deliver { id: d, .. } if d == id))
+        .unwrap();
+    let reply_lost = events[delivered..].iter().any(|e| {
+        matches!(
+            e.kind,
+            EventKind::Drop {
+                reason: DropReason::LinkCut,
+                message: MessageSummary {
+                    kind: MessageKind::AppendEntriesReply,
+                    ..
+                },
+                ..
+            }
+        )
+    });
+    assert!(reply_lost);
+}
+
+/// A reply held back by long reordering, then its link cut both ways.
+fn late_reply_cut(delivery: Delivery) -> (Simulation, u64) {
+    let mut config = SimConfig::lab(5, 3);
+    config.record_events = true;
+    config.network.long_reordering = true;
+    config.network.delivery = delivery;
+    let mut sim = Simulation::new(config);
+    elect(&mut sim);
+    let mut late = None;
+    for _ in 0..5000 {
+        late = sim
+            .in_flight()
+            .find(|f| !f.message.kind().is_request() && f.deliver_at >= f.sent_at + 200)
+            .map(|f| (f.id, f.from, f.to, f.deliver_at));
+        if late.is_some() {
+            break;
+        }
+        sim.step();
+    }
+    let (id, from, to, deliver_at) = late.expect("a long-reordered reply");
+    sim.set_link(from, to, true);
+    sim.set_link(to, from, true);
+    sim.run_until(deliver_at + 1);
+    (sim, id)
+}
+
+#[test]
+fn at_arrival_a_long_reordered_reply_is_lost_to_a_later_cut() {
+    let (sim, id) = late_reply_cut(Delivery::AtArrival);
+    assert_eq!(fate(&sim, id), Some(Err(DropReason::LinkCut)));
+}
+
+#[test]
+fn under_labrpc_a_long_reordered_reply_arrives_across_a_later_cut() {
+    let (sim, id) = late_reply_cut(Delivery::Labrpc);
+    assert!(
+        matches!(fate(&sim, id), Some(Ok(_))),
+        "{:?}",
+        fate(&sim, id)
+    );
+}
+
+#[test]
+fn under_labrpc_a_request_to_a_down_server_is_lost_when_sent() {
+    for delivery in [Delivery::AtArrival, Delivery::Labrpc] {
+        let mut sim = slow_network(22, delivery);
+        let leader = sim.leader().unwrap();
+        let follower = (leader + 1) % 5;
+        let executed = sim.rpc_count(follower);
+        sim.crash(follower);
+        let sent = event_count(&sim);
+        let first_send = |sim: &Simulation| {
+            sim.trace().events.as_ref().unwrap()[sent..]
+                .iter()
+                .find_map(|e| match e.kind {
+                    EventKind::Send { id, to, .. } if to == follower => Some(id),
+                    _ => None,
+                })
+        };
+        while first_send(&sim).is_none() {
+            sim.step();
+        }
+        // Back before the message would arrive.
+        sim.restart(follower);
+        sim.run_for(45);
+        let id = first_send(&sim).unwrap();
+        let expected = match delivery {
+            Delivery::AtArrival => {
+                assert!(sim.rpc_count(follower) > executed, "counted when sent");
+                Ok(())
+            }
+            Delivery::Labrpc => {
+                assert_eq!(sim.rpc_count(follower), executed, "counted when executed");
+                Err(DropReason::ServerDown)
+            }
+        };
+        assert_eq!(fate(&sim, id).map(|r| r.map(|_| ())), Some(expected));
+    }
+}
+
+#[test]
+fn under_labrpc_a_reply_to_a_requester_that_crashed_since_is_lost() {
+    for delivery in [Delivery::AtArrival, Delivery::Labrpc] {
+        let mut sim = slow_network(23, delivery);
+        let leader = sim.leader().unwrap();
+        let follower = (leader + 1) % 5;
+        in_flight_id(&mut sim, leader, follower, MessageKind::AppendEntries);
+        // The leader crashes and comes back while its heartbeat travels.
+        sim.crash(leader);
+        sim.restart(leader);
+        let from = event_count(&sim);
+        sim.run_for(41);
+        let events = &sim.trace().events.as_ref().unwrap()[from..];
+        let reply = events.iter().find_map(|e| match e.kind {
+            EventKind::Send {
+                id,
+                to,
+                message:
+                    MessageSummary {
+                        kind: MessageKind::AppendEntriesReply,
+                        ..
+                    },
+            } if to == leader && e.server == Some(follower) => Some(id),
+            _ => None,
+        });
+        let reply = reply.expect("the follower answers the old heartbeat");
+        sim.run_for(50);
+        match delivery {
+            Delivery::AtArrival => assert!(matches!(fate(&sim, reply), Some(Ok(_)))),
+            Delivery::Labrpc => assert_eq!(fate(&sim, reply), Some(Err(DropReason::ServerDown))),
+        }
+    }
+}
+
+#[test]
+fn under_labrpc_only_long_reordering_delays_a_reply() {
+    let mut config = SimConfig::lab(5, 4);
+    config.record_events = true;
+    config.network = NetworkConfig::unreliable();
+    config.network.long_reordering = true;
+    config.network.delivery = Delivery::Labrpc;
+    let mut sim = Simulation::new(config);
+    sim.run_for(3000);
+    let mut sent_at = std::collections::BTreeMap::new();
+    let (mut quick, mut late) = (0, 0);
+    for event in sim.trace().events.as_ref().unwrap() {
+        match event.kind {
+            EventKind::Send { id, message, .. } if !message.kind.is_request() => {
+                sent_at.insert(id, event.time);
+            }
+            EventKind::Deliver { id, .. } => {
+                if let Some(sent) = sent_at.get(&id) {
+                    match event.time - sent {
+                        0 => quick += 1,
+                        200..=2199 => late += 1,
+                        other => panic!("a reply delayed {other} ms"),
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    assert!(late > 0 && quick > 0, "{quick} quick, {late} late");
 }

@@ -53,7 +53,7 @@ fn catch_up_by_chunks(seed: u64, crash: bool) -> Simulation {
         latency_ms: (0, 60),
         drop_probability: 0.2,
         duplicate_probability: 0.2,
-        long_reordering: false,
+        ..NetworkConfig::reliable()
     });
     sim.isolate(lagging, false);
     let mut crashed = false;
