@@ -390,6 +390,8 @@ impl Simulation {
                 incarnation: flight.sender_incarnation,
             })
         } else {
+            // labrpc counts a reply's bytes when it hands it over.
+            self.rpc_bytes += flight.message.wire_size() as u64;
             None
         };
         self.trace.record(
@@ -970,7 +972,9 @@ impl Simulation {
     pub fn rpc_count(&self, id: NodeId) -> u64 {
         self.rpc_counts.get(id).copied().unwrap_or(0)
     }
-    /// Bytes of all requests sent so far.
+    /// Bytes of every request sent and every reply delivered so far, as
+    /// labrpc counts them (in [`raftviz_raft::Message::wire_size`]'s
+    /// compact encoding, where labrpc counts gob bytes).
     pub fn rpc_bytes(&self) -> u64 {
         self.rpc_bytes
     }

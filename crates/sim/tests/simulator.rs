@@ -624,3 +624,33 @@ fn under_labrpc_only_long_reordering_delays_a_reply() {
     }
     assert!(late > 0 && quick > 0, "{quick} quick, {late} late");
 }
+
+#[test]
+fn rpc_bytes_count_requests_sent_and_replies_delivered() {
+    let mut sim = Simulation::new(SimConfig::visual(24));
+    elect(&mut sim);
+    sim.run_for(1000);
+    while sim.in_flight().next().is_some() {
+        sim.step();
+    }
+    let (bytes, from) = (sim.rpc_bytes(), event_count(&sim));
+    sim.run_for(500);
+    while sim.in_flight().next().is_some() {
+        sim.step();
+    }
+    let events = &sim.trace().events.as_ref().unwrap()[from..];
+    let heartbeats = events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Send { message, .. } if message.kind == MessageKind::AppendEntries))
+        .count() as u64;
+    let replies = events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Deliver { message, .. } if message.kind == MessageKind::AppendEntriesReply))
+        .count() as u64;
+    assert!(
+        heartbeats >= 8 && replies == heartbeats,
+        "{heartbeats} / {replies}"
+    );
+    // An empty AppendEntries is 49 bytes and a plain reply 34.
+    assert_eq!(sim.rpc_bytes() - bytes, 49 * heartbeats + 34 * replies);
+}
