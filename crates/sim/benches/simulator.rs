@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use raftviz_sim::timeline::Timeline;
-use raftviz_sim::{battery, lab::Lab, SimConfig, Simulation, UserAction};
+use raftviz_sim::{battery, lab::Lab, Delivery, SimConfig, Simulation, UserAction};
 
 fn events_per_second() -> (u64, f64) {
     let mut config = SimConfig::visual(1);
@@ -31,7 +31,7 @@ fn battery_seconds_per_seed(seeds: u64) -> f64 {
     let started = Instant::now();
     for seed in 0..seeds {
         for test in battery::TESTS {
-            let mut lab: Lab = test.lab(seed);
+            let mut lab: Lab = test.lab(seed, Delivery::AtArrival);
             if let Err(failure) = (test.body)(&mut lab) {
                 panic!("{} seed {seed}: {failure}", test.name);
             }

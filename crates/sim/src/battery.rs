@@ -3,7 +3,7 @@
 //! settings, timeouts and checks. They live in the library so the test
 //! suite, the benchmarks and the seed explorer run the very same code.
 use crate::lab::{command, value_of, Check, Lab, ELECTION_TIMEOUT_MS as ELECTION};
-use crate::{NetworkConfig, SimConfig, SnapshotPolicy};
+use crate::{Delivery, NetworkConfig, SimConfig, SnapshotPolicy};
 
 /// One lab test: its name, the cluster it needs, and its body.
 pub struct LabTest {
@@ -21,12 +21,39 @@ pub const SNAPSHOT_INTERVAL: u64 = 10;
 pub const MAX_LOG_SIZE: usize = 2000;
 
 impl LabTest {
-    pub fn lab(&self, seed: u64) -> Lab {
+    /// A test on the reliable network, without snapshots.
+    const fn new(name: &'static str, servers: usize, body: fn(&mut Lab) -> Check) -> LabTest {
+        LabTest {
+            name,
+            servers,
+            unreliable: false,
+            snapshots: false,
+            body,
+        }
+    }
+
+    const fn unreliable(self) -> LabTest {
+        LabTest {
+            unreliable: true,
+            ..self
+        }
+    }
+
+    const fn snapshots(self) -> LabTest {
+        LabTest {
+            snapshots: true,
+            ..self
+        }
+    }
+
+    /// A fresh lab for `seed`, its network deciding fates as `delivery` says.
+    pub fn lab(&self, seed: u64, delivery: Delivery) -> Lab {
         let mut config = SimConfig::lab(self.servers, seed);
         config.record_events = std::env::var_os("RAFT_LOG").is_some();
         if self.unreliable {
             config.network = NetworkConfig::unreliable();
         }
+        config.network.delivery = delivery;
         if self.snapshots {
             config.snapshot_policy = SnapshotPolicy::EveryEntries(SNAPSHOT_INTERVAL);
         }
@@ -35,202 +62,42 @@ impl LabTest {
 }
 
 pub const TESTS: &[LabTest] = &[
-    LabTest {
-        name: "initial_election",
-        servers: 3,
-        unreliable: false,
-        snapshots: false,
-        body: initial_election,
-    },
-    LabTest {
-        name: "re_election",
-        servers: 3,
-        unreliable: false,
-        snapshots: false,
-        body: re_election,
-    },
-    LabTest {
-        name: "many_elections",
-        servers: 7,
-        unreliable: false,
-        snapshots: false,
-        body: many_elections,
-    },
-    LabTest {
-        name: "basic_agree",
-        servers: 3,
-        unreliable: false,
-        snapshots: false,
-        body: basic_agree,
-    },
-    LabTest {
-        name: "rpc_bytes",
-        servers: 3,
-        unreliable: false,
-        snapshots: false,
-        body: rpc_bytes,
-    },
-    LabTest {
-        name: "follower_failure",
-        servers: 3,
-        unreliable: false,
-        snapshots: false,
-        body: follower_failure,
-    },
-    LabTest {
-        name: "leader_failure",
-        servers: 3,
-        unreliable: false,
-        snapshots: false,
-        body: leader_failure,
-    },
-    LabTest {
-        name: "fail_agree",
-        servers: 3,
-        unreliable: false,
-        snapshots: false,
-        body: fail_agree,
-    },
-    LabTest {
-        name: "fail_no_agree",
-        servers: 5,
-        unreliable: false,
-        snapshots: false,
-        body: fail_no_agree,
-    },
-    LabTest {
-        name: "concurrent_starts",
-        servers: 3,
-        unreliable: false,
-        snapshots: false,
-        body: concurrent_starts,
-    },
-    LabTest {
-        name: "rejoin",
-        servers: 3,
-        unreliable: false,
-        snapshots: false,
-        body: rejoin,
-    },
-    LabTest {
-        name: "backup",
-        servers: 5,
-        unreliable: false,
-        snapshots: false,
-        body: backup,
-    },
-    LabTest {
-        name: "count",
-        servers: 3,
-        unreliable: false,
-        snapshots: false,
-        body: count,
-    },
-    LabTest {
-        name: "persist1",
-        servers: 3,
-        unreliable: false,
-        snapshots: false,
-        body: persist1,
-    },
-    LabTest {
-        name: "persist2",
-        servers: 5,
-        unreliable: false,
-        snapshots: false,
-        body: persist2,
-    },
-    LabTest {
-        name: "persist3",
-        servers: 3,
-        unreliable: false,
-        snapshots: false,
-        body: persist3,
-    },
-    LabTest {
-        name: "figure8",
-        servers: 5,
-        unreliable: false,
-        snapshots: false,
-        body: figure8,
-    },
-    LabTest {
-        name: "unreliable_agree",
-        servers: 5,
-        unreliable: true,
-        snapshots: false,
-        body: unreliable_agree,
-    },
-    LabTest {
-        name: "figure8_unreliable",
-        servers: 5,
-        unreliable: true,
-        snapshots: false,
-        body: figure8_unreliable,
-    },
-    LabTest {
-        name: "reliable_churn",
-        servers: 5,
-        unreliable: false,
-        snapshots: false,
-        body: reliable_churn,
-    },
-    LabTest {
-        name: "unreliable_churn",
-        servers: 5,
-        unreliable: true,
-        snapshots: false,
-        body: unreliable_churn,
-    },
-    LabTest {
-        name: "snapshot_basic",
-        servers: 3,
-        unreliable: false,
-        snapshots: true,
-        body: snapshot_basic,
-    },
-    LabTest {
-        name: "snapshot_install",
-        servers: 3,
-        unreliable: false,
-        snapshots: true,
-        body: snapshot_install,
-    },
-    LabTest {
-        name: "snapshot_install_unreliable",
-        servers: 3,
-        unreliable: true,
-        snapshots: true,
-        body: snapshot_install_unreliable,
-    },
-    LabTest {
-        name: "snapshot_install_crash",
-        servers: 3,
-        unreliable: false,
-        snapshots: true,
-        body: snapshot_install_crash,
-    },
-    LabTest {
-        name: "snapshot_install_uncrash",
-        servers: 3,
-        unreliable: true,
-        snapshots: true,
-        body: snapshot_install_uncrash,
-    },
-    LabTest {
-        name: "snapshot_all_crash",
-        servers: 3,
-        unreliable: false,
-        snapshots: true,
-        body: snapshot_all_crash,
-    },
-    LabTest {
-        name: "snapshot_init",
-        servers: 3,
-        unreliable: false,
-        snapshots: true,
-        body: snapshot_init,
-    },
+    LabTest::new("initial_election", 3, initial_election),
+    LabTest::new("re_election", 3, re_election),
+    LabTest::new("many_elections", 7, many_elections),
+    LabTest::new("basic_agree", 3, basic_agree),
+    LabTest::new("rpc_bytes", 3, rpc_bytes),
+    LabTest::new("follower_failure", 3, follower_failure),
+    LabTest::new("leader_failure", 3, leader_failure),
+    LabTest::new("fail_agree", 3, fail_agree),
+    LabTest::new("fail_no_agree", 5, fail_no_agree),
+    LabTest::new("concurrent_starts", 3, concurrent_starts),
+    LabTest::new("rejoin", 3, rejoin),
+    LabTest::new("backup", 5, backup),
+    LabTest::new("count", 3, count),
+    LabTest::new("persist1", 3, persist1),
+    LabTest::new("persist2", 5, persist2),
+    LabTest::new("persist3", 3, persist3),
+    LabTest::new("figure8", 5, figure8),
+    LabTest::new("unreliable_agree", 5, unreliable_agree).unreliable(),
+    LabTest::new("figure8_unreliable", 5, figure8_unreliable).unreliable(),
+    LabTest::new("reliable_churn", 5, reliable_churn),
+    LabTest::new("unreliable_churn", 5, unreliable_churn).unreliable(),
+    LabTest::new("snapshot_basic", 3, snapshot_basic).snapshots(),
+    LabTest::new("snapshot_install", 3, snapshot_install).snapshots(),
+    LabTest::new(
+        "snapshot_install_unreliable",
+        3,
+        snapshot_install_unreliable,
+    )
+    .unreliable()
+    .snapshots(),
+    LabTest::new("snapshot_install_crash", 3, snapshot_install_crash).snapshots(),
+    LabTest::new("snapshot_install_uncrash", 3, snapshot_install_uncrash)
+        .unreliable()
+        .snapshots(),
+    LabTest::new("snapshot_all_crash", 3, snapshot_all_crash).snapshots(),
+    LabTest::new("snapshot_init", 3, snapshot_init).snapshots(),
 ];
 
 pub fn find(name: &str) -> Option<&'static LabTest> {

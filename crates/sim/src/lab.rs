@@ -101,14 +101,18 @@ impl Lab {
         self.rng.next_u64() >> 1
     }
 
+    /// `cfg.setunreliable`: only the delays and losses change.
     pub fn set_unreliable(&mut self, unreliable: bool) {
-        let mut network = if unreliable {
+        let preset = if unreliable {
             NetworkConfig::unreliable()
         } else {
             NetworkConfig::reliable()
         };
-        network.long_reordering = self.sim.config().network.long_reordering;
-        self.sim.set_network(network);
+        self.sim.set_network(NetworkConfig {
+            latency_ms: preset.latency_ms,
+            drop_probability: preset.drop_probability,
+            ..self.sim.config().network.clone()
+        });
     }
 
     pub fn set_long_reordering(&mut self, on: bool) {
@@ -568,9 +572,9 @@ pub fn seeds(default_seeds: u64) -> Vec<u64> {
 }
 
 /// Runs a battery test on a fresh lab per seed. A failure names the seed,
-/// the first broken check, and the command that replays it; with
-/// `RAFT_LOG` set (optionally to topics such as `elect,log`) the replay
-/// prints the per-server event log.
+/// the first broken check, and the command that replays it (`name` is the
+/// test's path in `--test battery`); with `RAFT_LOG` set (optionally to
+/// topics such as `elect,log`) the replay prints the per-server event log.
 pub fn battery(
     name: &str,
     default_seeds: u64,

@@ -1,17 +1,30 @@
-//! The lab battery, one test per lab test, each over `RAFT_SEEDS` seeds.
-use raftviz_sim::{battery, lab};
+//! The lab battery, one test per lab test and network delivery, each over
+//! `RAFT_SEEDS` seeds.
+use raftviz_sim::{battery, lab, Delivery};
 
-/// Seeds per test in a plain `cargo test`; deep runs raise `RAFT_SEEDS`.
+/// Seeds per test in a plain `cargo test`; deep runs raise `RAFT_SEEDS`,
+/// which sets both deliveries.
 const SEEDS: u64 = 1000;
 
-fn run(name: &str) {
+fn run(name: &str, delivery: Delivery) {
     let test = battery::find(name).expect("a lab test of that name");
-    lab::battery(name, SEEDS, |seed| test.lab(seed), test.body);
+    let path = match delivery {
+        Delivery::AtArrival => name.to_string(),
+        Delivery::Labrpc => format!("labrpc::{name}"),
+    };
+    lab::battery(&path, SEEDS, |seed| test.lab(seed, delivery), test.body);
 }
 
 macro_rules! lab_tests {
     ($($name:ident),* $(,)?) => {
-        $( #[test] fn $name() { run(stringify!($name)); } )*
+        $( #[test] fn $name() { run(stringify!($name), Delivery::AtArrival); } )*
+
+        /// The same tests on labrpc's delivery: fates decided when a
+        /// message is sent (requests) or produced (replies).
+        mod labrpc {
+            use super::*;
+            $( #[test] fn $name() { run(stringify!($name), Delivery::Labrpc); } )*
+        }
 
         #[test]
         fn every_lab_test_has_a_test() {
@@ -56,25 +69,26 @@ lab_tests!(
 /// Seeds that once failed, each replayed exactly (a bug fixed is a seed kept).
 #[test]
 fn regression_seeds() {
+    use Delivery::AtArrival;
     let fixed = [
         // A burst of proposals, reordered, cost more RPCs than the lab allows:
         // proposals now wait for the follower's reply and travel together.
-        ("count", 824),
+        ("count", AtArrival, 824),
         // Long reordering held vote replies until the election was over:
         // candidates now ask silent servers again each heartbeat (§5.1).
-        ("figure8_unreliable", 98),
-        ("figure8_unreliable", 224),
+        ("figure8_unreliable", AtArrival, 98),
+        ("figure8_unreliable", AtArrival, 224),
         // Stale candidates reset the timer of the only server whose log could
         // win: stepping down to a later term no longer restarts the timer.
-        ("persist2", 1443),
-        ("persist2", 1755),
-        ("persist2", 6716),
+        ("persist2", AtArrival, 1443),
+        ("persist2", AtArrival, 1755),
+        ("persist2", AtArrival, 6716),
     ];
-    for (name, seed) in fixed {
+    for (name, delivery, seed) in fixed {
         let test = battery::find(name).expect("a lab test of that name");
-        let mut lab = test.lab(seed);
+        let mut lab = test.lab(seed, delivery);
         if let Err(failure) = (test.body)(&mut lab) {
-            panic!("{name} seed {seed} fails again: {failure}");
+            panic!("{name} ({delivery:?}) seed {seed} fails again: {failure}");
         }
     }
 }

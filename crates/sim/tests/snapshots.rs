@@ -1,7 +1,9 @@
 //! Snapshots end to end: the lab's 3D tests really install snapshots, and a
 //! chunked transfer survives loss, duplication, reordering and crashes.
 use raftviz_sim::kv::Op;
-use raftviz_sim::{battery, EventKind, NetworkConfig, SimConfig, Simulation, SnapshotPolicy};
+use raftviz_sim::{
+    battery, Delivery, EventKind, NetworkConfig, SimConfig, Simulation, SnapshotPolicy,
+};
 
 #[test]
 fn lab_install_tests_really_install_snapshots() {
@@ -9,7 +11,7 @@ fn lab_install_tests_really_install_snapshots() {
         let test = battery::find(name).unwrap();
         let installs: usize = (0..5)
             .map(|seed| {
-                let mut lab = test.lab(seed);
+                let mut lab = test.lab(seed, Delivery::AtArrival);
                 lab.sim = Simulation::new(SimConfig {
                     record_events: true,
                     ..lab.sim.config().clone()
