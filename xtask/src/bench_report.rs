@@ -1,14 +1,20 @@
-//! The table `cargo xtask bench` prints and keeps in docs/performance.md: the
+//! The tables `cargo xtask bench` prints and keeps in docs/performance.md: the
 //! rows every benchmark printed, under one header, with the machine, date and
-//! commit they were measured on.
+//! commit they were measured on; and the lab tests' virtual durations.
 
 use std::path::Path;
 use std::process::Command;
 
 use crate::process::{probe_output, StepError};
 
-pub const BEGIN_MARKER: &str = "<!-- bench:begin -->";
-pub const END_MARKER: &str = "<!-- bench:end -->";
+/// Where a section of docs/performance.md begins and ends.
+pub type Markers = (&'static str, &'static str);
+
+pub const FIGURES: Markers = ("<!-- bench:begin -->", "<!-- bench:end -->");
+pub const LAB_DURATIONS: Markers = ("<!-- lab-durations:begin -->", "<!-- lab-durations:end -->");
+
+/// How the simulator bench's table of lab-test durations begins.
+const LAB_DURATIONS_HEADER: &str = "| lab test |";
 
 const TABLE_HEADER: &str = "| measure | value | goal |\n|---|---|---|";
 
@@ -78,28 +84,46 @@ fn command_line(command: &mut Command) -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
+/// The lab-test durations table in a benchmark's output, header and all.
+pub fn lab_durations(output: &str) -> Option<String> {
+    let lines: Vec<&str> = output
+        .lines()
+        .map(str::trim)
+        .skip_while(|line| !line.starts_with(LAB_DURATIONS_HEADER))
+        .take_while(|line| line.starts_with('|'))
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("\n"))
+}
+
 /// Replaces what lies between the markers of `document` with `section`,
 /// leaving everything else as it was.
-pub fn replace_marked_section(document: &str, section: &str) -> Result<String, String> {
-    let (Some(begin), Some(end)) = (document.find(BEGIN_MARKER), document.find(END_MARKER)) else {
+pub fn replace_marked_section(
+    document: &str,
+    (begin_marker, end_marker): Markers,
+    section: &str,
+) -> Result<String, String> {
+    let (Some(begin), Some(end)) = (document.find(begin_marker), document.find(end_marker)) else {
         return Err(format!(
-            "docs/performance.md needs a `{BEGIN_MARKER}` line and an `{END_MARKER}` line"
+            "docs/performance.md needs a `{begin_marker}` line and an `{end_marker}` line"
         ));
     };
     if end < begin {
-        return Err(format!("`{END_MARKER}` comes before `{BEGIN_MARKER}`"));
+        return Err(format!("`{end_marker}` comes before `{begin_marker}`"));
     }
-    let before = &document[..begin + BEGIN_MARKER.len()];
+    let before = &document[..begin + begin_marker.len()];
     let after = &document[end..];
     Ok(format!("{before}\n{section}\n{after}"))
 }
 
-pub fn rewrite_performance_doc(root: &Path, section: &str) -> Result<(), StepError> {
+/// Writes each `(markers, section)` into docs/performance.md.
+pub fn rewrite_performance_doc(root: &Path, sections: &[(Markers, &str)]) -> Result<(), StepError> {
     let path = root.join("docs/performance.md");
-    let document = std::fs::read_to_string(&path)
+    let mut updated = std::fs::read_to_string(&path)
         .map_err(|e| StepError::new("bench", format!("cannot read {}: {e}", path.display())))?;
-    let updated =
-        replace_marked_section(&document, section).map_err(|e| StepError::new("bench", e))?;
+    for (markers, section) in sections {
+        updated = replace_marked_section(&updated, *markers, section)
+            .map_err(|e| StepError::new("bench", e))?;
+    }
     std::fs::write(&path, updated)
         .map_err(|e| StepError::new("bench", format!("cannot write {}: {e}", path.display())))
 }
@@ -118,16 +142,30 @@ mod tests {
 
     #[test]
     fn only_the_marked_section_changes() {
-        let document = format!("intro\n{BEGIN_MARKER}\nold\n{END_MARKER}\noutro\n");
-        let updated = replace_marked_section(&document, "new").unwrap();
+        let (begin, end) = FIGURES;
+        let (other_begin, other_end) = LAB_DURATIONS;
+        let document =
+            format!("intro\n{begin}\nold\n{end}\nmiddle\n{other_begin}\nkept\n{other_end}\n");
+        let updated = replace_marked_section(&document, FIGURES, "new").unwrap();
         assert_eq!(
             updated,
-            format!("intro\n{BEGIN_MARKER}\nnew\n{END_MARKER}\noutro\n")
+            format!("intro\n{begin}\nnew\n{end}\nmiddle\n{other_begin}\nkept\n{other_end}\n")
         );
     }
 
     #[test]
     fn missing_markers_are_an_error() {
-        assert!(replace_marked_section("no markers", "new").is_err());
+        assert!(replace_marked_section("no markers", LAB_DURATIONS, "new").is_err());
+    }
+
+    #[test]
+    fn the_lab_durations_table_is_taken_whole() {
+        let output = "| measure | value | goal |\n|---|---|---|\n| a | 1 | — |\n\n\
+            | lab test | servers |\n|---|---|\n| count | 3 |\nafter\n";
+        assert_eq!(
+            lab_durations(output).as_deref(),
+            Some("| lab test | servers |\n|---|---|\n| count | 3 |")
+        );
+        assert_eq!(lab_durations("no table"), None);
     }
 }

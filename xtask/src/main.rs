@@ -233,8 +233,19 @@ fn bench(extra: &[String]) -> Result<(), StepError> {
     {
         println!("\n{ratio_line}");
     }
-    bench_report::rewrite_performance_doc(&root, &section)?;
-    println!("\nxtask bench: table written to docs/performance.md");
+    let durations = bench_report::lab_durations(&simulator).ok_or_else(|| {
+        StepError::new("bench", "the simulator bench printed no lab-test durations")
+    })?;
+    let durations = format!("{}\n\n{durations}", bench_report::provenance(&root));
+    println!("\n{durations}");
+    bench_report::rewrite_performance_doc(
+        &root,
+        &[
+            (bench_report::FIGURES, &section),
+            (bench_report::LAB_DURATIONS, &durations),
+        ],
+    )?;
+    println!("\nxtask bench: tables written to docs/performance.md");
     Ok(())
 }
 

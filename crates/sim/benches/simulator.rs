@@ -1,10 +1,12 @@
 //! `cargo xtask bench` (or `cargo bench -p raftviz-sim`): simulated events
-//! per CPU second, and CPU seconds per seed of the whole lab battery.
+//! per CPU second, CPU seconds per seed of the whole lab battery, and each
+//! lab test's longest virtual run on both deliveries.
 //! Single-threaded, so wall time on an idle core is CPU time.
 use std::time::Instant;
 
+use raftviz_sim::lab::{self, Longest, TEST_TIME_LIMIT_MS};
 use raftviz_sim::timeline::Timeline;
-use raftviz_sim::{battery, lab::Lab, Delivery, SimConfig, Simulation, UserAction};
+use raftviz_sim::{battery, Delivery, SimConfig, Simulation, UserAction};
 
 fn events_per_second() -> (u64, f64) {
     let mut config = SimConfig::visual(1);
@@ -27,17 +29,30 @@ fn events_per_second() -> (u64, f64) {
     (sim.events_processed(), started.elapsed().as_secs_f64())
 }
 
-fn battery_seconds_per_seed(seeds: u64) -> f64 {
+/// Every lab test over `seeds` seeds: CPU seconds per seed, and each
+/// test's longest virtual run.
+fn battery(seeds: u64, delivery: Delivery) -> (f64, Vec<Longest>) {
     let started = Instant::now();
+    let mut longest = vec![Longest::default(); battery::TESTS.len()];
     for seed in 0..seeds {
-        for test in battery::TESTS {
-            let mut lab: Lab = test.lab(seed, Delivery::AtArrival);
-            if let Err(failure) = (test.body)(&mut lab) {
-                panic!("{} seed {seed}: {failure}", test.name);
+        for (test, longest) in battery::TESTS.iter().zip(&mut longest) {
+            let mut lab = test.lab(seed, delivery);
+            match lab::timed(&mut lab, test.body) {
+                Ok(ms) if ms > longest.ms => *longest = Longest { ms, seed },
+                Ok(_) => {}
+                Err(failure) => panic!("{} ({delivery:?}) seed {seed}: {failure}", test.name),
             }
         }
     }
-    started.elapsed().as_secs_f64() / seeds as f64
+    (started.elapsed().as_secs_f64() / seeds as f64, longest)
+}
+
+fn seconds(longest: Longest) -> String {
+    format!(
+        "{:.1} s (seed {})",
+        longest.ms as f64 / 1000.0,
+        longest.seed
+    )
 }
 
 /// Seek times over a ten-minute visual run with an action every second:
@@ -79,14 +94,15 @@ fn main() {
     let seeds = std::env::var("BENCH_SEEDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(200);
-    let (events, seconds) = events_per_second();
-    let per_seed = battery_seconds_per_seed(seeds);
+        .unwrap_or(1000);
+    let (events, event_seconds) = events_per_second();
+    let (per_seed, at_arrival) = battery(seeds, Delivery::AtArrival);
+    let (labrpc_per_seed, labrpc) = battery(seeds, Delivery::Labrpc);
     println!("| measure | value | goal |");
     println!("|---|---|---|");
     println!(
-        "| simulated events per CPU second (5 servers, 10 % drops, crashes) | {:.2} M ({events} events in {seconds:.2} s) | — |",
-        events as f64 / seconds / 1e6
+        "| simulated events per CPU second (5 servers, 10 % drops, crashes) | {:.2} M ({events} events in {event_seconds:.2} s) | — |",
+        events as f64 / event_seconds / 1e6
     );
     println!(
         "| CPU seconds per seed, whole battery ({} tests, {seeds} seeds) | {per_seed:.4} s | < 0.1 s {} |",
@@ -94,12 +110,41 @@ fn main() {
         if per_seed < 0.1 { "✔" } else { "✘" }
     );
     println!(
-        "| projected 10,000-seed battery, one core | {:.0} s | minutes |",
-        per_seed * 10_000.0
+        "| the same on labrpc's delivery | {labrpc_per_seed:.4} s | < 0.1 s {} |",
+        if labrpc_per_seed < 0.1 { "✔" } else { "✘" }
+    );
+    println!(
+        "| projected 10,000-seed battery, one core, both deliveries | {:.0} s | minutes |",
+        (per_seed + labrpc_per_seed) * 10_000.0
     );
     let (mean, worst, checkpoints) = time_travel();
     println!(
         "| time-travel seek in a 10-minute run (mean / worst of 200) | {mean:.1} ms / {worst:.1} ms, {checkpoints} checkpoints | ≤ 50 ms {} |",
         if worst <= 50.0 { "✔" } else { "✘" }
     );
+    println!();
+    println!(
+        "| lab test | servers | network | longest virtual run of {seeds} seeds, at arrival | the same, labrpc | within the lab's limit |"
+    );
+    println!("|---|---|---|---|---|---|");
+    let limit = TEST_TIME_LIMIT_MS / 1000;
+    for ((test, at_arrival), labrpc) in battery::TESTS.iter().zip(at_arrival).zip(labrpc) {
+        println!(
+            "| {} | {} | {} | {} | {} | ≤ {limit} s {} |",
+            test.name,
+            test.servers,
+            if test.unreliable {
+                "unreliable"
+            } else {
+                "reliable"
+            },
+            seconds(at_arrival),
+            seconds(labrpc),
+            if at_arrival.ms.max(labrpc.ms) <= TEST_TIME_LIMIT_MS {
+                "✔"
+            } else {
+                "✘"
+            }
+        );
+    }
 }

@@ -13,6 +13,10 @@ use crate::{NetworkConfig, SimConfig, Simulation};
 /// The lab's RaftElectionTimeout: the tester's unit of patience.
 pub const ELECTION_TIMEOUT_MS: u64 = 1000;
 
+/// The lab fails any test that runs longer than this (config.go's
+/// checkTimeout, measured from the test's start).
+pub const TEST_TIME_LIMIT_MS: u64 = 120_000;
+
 /// A failed check, in words a person can act on.
 pub type Check<T = ()> = Result<T, String>;
 
@@ -571,38 +575,66 @@ pub fn seeds(default_seeds: u64) -> Vec<u64> {
     (0..count).collect()
 }
 
-/// Runs a battery test on a fresh lab per seed. A failure names the seed,
-/// the first broken check, and the command that replays it (`name` is the
-/// test's path in `--test battery`); with `RAFT_LOG` set (optionally to
-/// topics such as `elect,log`) the replay prints the per-server event log.
+/// Runs `test` and holds it to the lab's time limit; the virtual time it
+/// took.
+pub fn timed(lab: &mut Lab, test: impl FnOnce(&mut Lab) -> Check) -> Check<u64> {
+    test(lab)?;
+    let took = lab.sim.now();
+    if took > TEST_TIME_LIMIT_MS {
+        return Err(format!(
+            "test took {took} ms of virtual time, longer than the lab's {} s",
+            TEST_TIME_LIMIT_MS / 1000
+        ));
+    }
+    Ok(took)
+}
+
+/// The longest virtual time a battery's seeds took.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Longest {
+    pub ms: u64,
+    pub seed: u64,
+}
+
+/// Runs a battery test on a fresh lab per seed, each within the lab's time
+/// limit, and returns the longest. A failure names the seed, the first
+/// broken check, and the command that replays it (`name` is the test's
+/// path in `--test battery`); with `RAFT_LOG` set (optionally to topics
+/// such as `elect,log`) the replay prints the per-server event log.
 pub fn battery(
     name: &str,
     default_seeds: u64,
     make: impl Fn(u64) -> Lab,
     test: impl Fn(&mut Lab) -> Check,
-) {
+) -> Longest {
     let mut failures = Vec::new();
+    let mut longest = Longest::default();
     for seed in seeds(default_seeds) {
         let mut lab = make(seed);
-        if let Err(failure) = test(&mut lab) {
-            if let Ok(topics) = std::env::var("RAFT_LOG") {
-                let topics: Vec<&str> = topics
-                    .split(',')
-                    .filter(|t| !t.is_empty() && *t != "1")
-                    .collect();
-                eprintln!("{}", lab.sim.trace().dslog(lab.servers(), &topics));
-            }
-            eprintln!(
+        match timed(&mut lab, &test) {
+            Ok(ms) if ms > longest.ms => longest = Longest { ms, seed },
+            Ok(_) => {}
+            Err(failure) => {
+                if let Ok(topics) = std::env::var("RAFT_LOG") {
+                    let topics: Vec<&str> = topics
+                        .split(',')
+                        .filter(|t| !t.is_empty() && *t != "1")
+                        .collect();
+                    eprintln!("{}", lab.sim.trace().dslog(lab.servers(), &topics));
+                }
+                eprintln!(
                 "{name} failed with seed {seed} at {} ms: {failure}\n\
                  replay: RAFT_SEED={seed} RAFT_LOG=1 cargo test --release -p raftviz-sim --test battery -- --exact {name}",
                 lab.sim.now()
             );
-            failures.push(seed);
-            // One failure is enough unless a deep run wants them all.
-            if std::env::var_os("RAFT_KEEP_GOING").is_none() {
-                break;
+                failures.push(seed);
+                // One failure is enough unless a deep run wants them all.
+                if std::env::var_os("RAFT_KEEP_GOING").is_none() {
+                    break;
+                }
             }
         }
     }
     assert!(failures.is_empty(), "{name} failed for seeds {failures:?}");
+    longest
 }

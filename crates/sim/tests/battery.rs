@@ -1,5 +1,5 @@
 //! The lab battery, one test per lab test and network delivery, each over
-//! `RAFT_SEEDS` seeds.
+//! `RAFT_SEEDS` seeds and within the lab's 120 s.
 use raftviz_sim::{battery, lab, Delivery};
 
 /// Seeds per test in a plain `cargo test`; deep runs raise `RAFT_SEEDS`,
@@ -12,7 +12,12 @@ fn run(name: &str, delivery: Delivery) {
         Delivery::AtArrival => name.to_string(),
         Delivery::Labrpc => format!("labrpc::{name}"),
     };
-    lab::battery(&path, SEEDS, |seed| test.lab(seed, delivery), test.body);
+    let longest = lab::battery(&path, SEEDS, |seed| test.lab(seed, delivery), test.body);
+    println!(
+        "{path}: longest {:.1} s virtual (seed {})",
+        longest.ms as f64 / 1000.0,
+        longest.seed
+    );
 }
 
 macro_rules! lab_tests {
@@ -66,6 +71,18 @@ lab_tests!(
     snapshot_init,
 );
 
+#[test]
+fn a_test_past_the_labs_120_virtual_seconds_fails() {
+    let test = battery::find("initial_election").expect("a lab test of that name");
+    let mut lab = test.lab(0, Delivery::AtArrival);
+    assert_eq!(lab::timed(&mut lab, |lab| lab.sleep(120_000)), Ok(120_000));
+    let failure = lab::timed(&mut lab, |lab| lab.sleep(1)).unwrap_err();
+    assert_eq!(
+        failure,
+        "test took 120001 ms of virtual time, longer than the lab's 120 s"
+    );
+}
+
 /// Seeds that once failed, each replayed exactly (a bug fixed is a seed kept).
 #[test]
 fn regression_seeds() {
@@ -87,7 +104,7 @@ fn regression_seeds() {
     for (name, delivery, seed) in fixed {
         let test = battery::find(name).expect("a lab test of that name");
         let mut lab = test.lab(seed, delivery);
-        if let Err(failure) = (test.body)(&mut lab) {
+        if let Err(failure) = lab::timed(&mut lab, test.body) {
             panic!("{name} ({delivery:?}) seed {seed} fails again: {failure}");
         }
     }
