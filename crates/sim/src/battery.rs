@@ -2,16 +2,17 @@
 //! ported to the simulator in virtual time. Same server counts, network
 //! settings, timeouts and checks. They live in the library so the test
 //! suite, the benchmarks and the seed explorer run the very same code.
-use crate::lab::{command, value_of, Check, Lab, ELECTION_TIMEOUT_MS as ELECTION};
+use crate::lab::{command, value_of, Check, Lab, Tester, ELECTION_TIMEOUT_MS as ELECTION};
 use crate::{Delivery, NetworkConfig, SimConfig, SnapshotPolicy};
 
-/// One lab test: its name, the cluster it needs, and its body.
+/// One lab test: its name, the cluster and tester it needs, and its body.
 pub struct LabTest {
     pub name: &'static str,
     pub servers: usize,
     pub unreliable: bool,
     /// The 3D tests' applier snapshots every `SNAPSHOT_INTERVAL` entries.
     pub snapshots: bool,
+    pub tester: Tester,
     pub body: fn(&mut Lab) -> Check,
 }
 
@@ -21,13 +22,14 @@ pub const SNAPSHOT_INTERVAL: u64 = 10;
 pub const MAX_LOG_SIZE: usize = 2000;
 
 impl LabTest {
-    /// A test on the reliable network, without snapshots.
+    /// A 2024 test on the reliable network, without snapshots.
     const fn new(name: &'static str, servers: usize, body: fn(&mut Lab) -> Check) -> LabTest {
         LabTest {
             name,
             servers,
             unreliable: false,
             snapshots: false,
+            tester: Tester::Lab2024,
             body,
         }
     }
@@ -46,6 +48,10 @@ impl LabTest {
         }
     }
 
+    const fn tester(self, tester: Tester) -> LabTest {
+        LabTest { tester, ..self }
+    }
+
     /// A fresh lab for `seed`, its network deciding fates as `delivery` says.
     pub fn lab(&self, seed: u64, delivery: Delivery) -> Lab {
         let mut config = SimConfig::lab(self.servers, seed);
@@ -57,10 +63,16 @@ impl LabTest {
         if self.snapshots {
             config.snapshot_policy = SnapshotPolicy::EveryEntries(SNAPSHOT_INTERVAL);
         }
-        Lab::with_config(config)
+        let mut lab = Lab::with_config(config);
+        lab.tester = self.tester;
+        lab
     }
 }
 
+/// Every lab test: the 2024 lab's, and beside them the 2025 lab's where its
+/// tests differ (`_2025`: Persist2 crashes servers where 2024 cuts them off;
+/// SnapshotAllCrash and SnapshotInit run on the unreliable network; and
+/// every restart starts a fresh applied record).
 pub const TESTS: &[LabTest] = &[
     LabTest::new("initial_election", 3, initial_election),
     LabTest::new("re_election", 3, re_election),
@@ -77,6 +89,7 @@ pub const TESTS: &[LabTest] = &[
     LabTest::new("count", 3, count),
     LabTest::new("persist1", 3, persist1),
     LabTest::new("persist2", 5, persist2),
+    LabTest::new("persist2_2025", 5, persist2_2025).tester(Tester::Lab2025),
     LabTest::new("persist3", 3, persist3),
     LabTest::new("figure8", 5, figure8),
     LabTest::new("unreliable_agree", 5, unreliable_agree).unreliable(),
@@ -97,7 +110,15 @@ pub const TESTS: &[LabTest] = &[
         .unreliable()
         .snapshots(),
     LabTest::new("snapshot_all_crash", 3, snapshot_all_crash).snapshots(),
+    LabTest::new("snapshot_all_crash_2025", 3, snapshot_all_crash)
+        .unreliable()
+        .snapshots()
+        .tester(Tester::Lab2025),
     LabTest::new("snapshot_init", 3, snapshot_init).snapshots(),
+    LabTest::new("snapshot_init_2025", 3, snapshot_init)
+        .unreliable()
+        .snapshots()
+        .tester(Tester::Lab2025),
 ];
 
 pub fn find(name: &str) -> Option<&'static LabTest> {
@@ -553,6 +574,35 @@ fn persist2(lab: &mut Lab) -> Check {
         index += 1;
         lab.connect((leader1 + 4) % 5);
         lab.connect(leader1);
+    }
+    lab.one_value(1000, 5, true)?;
+    Ok(())
+}
+
+/// Persist2 as the 2025 lab has it: the servers the 2024 test cuts off are
+/// shut down, so every server restarts from its disk, and each restart
+/// reconnects everyone.
+fn persist2_2025(lab: &mut Lab) -> Check {
+    let mut index = 1;
+    for _ in 0..5 {
+        lab.one_value(10 + index, 5, true)?;
+        index += 1;
+        let leader1 = lab.check_one_leader()?;
+        lab.crash((leader1 + 1) % 5);
+        lab.crash((leader1 + 2) % 5);
+        lab.one_value(10 + index, 3, true)?;
+        index += 1;
+        lab.crash(leader1);
+        lab.crash((leader1 + 3) % 5);
+        lab.crash((leader1 + 4) % 5);
+        lab.restart_and_connect_all((leader1 + 1) % 5);
+        lab.restart_and_connect_all((leader1 + 2) % 5);
+        lab.sleep(ELECTION)?;
+        lab.restart_and_connect_all((leader1 + 3) % 5);
+        lab.one_value(10 + index, 3, true)?;
+        index += 1;
+        lab.restart_and_connect_all((leader1 + 4) % 5);
+        lab.restart_and_connect_all(leader1);
     }
     lab.one_value(1000, 5, true)?;
     Ok(())

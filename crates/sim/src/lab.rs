@@ -17,6 +17,20 @@ pub const ELECTION_TIMEOUT_MS: u64 = 1000;
 /// checkTimeout, measured from the test's start).
 pub const TEST_TIME_LIMIT_MS: u64 = 120_000;
 
+/// Which year's tester: the test bodies and network are the same, but a
+/// restart treats the tester's record of what a server applied differently.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Tester {
+    /// 2024 (and 2026): the record survives a restart, except that a
+    /// server restarting from a snapshot has the snapshot's contents only.
+    #[default]
+    Lab2024,
+    /// 2025: every restart makes a fresh server wrapper whose record is
+    /// empty, or the snapshot's contents when it has one; and `restart`
+    /// reconnects every server.
+    Lab2025,
+}
+
 /// A failed check, in words a person can act on.
 pub type Check<T = ()> = Result<T, String>;
 
@@ -73,6 +87,7 @@ pub struct Lab {
     pub rng: Pcg64,
     connected: Vec<bool>,
     pub tasks: Vec<Task>,
+    pub tester: Tester,
 }
 
 impl Lab {
@@ -94,6 +109,7 @@ impl Lab {
             rng: Pcg64::seed_from_u64(seed ^ 0x5eed_1ab5),
             connected: vec![true; servers],
             tasks: Vec::new(),
+            tester: Tester::default(),
         }
     }
 
@@ -206,6 +222,13 @@ impl Lab {
         }
     }
 
+    /// The 2025 tester's `ConnectAll`.
+    pub fn connect_all(&mut self) {
+        for i in 0..self.servers() {
+            self.connect(i);
+        }
+    }
+
     pub fn is_connected(&self, i: NodeId) -> bool {
         self.connected[i]
     }
@@ -216,12 +239,30 @@ impl Lab {
         self.sim.crash(i);
     }
 
-    /// `cfg.start1(i)`: (re)start from the disk, still disconnected.
+    /// `cfg.start1(i)`: (re)start from the disk, still disconnected. The
+    /// tester takes what the server applied from its snapshot, as its year
+    /// does.
     pub fn start(&mut self, i: NodeId) {
         if self.sim.is_up(i) {
             self.crash(i);
         }
         self.sim.restart(i);
+        let snapshot = self
+            .sim
+            .storage(i)
+            .and_then(|storage| storage.snapshot.as_ref())
+            .map(|snapshot| snapshot.index);
+        match (snapshot, self.tester) {
+            (Some(index), _) => self.sim.restart_applied_record(i, index),
+            (None, Tester::Lab2025) => self.sim.restart_applied_record(i, 0),
+            (None, Tester::Lab2024) => {}
+        }
+    }
+
+    /// The 2025 tester's `restart(i)`: start `i`, then connect everyone.
+    pub fn restart_and_connect_all(&mut self, i: NodeId) {
+        self.start(i);
+        self.connect_all();
     }
 
     pub fn is_up(&self, i: NodeId) -> bool {

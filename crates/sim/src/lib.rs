@@ -99,8 +99,9 @@ struct Server {
     incarnation: u32,
     kv: KvStore,
     service: ServiceState,
-    /// Every command this server has applied, by index (kept across
-    /// restarts, as the lab's tester keeps them).
+    /// Every command this server has applied, by index: kept across
+    /// restarts, as the lab's tester keeps them, until
+    /// [`Simulation::restart_applied_record`].
     applied: Vec<EntryData>,
     seen_role: (Role, Term),
     seen_commit: Index,
@@ -937,6 +938,16 @@ impl Simulation {
     pub fn applied(&self, id: NodeId, index: Index) -> Option<&EntryData> {
         let slot = usize::try_from(index.checked_sub(1)?).ok()?;
         self.servers.get(id)?.applied.get(slot)
+    }
+    /// Makes the record of what `id` applied start over after `index`, as
+    /// the lab's tester does when a server restarts (keeping what its
+    /// snapshot holds).
+    pub fn restart_applied_record(&mut self, id: NodeId, index: Index) {
+        if let Some(server) = self.servers.get_mut(id) {
+            server
+                .applied
+                .truncate(usize::try_from(index).unwrap_or(usize::MAX));
+        }
     }
     /// The leader of the highest term among running servers.
     pub fn leader(&self) -> Option<NodeId> {

@@ -1,5 +1,6 @@
 //! The lab battery, one test per lab test and network delivery, each over
 //! `RAFT_SEEDS` seeds and within the lab's 120 s.
+use raftviz_sim::lab::{Lab, Tester};
 use raftviz_sim::{battery, lab, Delivery};
 
 /// Seeds per test in a plain `cargo test`; deep runs raise `RAFT_SEEDS`,
@@ -56,6 +57,7 @@ lab_tests!(
     count,
     persist1,
     persist2,
+    persist2_2025,
     persist3,
     figure8,
     unreliable_agree,
@@ -68,7 +70,9 @@ lab_tests!(
     snapshot_install_crash,
     snapshot_install_uncrash,
     snapshot_all_crash,
+    snapshot_all_crash_2025,
     snapshot_init,
+    snapshot_init_2025,
 );
 
 #[test]
@@ -81,6 +85,62 @@ fn a_test_past_the_labs_120_virtual_seconds_fails() {
         failure,
         "test took 120001 ms of virtual time, longer than the lab's 120 s"
     );
+}
+
+/// Twelve commands committed everywhere, then a follower crashes and
+/// starts again, not yet reconnected: what has it applied, to the tester?
+fn restarted_follower(tester: Tester, snapshots: bool) -> (Lab, usize) {
+    let name = if snapshots {
+        "snapshot_basic"
+    } else {
+        "basic_agree"
+    };
+    let mut lab = battery::find(name)
+        .expect("a lab test of that name")
+        .lab(1, Delivery::AtArrival);
+    lab.tester = tester;
+    for value in 0..12 {
+        lab.one_value(100 + value, 3, false).unwrap();
+    }
+    let follower = (lab.check_one_leader().unwrap() + 1) % 3;
+    lab.crash(follower);
+    lab.start(follower);
+    (lab, follower)
+}
+
+fn applied_by(lab: &Lab, index: u64) -> usize {
+    lab.n_committed(index).unwrap().0
+}
+
+#[test]
+fn the_2024_tester_keeps_a_restarted_servers_applied_record() {
+    let (lab, _) = restarted_follower(Tester::Lab2024, false);
+    assert_eq!(applied_by(&lab, 12), 3);
+}
+
+#[test]
+fn the_2025_tester_starts_a_restarted_servers_record_afresh() {
+    let (mut lab, follower) = restarted_follower(Tester::Lab2025, false);
+    assert_eq!(applied_by(&lab, 1), 2);
+    lab.connect(follower);
+    lab.sleep(1000).unwrap();
+    assert_eq!(applied_by(&lab, 12), 3, "counted again once re-applied");
+}
+
+#[test]
+fn both_testers_take_a_restarted_servers_record_from_its_snapshot() {
+    for tester in [Tester::Lab2024, Tester::Lab2025] {
+        let (mut lab, follower) = restarted_follower(tester, true);
+        assert_eq!(
+            applied_by(&lab, 10),
+            3,
+            "{tester:?}: the snapshot holds 1–10"
+        );
+        assert_eq!(applied_by(&lab, 11), 2, "{tester:?}: 11 is not applied yet");
+        lab.connect(follower);
+        lab.sleep(1000).unwrap();
+        assert_eq!(applied_by(&lab, 12), 3, "{tester:?}");
+    }
 }
 
 /// Seeds that once failed, each replayed exactly (a bug fixed is a seed kept).
