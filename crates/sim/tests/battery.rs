@@ -1,7 +1,7 @@
 //! The lab battery, one test per lab test and network delivery, each over
 //! `RAFT_SEEDS` seeds and within the lab's 120 s.
 use raftviz_sim::lab::{Lab, Tester};
-use raftviz_sim::{battery, lab, Delivery};
+use raftviz_sim::{battery, lab, Delivery, NetworkConfig, SimConfig};
 
 /// Seeds per test in a plain `cargo test`; deep runs raise `RAFT_SEEDS`,
 /// which sets both deliveries.
@@ -140,6 +140,27 @@ fn both_testers_take_a_restarted_servers_record_from_its_snapshot() {
         lab.connect(follower);
         lab.sleep(1000).unwrap();
         assert_eq!(applied_by(&lab, 12), 3, "{tester:?}");
+    }
+}
+
+/// Churn's linearizability check has a history to judge, and judges it: a
+/// server that answers reads on its belief that it leads is caught.
+#[test]
+fn churns_linearizability_check_catches_stale_reads() {
+    for name in ["reliable_churn", "unreliable_churn"] {
+        let test = battery::find(name).expect("a lab test of that name");
+        let caught = (0..20).find_map(|seed| {
+            let mut config = SimConfig::lab(test.servers, seed);
+            config.stale_read_bug = true;
+            if test.unreliable {
+                config.network = NetworkConfig::unreliable();
+            }
+            let failure = (test.body)(&mut Lab::with_config(config)).err()?;
+            Some((seed, failure))
+        });
+        let (seed, failure) = caught.expect("stale reads went unnoticed for 20 seeds");
+        println!("{name}: stale reads caught at seed {seed}: {failure}");
+        assert!(failure.contains("not linearizable"), "{failure}");
     }
 }
 
