@@ -1,7 +1,12 @@
 //! The lab battery, one test per lab test and network delivery, each over
 //! `RAFT_SEEDS` seeds and within the lab's 120 s.
 use raftviz_sim::lab::{Lab, Tester};
-use raftviz_sim::{battery, lab, Delivery, NetworkConfig, SimConfig};
+use std::collections::BTreeMap;
+
+use raftviz_sim::{
+    battery, lab, Delivery, DropReason, Event, EventKind, MessageSummary, NetworkConfig, SimConfig,
+    Simulation,
+};
 
 /// Seeds per test in a plain `cargo test`; deep runs raise `RAFT_SEEDS`,
 /// which sets both deliveries.
@@ -161,6 +166,99 @@ fn churns_linearizability_check_catches_stale_reads() {
         let (seed, failure) = caught.expect("stale reads went unnoticed for 20 seeds");
         println!("{name}: stale reads caught at seed {seed}: {failure}");
         assert!(failure.contains("not linearizable"), "{failure}");
+    }
+}
+
+/// Messages of a run: requests (`[0]`) and replies (`[1]`).
+#[derive(Debug, Default)]
+struct Tally {
+    delivered: [u64; 2],
+    /// Lost to a cut made while they travelled (at-arrival's loss).
+    lost_in_flight: [u64; 2],
+    /// Delivered over a link cut by then (what labrpc delivers instead).
+    delivered_over_cuts: [u64; 2],
+}
+
+fn tally(events: &[Event], servers: usize) -> Tally {
+    let mut cut = vec![false; servers * servers];
+    let mut sent_at = BTreeMap::new();
+    let mut tally = Tally::default();
+    let slot = |message: &MessageSummary| usize::from(!message.kind.is_request());
+    for event in events {
+        let Some(at) = event.server else { continue };
+        match &event.kind {
+            EventKind::Cut { to } => cut[at * servers + to] = true,
+            EventKind::Heal { to } => cut[at * servers + to] = false,
+            EventKind::Send { id, .. } => {
+                sent_at.insert(*id, event.time);
+            }
+            EventKind::Deliver { from, message, .. } => {
+                tally.delivered[slot(message)] += 1;
+                if cut[from * servers + at] {
+                    tally.delivered_over_cuts[slot(message)] += 1;
+                }
+            }
+            EventKind::Drop {
+                id,
+                reason: DropReason::LinkCut,
+                message,
+                ..
+            } if sent_at.get(id) != Some(&event.time) => tally.lost_in_flight[slot(message)] += 1,
+            _ => {}
+        }
+    }
+    tally
+}
+
+/// The measurement behind the labrpc delivery: on Figure 8 (unreliable),
+/// at-arrival loses messages labrpc would deliver, and labrpc delivers them.
+#[test]
+fn labrpc_delivers_what_arrival_loses_on_figure8_unreliable() {
+    let test = battery::find("figure8_unreliable").expect("a lab test of that name");
+    for delivery in [Delivery::AtArrival, Delivery::Labrpc] {
+        let mut total = Tally::default();
+        for seed in 0..5 {
+            let mut lab = test.lab(seed, delivery);
+            lab.sim = Simulation::new(SimConfig {
+                record_events: true,
+                ..lab.sim.config().clone()
+            });
+            (test.body)(&mut lab).unwrap();
+            let run = tally(lab.sim.trace().events.as_ref().unwrap(), test.servers);
+            for kind in 0..2 {
+                total.delivered[kind] += run.delivered[kind];
+                total.lost_in_flight[kind] += run.lost_in_flight[kind];
+                total.delivered_over_cuts[kind] += run.delivered_over_cuts[kind];
+            }
+        }
+        let delivered: u64 = total.delivered.iter().sum();
+        let (what, [requests, replies], of) = match delivery {
+            Delivery::AtArrival => {
+                assert_eq!(total.delivered_over_cuts, [0, 0]);
+                let [requests, replies] = total.lost_in_flight;
+                (
+                    "lost to a cut made while they travelled",
+                    total.lost_in_flight,
+                    delivered + requests + replies,
+                )
+            }
+            Delivery::Labrpc => {
+                assert_eq!(total.lost_in_flight, [0, 0]);
+                (
+                    "delivered over a link cut by then",
+                    total.delivered_over_cuts,
+                    delivered,
+                )
+            }
+        };
+        println!(
+            "{delivery:?}, seeds 0-4: {} requests and {} replies delivered; {requests} requests \
+             and {replies} replies {what}: {:.1} % of {of}",
+            total.delivered[0],
+            total.delivered[1],
+            (requests + replies) as f64 * 100.0 / of as f64,
+        );
+        assert!(requests > 0 && replies > 0, "{delivery:?}: {total:?}");
     }
 }
 
