@@ -432,6 +432,11 @@ fn fate(sim: &Simulation, id: u64) -> Option<Result<u64, DropReason>> {
         })
 }
 
+fn assert_delivered(sim: &Simulation, id: u64) {
+    let fate = fate(sim, id);
+    assert!(matches!(fate, Some(Ok(_))), "{fate:?}");
+}
+
 /// A heartbeat on its way when both directions of its link are cut.
 fn heartbeat_cut_in_flight(delivery: Delivery) -> (Simulation, u64) {
     let mut sim = slow_network(21, delivery);
@@ -453,11 +458,7 @@ fn at_arrival_a_request_is_lost_if_its_link_is_cut_while_it_travels() {
 #[test]
 fn under_labrpc_a_request_let_through_is_executed_though_its_link_is_cut_meanwhile() {
     let (sim, id) = heartbeat_cut_in_flight(Delivery::Labrpc);
-    assert!(
-        matches!(fate(&sim, id), Some(Ok(_))),
-        "{:?}",
-        fate(&sim, id)
-    );
+    assert_delivered(&sim, id);
     // Its reply is produced with the link cut: lost then.
     let events = sim.trace().events.as_ref().unwrap();
     let delivered = events
@@ -515,11 +516,7 @@ fn at_arrival_a_long_reordered_reply_is_lost_to_a_later_cut() {
 #[test]
 fn under_labrpc_a_long_reordered_reply_arrives_across_a_later_cut() {
     let (sim, id) = late_reply_cut(Delivery::Labrpc);
-    assert!(
-        matches!(fate(&sim, id), Some(Ok(_))),
-        "{:?}",
-        fate(&sim, id)
-    );
+    assert_delivered(&sim, id);
 }
 
 #[test]
@@ -588,7 +585,7 @@ fn under_labrpc_a_reply_to_a_requester_that_crashed_since_is_lost() {
         let reply = reply.expect("the follower answers the old heartbeat");
         sim.run_for(50);
         match delivery {
-            Delivery::AtArrival => assert!(matches!(fate(&sim, reply), Some(Ok(_)))),
+            Delivery::AtArrival => assert_delivered(&sim, reply),
             Delivery::Labrpc => assert_eq!(fate(&sim, reply), Some(Err(DropReason::ServerDown))),
         }
     }
