@@ -1,3 +1,4 @@
+use crate::configuration::MAX_SERVERS;
 use crate::NodeId;
 
 /// Everything that shapes a node's behaviour. Timeouts are in ticks: the host
@@ -5,6 +6,11 @@ use crate::NodeId;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
     pub id: NodeId,
+    /// The cluster the run started with: voters `0..cluster_size`, the
+    /// configuration a server uses while its log and snapshot hold none.
+    /// Membership changes go through the log, never through this number.
+    /// A server added later has an id at or past it: it starts as no
+    /// member, and waits for the leader to send it a configuration.
     pub cluster_size: usize,
     /// The election timeout is drawn uniformly from this inclusive range
     /// each time the timer is reset (§5.2).
@@ -54,25 +60,35 @@ pub struct Bugs {
     pub skip_up_to_date_check: bool,
     /// A follower keeps its conflicting entries instead of truncating them.
     pub keep_conflicting_entries: bool,
+    /// A leader changes the configuration before it has committed an entry
+    /// of its own term: the single-server bug found on the raft-dev list in
+    /// 2015, where two leaders of diverging configurations can commit
+    /// conflicting entries.
+    pub change_membership_before_term_commit: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConfigError {
+    /// The id is at or past [`crate::MAX_SERVERS`].
     IdOutOfRange,
     EmptyCluster,
+    /// A starting cluster larger than [`crate::MAX_SERVERS`].
+    TooManyServers,
     BadElectionTimeout,
     BadHeartbeat,
     ZeroBatch,
     /// A clock-drift bound over 100 %.
     BadClockDrift,
     /// [`crate::Raft::reconfigure`] cannot change a server's id or the
-    /// cluster's size.
+    /// cluster it started with (membership changes go through the log).
     ChangesIdentity,
 }
 
 impl Config {
     /// The lab's shape: 3 servers, ticks of 10 ms, elections after
-    /// 300–600 ms, heartbeats every 100 ms (at most ten a second).
+    /// 300–600 ms, heartbeats every 100 ms (at most ten a second). The
+    /// cluster is the fixed set of voters `0..cluster_size` unless
+    /// membership changes say otherwise.
     pub fn new(id: NodeId, cluster_size: usize) -> Config {
         Config {
             id,
@@ -96,7 +112,10 @@ impl Config {
         if self.cluster_size == 0 {
             return Err(ConfigError::EmptyCluster);
         }
-        if self.id >= self.cluster_size {
+        if self.cluster_size > MAX_SERVERS {
+            return Err(ConfigError::TooManyServers);
+        }
+        if self.id >= MAX_SERVERS {
             return Err(ConfigError::IdOutOfRange);
         }
         if self.election_timeout_min == 0 || self.election_timeout_max < self.election_timeout_min {
@@ -114,9 +133,5 @@ impl Config {
             return Err(ConfigError::BadClockDrift);
         }
         Ok(())
-    }
-
-    pub fn quorum(&self) -> usize {
-        self.cluster_size / 2 + 1
     }
 }

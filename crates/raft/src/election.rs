@@ -31,7 +31,7 @@ impl Raft {
     fn ask_again(&mut self) {
         let request = self.vote_request();
         let silent: alloc::vec::Vec<NodeId> = self
-            .peers()
+            .voting_peers()
             .filter(|&peer| self.votes[peer].is_none())
             .collect();
         for peer in silent {
@@ -65,10 +65,12 @@ impl Raft {
         self.take_ready()
     }
 
+    /// Only a voter of its own configuration campaigns: a learner, a
+    /// server not yet added and one that knows it was removed wait (§4.2).
     fn campaign(&mut self) {
         // A peer may have pushed our term to the very end of the range;
         // there is no next term to campaign in, so wait for a leader.
-        if self.term == Term::MAX {
+        if self.term == Term::MAX || !self.is_voter() {
             self.reset_election_timer();
         } else if self.config.pre_vote {
             self.become_pre_candidate();
@@ -83,7 +85,7 @@ impl Raft {
         self.role = Role::PreCandidate;
         self.leader_id = None;
         self.start_counting_votes();
-        self.broadcast(self.vote_request());
+        self.ask_for_votes();
         self.check_pre_vote_outcome();
     }
 
@@ -99,7 +101,7 @@ impl Raft {
         self.role = Role::Candidate;
         self.leader_id = None;
         self.start_counting_votes();
-        self.broadcast(self.vote_request());
+        self.ask_for_votes();
         self.check_vote_outcome();
     }
 
@@ -110,10 +112,13 @@ impl Raft {
         self.votes[self.config.id] = Some(true);
     }
 
-    fn broadcast(&mut self, message: Message) {
-        let peers: alloc::vec::Vec<NodeId> = self.peers().collect();
-        for peer in peers {
-            self.send(peer, message.clone());
+    /// Votes are asked of the voters only (both halves of a joint
+    /// configuration); learners are never asked and never counted.
+    fn ask_for_votes(&mut self) {
+        let request = self.vote_request();
+        let voters: alloc::vec::Vec<NodeId> = self.voting_peers().collect();
+        for peer in voters {
+            self.send(peer, request.clone());
         }
     }
 
@@ -125,6 +130,13 @@ impl Raft {
     /// `step`). 2. If votedFor is null or candidateId, and candidate's log is
     /// at least as up-to-date as receiver's log, grant vote." Asking twice
     /// gets the same answer.
+    ///
+    /// The answer does not depend on the receiver's own membership, as the
+    /// dissertation (§4.1) and etcd (`TestLearnerCanVote`) have it: a server
+    /// that still believes it is a learner may be a voter in the candidate's
+    /// newer configuration, and a candidate whose log is up to date may need
+    /// its vote. Learners still never count: a candidate asks and counts
+    /// only the voters of its own configuration.
     pub(crate) fn handle_request_vote(&mut self, from: NodeId, message: Message) {
         let Message::RequestVote {
             last_log_index,
@@ -205,7 +217,7 @@ impl Raft {
         if self.role != Role::Candidate || term != self.term {
             return;
         }
-        self.votes[from] = Some(granted);
+        self.record_vote(from, granted);
         self.check_vote_outcome();
     }
 
@@ -213,8 +225,16 @@ impl Raft {
         if self.role != Role::PreCandidate || (granted && Some(term) != self.term.checked_add(1)) {
             return;
         }
-        self.votes[from] = Some(granted);
+        self.record_vote(from, granted);
         self.check_pre_vote_outcome();
+    }
+
+    /// Answers from servers that are not voters of our configuration do
+    /// not count.
+    fn record_vote(&mut self, from: NodeId, granted: bool) {
+        if self.configuration.all_voters().contains(from) {
+            self.votes[from] = Some(granted);
+        }
     }
 
     fn check_vote_outcome(&mut self) {

@@ -1,6 +1,7 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
+use crate::configuration::Configuration;
 use crate::{Index, Term};
 
 /// An application command: opaque bytes, shared so that resending an entry
@@ -12,7 +13,13 @@ pub enum EntryData {
     Command(Payload),
     /// Appended by a new leader when `noop_on_election` is set.
     Noop,
+    /// Dissertation chapter 4: a server uses the latest configuration in
+    /// its log from the moment it appends it, committed or not.
+    Configuration(Configuration),
 }
+
+/// Bytes a configuration takes on the wire and on disk: its five sets.
+pub const CONFIGURATION_BYTES: usize = 5 * 8;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
@@ -26,15 +33,19 @@ impl Entry {
         match &self.data {
             EntryData::Command(bytes) => bytes.len(),
             EntryData::Noop => 0,
+            EntryData::Configuration(_) => CONFIGURATION_BYTES,
         }
     }
 }
 
-/// A state machine image covering the log through `index`.
+/// A state machine image covering the log through `index`, and the
+/// configuration in force at `index` (the latest one in the log up to it),
+/// which the compacted entries no longer show.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Snapshot {
     pub index: Index,
     pub term: Term,
+    pub configuration: Configuration,
     pub data: Payload,
 }
 
@@ -106,6 +117,8 @@ pub enum Message {
         term: Term,
         last_included_index: Index,
         last_included_term: Term,
+        /// The configuration as of `last_included_index`.
+        configuration: Configuration,
         /// Byte offset of this chunk in the snapshot.
         offset: u64,
         data: Payload,
@@ -221,7 +234,9 @@ impl Message {
             Message::AppendEntriesReply { conflict, .. } => {
                 4 * WORD + 1 + if conflict.is_some() { 3 * WORD } else { 0 }
             }
-            Message::InstallSnapshot { data, .. } => 5 * WORD + 1 + data.len(),
+            Message::InstallSnapshot { data, .. } => {
+                5 * WORD + CONFIGURATION_BYTES + 1 + data.len()
+            }
             Message::InstallSnapshotReply { .. } => 3 * WORD + 1,
             Message::TimeoutNow { .. } => WORD,
         };

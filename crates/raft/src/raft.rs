@@ -1,13 +1,14 @@
 use alloc::collections::VecDeque;
-use alloc::vec;
 use alloc::vec::Vec;
 
 use rand_core::{RngCore, SeedableRng};
 use rand_pcg::Pcg32;
 
+use crate::catch_up::CatchUp;
 use crate::config::{Config, ConfigError};
+use crate::configuration::{Configuration, Membership, MAX_SERVERS};
 use crate::log::Log;
-use crate::message::{Entry, Message, Snapshot};
+use crate::message::{Entry, EntryData, Message, Snapshot};
 use crate::read_index::PendingRead;
 use crate::ready::{Envelope, HardState, LogChange, Ready};
 use crate::snapshot::PartialSnapshot;
@@ -83,10 +84,17 @@ pub struct Raft {
     pub(crate) last_applied: Index,
     pub(crate) role: Role,
     pub(crate) leader_id: Option<NodeId>,
+    /// The configuration in use: the latest in the log, committed or not,
+    /// else the snapshot's, else the starting cluster (chapter 4).
+    pub(crate) configuration: Configuration,
+    /// The log index of that configuration's entry; the snapshot's index,
+    /// or 0 for the starting cluster, when no entry holds it.
+    pub(crate) configuration_index: Index,
 
-    // Volatile state on candidates: the answer each server gave, if any.
+    // Volatile state on candidates: the answer each server gave, if any,
+    // by id (as many slots as the highest member id needs).
     pub(crate) votes: Vec<Option<bool>>,
-    // Volatile state on leaders.
+    // Volatile state on leaders, by id like `votes`.
     pub(crate) progress: Vec<Progress>,
     pub(crate) round: u64,
     /// When recent rounds started, on this server's clock: the first round
@@ -97,6 +105,8 @@ pub struct Raft {
     pub(crate) pending_reads: Vec<PendingRead>,
     /// Leadership transfer under way: the target and ticks spent so far.
     pub(crate) transfer: Option<(NodeId, u32)>,
+    /// A learner catching up before its promotion (§4.2.1).
+    pub(crate) catch_up: Option<CatchUp>,
     // Volatile state on followers: a snapshot arriving in chunks.
     pub(crate) partial_snapshot: Option<PartialSnapshot>,
 
@@ -134,8 +144,7 @@ impl Raft {
         }
         let voted_for = hard_state
             .voted_for
-            .filter(|&id| id < config.cluster_size && !config.bugs.forget_vote_on_restart);
-        let size = config.cluster_size;
+            .filter(|&id| id < MAX_SERVERS && !config.bugs.forget_vote_on_restart);
         let mut raft = Raft {
             rng: Pcg32::seed_from_u64(seed),
             term: hard_state.term.max(log.last_term()),
@@ -146,13 +155,16 @@ impl Raft {
             snapshot,
             role: Role::Follower,
             leader_id: None,
-            votes: vec![None; size],
-            progress: vec![Progress::default(); size],
+            configuration: Configuration::bootstrap(config.cluster_size),
+            configuration_index: 0,
+            votes: Vec::new(),
+            progress: Vec::new(),
             round: 0,
             round_starts: VecDeque::new(),
             lease_forfeited: false,
             pending_reads: Vec::new(),
             transfer: None,
+            catch_up: None,
             partial_snapshot: None,
             election_elapsed: 0,
             election_timeout: 0,
@@ -162,6 +174,7 @@ impl Raft {
             ready: Ready::default(),
             config,
         };
+        raft.find_configuration();
         raft.reset_election_timer();
         Ok(raft)
     }
@@ -181,7 +194,7 @@ impl Raft {
     /// All Servers": compare terms first, step down on a later term, answer
     /// an earlier one with our term; only then does the role matter.
     pub fn step(&mut self, from: NodeId, message: Message) -> Ready {
-        if from >= self.config.cluster_size || from == self.config.id {
+        if from >= MAX_SERVERS || from == self.config.id {
             return self.take_ready();
         }
         let term = message.term();
@@ -275,8 +288,13 @@ impl Raft {
         }
     }
 
+    /// Replies from a server outside the configuration (one removed, or
+    /// never added) are about nothing the leader tracks and are ignored.
     fn step_leader(&mut self, from: NodeId, message: Message) {
-        self.progress[from].recently_active = true;
+        let member = self.configuration.members().contains(from);
+        if member {
+            self.progress[from].recently_active = true;
+        }
         match message {
             Message::AppendEntriesReply {
                 prev_log_index,
@@ -285,7 +303,7 @@ impl Raft {
                 success,
                 round,
                 ..
-            } => {
+            } if member => {
                 self.handle_append_reply(from, prev_log_index, match_index, conflict, success);
                 self.note_round_acked(from, round);
             }
@@ -294,13 +312,17 @@ impl Raft {
                 next_offset,
                 installed,
                 ..
-            } => self.handle_snapshot_reply(from, last_included_index, next_offset, installed),
+            } if member => {
+                self.handle_snapshot_reply(from, last_included_index, next_offset, installed)
+            }
             Message::RequestVote { .. } => self.handle_request_vote(from, message),
             Message::PreVote { .. } => self.handle_pre_vote(from, message),
             // Two leaders in one term would break Election Safety; a
             // message claiming so is malformed and ignored.
             Message::AppendEntries { .. }
+            | Message::AppendEntriesReply { .. }
             | Message::InstallSnapshot { .. }
+            | Message::InstallSnapshotReply { .. }
             | Message::TimeoutNow { .. }
             | Message::RequestVoteReply { .. }
             | Message::PreVoteReply { .. } => {}
@@ -327,6 +349,7 @@ impl Raft {
             // clients retry elsewhere.
             self.pending_reads.clear();
             self.transfer = None;
+            self.abandon_catch_up();
         }
         self.role = Role::Follower;
         self.leader_id = leader;
@@ -354,25 +377,49 @@ impl Raft {
         self.ready.hard_state = Some(self.hard_state());
     }
 
+    /// A configuration entry takes effect as it is appended (§4.1).
     pub(crate) fn append_to_log(&mut self, entry: Entry) {
         self.ready
             .log_changes
             .push(LogChange::Append(entry.clone()));
+        if let EntryData::Configuration(configuration) = entry.data {
+            self.use_configuration(configuration, entry.index);
+        }
         self.log.append(entry);
     }
 
+    /// Truncating the entry of the configuration in use falls back to the
+    /// one before it (§4.1).
     pub(crate) fn truncate_log(&mut self, from: Index) {
         self.ready.log_changes.push(LogChange::TruncateFrom(from));
         self.log.truncate_from(from);
+        if from <= self.configuration_index {
+            self.find_configuration();
+        }
     }
 
     pub(crate) fn send(&mut self, to: NodeId, message: Message) {
         self.ready.messages.push(Envelope { to, message });
     }
 
+    /// The servers a leader replicates to: every other member, learners
+    /// included.
     pub(crate) fn peers(&self) -> impl Iterator<Item = NodeId> {
-        let me = self.config.id;
-        (0..self.config.cluster_size).filter(move |&id| id != me)
+        self.configuration.members().without(self.config.id).iter()
+    }
+
+    /// The servers whose votes count, besides this one.
+    pub(crate) fn voting_peers(&self) -> impl Iterator<Item = NodeId> {
+        self.configuration
+            .all_voters()
+            .without(self.config.id)
+            .iter()
+    }
+
+    /// Is this server a voter of the configuration it uses? Only voters
+    /// campaign (learners and removed servers never do).
+    pub(crate) fn is_voter(&self) -> bool {
+        self.configuration.all_voters().contains(self.config.id)
     }
 
     /// Figure 2, All Servers: "If commitIndex > lastApplied: increment
@@ -440,11 +487,26 @@ impl Raft {
     pub fn last_applied(&self) -> Index {
         self.last_applied
     }
-    /// A leader's view of `peer`; `None` on other roles.
+    /// A leader's view of `peer`; `None` on other roles and for servers
+    /// outside its configuration.
     pub fn progress(&self, peer: NodeId) -> Option<&Progress> {
-        (self.role == Role::Leader)
+        (self.role == Role::Leader && self.configuration.members().contains(peer))
             .then(|| self.progress.get(peer))
             .flatten()
+    }
+    /// The configuration this server uses: the latest in its log,
+    /// committed or not.
+    pub fn configuration(&self) -> &Configuration {
+        &self.configuration
+    }
+    /// The log index of that configuration's entry (the snapshot's index,
+    /// or 0 for the starting cluster, when no entry in the log holds it).
+    pub fn configuration_index(&self) -> Index {
+        self.configuration_index
+    }
+    /// What this server is in the configuration it uses.
+    pub fn membership(&self) -> Membership {
+        self.configuration.membership(self.config.id)
     }
     /// The answer `peer` gave this (pre-)candidate, if any.
     pub fn vote_from(&self, peer: NodeId) -> Option<bool> {
@@ -459,7 +521,8 @@ impl Raft {
 
     /// Adopts the settings of `config` on a running server: the optional
     /// behaviours at once, new timeouts from the next timer reset. Its id
-    /// and cluster size cannot change this way.
+    /// and starting cluster cannot change this way: membership changes go
+    /// through the log ([`Raft::propose_membership`]).
     pub fn reconfigure(&mut self, config: Config) -> Result<(), ConfigError> {
         config.validate()?;
         if config.id != self.config.id || config.cluster_size != self.config.cluster_size {

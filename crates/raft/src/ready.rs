@@ -33,6 +33,27 @@ pub struct ReadState {
     pub index: Index,
 }
 
+/// How catching up a learner before its promotion ended (§4.2.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CatchUpOutcome {
+    /// A round ended within an election timeout: the promotion to voter
+    /// has been proposed.
+    Promoted,
+    /// No round ended in time within the rounds allowed; it stays a learner.
+    GaveUp,
+    /// The leader stepped down, another server was to be caught up, or
+    /// the learner left the configuration.
+    Abandoned,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CatchUpReport {
+    pub server: NodeId,
+    /// Rounds of replication it took (counting the last).
+    pub rounds: u32,
+    pub outcome: CatchUpOutcome,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Envelope {
     pub to: NodeId,
@@ -54,6 +75,8 @@ pub struct Ready {
     pub install_snapshot: Option<Snapshot>,
     pub committed: Vec<Entry>,
     pub reads: Vec<ReadState>,
+    /// Learners whose catching up ended, on the leader.
+    pub catch_ups: Vec<CatchUpReport>,
 }
 
 impl Ready {
@@ -67,5 +90,6 @@ impl Ready {
             && self.install_snapshot.is_none()
             && self.committed.is_empty()
             && self.reads.is_empty()
+            && self.catch_ups.is_empty()
     }
 }

@@ -36,7 +36,10 @@ impl Raft {
                 snapshot_transfer: None,
             };
         }
-        if self.config.noop_on_election {
+        // A joint configuration is left only once the leader has committed
+        // an entry of its term; without the no-op setting nothing else
+        // would bring one.
+        if self.config.noop_on_election || self.configuration.is_joint() {
             self.append_as_leader(EntryData::Noop);
         }
         self.mark_self_matched();
@@ -51,15 +54,7 @@ impl Raft {
     pub fn propose(&mut self, command: Payload) -> Result<Proposed, ProposeError> {
         self.check_accepting()?;
         let index = self.append_as_leader(EntryData::Command(command));
-        self.mark_self_matched();
-        let idle: Vec<NodeId> = self
-            .peers()
-            .filter(|&peer| !self.progress[peer].awaiting_reply)
-            .collect();
-        for peer in idle {
-            self.send_append(peer);
-        }
-        self.maybe_commit();
+        self.replicate_appended();
         Ok(Proposed {
             index,
             term: self.term,
@@ -91,7 +86,22 @@ impl Raft {
         index
     }
 
-    /// The leader counts itself among the servers that store its log.
+    /// After the leader appended entries: sends them to every follower not
+    /// waiting for a reply, and commits what a majority now holds.
+    pub(crate) fn replicate_appended(&mut self) {
+        self.mark_self_matched();
+        let idle: Vec<NodeId> = self
+            .peers()
+            .filter(|&peer| !self.progress[peer].awaiting_reply)
+            .collect();
+        for peer in idle {
+            self.send_append(peer);
+        }
+        self.maybe_commit();
+    }
+
+    /// The leader counts itself among the servers that store its log
+    /// (a majority counts it only while it is a voter).
     pub(crate) fn mark_self_matched(&mut self) {
         let last = self.log.last_index();
         let me = &mut self.progress[self.config.id];
@@ -111,6 +121,7 @@ impl Raft {
                 return;
             }
         }
+        self.tick_catch_up();
         // Leaders: "repeat during idle periods to prevent election timeouts".
         if self.heartbeat_elapsed >= self.config.heartbeat_interval {
             self.heartbeat_elapsed = 0;
@@ -281,6 +292,10 @@ impl Raft {
             progress.next_index = progress.next_index.max(progress.match_index + 1);
             progress.awaiting_reply = false;
             self.maybe_commit();
+            if self.role != Role::Leader {
+                return; // §4.2.2: the commit removed it, and it stepped down
+            }
+            self.note_catch_up_progress(from);
             self.continue_transfer(from);
             if self.progress[from].next_index <= last_index && !self.progress[from].awaiting_reply {
                 self.send_append(from);
@@ -322,6 +337,7 @@ impl Raft {
         let current_term = self.log.term_at(majority_match) == Some(self.term);
         if current_term || self.config.bugs.commit_earlier_terms {
             self.advance_commit(majority_match);
+            self.after_leader_commit();
         }
     }
 }

@@ -3,7 +3,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use crate::message::{Message, Payload, Snapshot};
-use crate::raft::Raft;
+use crate::raft::{Raft, Role};
 use crate::ready::{LogChange, Ready};
 use crate::{Index, NodeId};
 
@@ -22,7 +22,13 @@ impl Raft {
     pub fn snapshot(&mut self, index: Index, data: Payload) -> Ready {
         if index > self.log.base_index() && index <= self.last_applied {
             if let Some(term) = self.log.term_at(index) {
-                self.compact(Snapshot { index, term, data });
+                let (configuration, _) = self.configuration_as_of(index);
+                self.compact(Snapshot {
+                    index,
+                    term,
+                    configuration,
+                    data,
+                });
             }
         }
         self.take_ready()
@@ -36,6 +42,9 @@ impl Raft {
         });
         self.ready.snapshot = Some(snapshot.clone());
         self.snapshot = Some(snapshot);
+        // The configuration entry in use may be among those compacted, or
+        // (a snapshot from the leader) the log may be gone.
+        self.find_configuration();
     }
 
     /// The follower needs entries we compacted: send it the next chunk of
@@ -61,6 +70,7 @@ impl Raft {
             term: self.term,
             last_included_index: snapshot.index,
             last_included_term: snapshot.term,
+            configuration: snapshot.configuration,
             offset: start as u64,
             data: Arc::from(&snapshot.data[start..end]),
             done: end == length,
@@ -90,6 +100,10 @@ impl Raft {
         progress.match_index = progress.match_index.max(index);
         progress.next_index = progress.next_index.max(progress.match_index + 1);
         self.maybe_commit();
+        if self.role != Role::Leader {
+            return; // §4.2.2: the commit removed it, and it stepped down
+        }
+        self.note_catch_up_progress(from);
         self.continue_transfer(from);
         let progress = &self.progress[from];
         if progress.next_index <= self.log.last_index() && !progress.awaiting_reply {
@@ -113,6 +127,7 @@ impl Raft {
             term,
             last_included_index: index,
             last_included_term,
+            configuration,
             offset,
             data,
             done,
@@ -157,6 +172,7 @@ impl Raft {
         let snapshot = Snapshot {
             index,
             term: last_included_term,
+            configuration,
             data: Arc::from(partial.data),
         };
         self.compact(snapshot.clone());
@@ -284,6 +300,7 @@ mod tests {
             term: 1,
             last_included_index: 5,
             last_included_term: 1,
+            configuration: Configuration::bootstrap(3),
             offset,
             data: Arc::from(bytes),
             done,
@@ -317,6 +334,7 @@ mod tests {
             term: 1,
             last_included_index: index,
             last_included_term: 1,
+            configuration: Configuration::bootstrap(3),
             offset,
             data: Arc::from(&[index as u8][..]),
             done,
@@ -340,6 +358,7 @@ mod tests {
             term: 1,
             last_included_index: 3,
             last_included_term: 1,
+            configuration: Configuration::bootstrap(3),
             offset: 0,
             data: image(2),
             done: true,
@@ -367,6 +386,7 @@ mod tests {
             term: 3,
             last_included_index: 4,
             last_included_term: 9,
+            configuration: Configuration::bootstrap(3),
             offset: 0,
             data: image(1),
             done: true,
@@ -381,6 +401,7 @@ mod tests {
         let snapshot = Snapshot {
             index: 2,
             term: 1,
+            configuration: Configuration::bootstrap(3),
             data: image(3),
         };
         let node = Raft::restore(

@@ -200,3 +200,48 @@ impl Raft {
         }
     }
 }
+
+/// Boots a server that is not yet a member: the next id, knowing only the
+/// cluster the run started with.
+pub fn join(nodes: &mut Vec<Raft>) -> NodeId {
+    let id = nodes.len();
+    let mut config = nodes[0].config().clone();
+    config.id = id;
+    nodes.push(Raft::new(config, id as u64 + 11).unwrap());
+    id
+}
+
+/// A few heartbeat intervals of the leader `leader`, every message
+/// delivered that `reachable` allows (by sender and receiver).
+pub fn heartbeats(
+    nodes: &mut [Raft],
+    leader: NodeId,
+    rounds: usize,
+    reachable: impl Fn(NodeId) -> bool,
+) {
+    for _ in 0..rounds {
+        let ready = nodes[leader].tick_until_heartbeat();
+        exchange(nodes, ready, leader, |from, e| {
+            reachable(from) && reachable(e.to)
+        });
+    }
+}
+
+/// Proposes `changes` at `leader` and delivers what follows.
+pub fn change(nodes: &mut [Raft], leader: NodeId, changes: &[ConfChange]) -> Vec<(NodeId, Ready)> {
+    let proposed = nodes[leader].propose_membership(changes).unwrap();
+    exchange(nodes, proposed.ready, leader, |_, _| true)
+}
+
+pub fn voters(raft: &Raft) -> Vec<NodeId> {
+    raft.configuration().voters.iter().collect()
+}
+
+/// A configuration entry at `index` of `term`.
+pub fn configuration_entry(index: Index, term: Term, configuration: Configuration) -> Entry {
+    Entry {
+        index,
+        term,
+        data: EntryData::Configuration(configuration),
+    }
+}

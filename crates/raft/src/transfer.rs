@@ -1,4 +1,5 @@
 //! Leadership transfer (dissertation §3.10).
+use crate::configuration::Membership;
 use crate::message::Message;
 use crate::raft::{Raft, Role};
 use crate::ready::Ready;
@@ -17,8 +18,12 @@ pub enum TransferError {
     },
     /// The leader was asked to hand over to itself.
     TargetIsLeader,
-    /// No server of the cluster has this id.
+    /// No server of the configuration has this id.
     NoSuchServer {
+        target: NodeId,
+    },
+    /// The target is a learner: only a voter can lead.
+    NotAVoter {
         target: NodeId,
     },
 }
@@ -40,8 +45,12 @@ impl Raft {
         if target == self.config.id {
             return Err(TransferError::TargetIsLeader);
         }
-        if target >= self.config.cluster_size {
-            return Err(TransferError::NoSuchServer { target });
+        match self.configuration.membership(target) {
+            Membership::Voter => {}
+            Membership::Learner => return Err(TransferError::NotAVoter { target }),
+            Membership::Removed | Membership::Stranger => {
+                return Err(TransferError::NoSuchServer { target })
+            }
         }
         match self.transfer {
             Some((pending, _)) if pending == target => {}
@@ -83,9 +92,10 @@ impl Raft {
     }
 
     /// TimeoutNow receiver: campaign now, skipping pre-vote — the leader
-    /// itself asked, so there is no leader to protect.
+    /// itself asked, so there is no leader to protect. Only a voter of its
+    /// own configuration can campaign.
     pub(crate) fn handle_timeout_now(&mut self, from: NodeId) {
-        if self.leader_id == Some(from) && self.term < crate::Term::MAX {
+        if self.leader_id == Some(from) && self.term < crate::Term::MAX && self.is_voter() {
             self.become_candidate(true);
         }
     }

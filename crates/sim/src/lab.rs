@@ -43,7 +43,7 @@ pub fn command(value: u64) -> Payload {
 pub fn value_of(data: &EntryData) -> Option<u64> {
     match data {
         EntryData::Command(bytes) => Some(u64::from_le_bytes(bytes.as_ref().try_into().ok()?)),
-        EntryData::Noop => None,
+        EntryData::Noop | EntryData::Configuration(_) => None,
     }
 }
 

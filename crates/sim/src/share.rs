@@ -905,6 +905,7 @@ fn read_bugs(bugs: &Object) -> Result<Bugs, ImportError> {
         forget_vote_on_restart: bugs.bool("forget_vote_on_restart")?,
         skip_up_to_date_check: bugs.bool("skip_up_to_date_check")?,
         keep_conflicting_entries: bugs.bool("keep_conflicting_entries")?,
+        change_membership_before_term_commit: false,
     })
 }
 
@@ -1439,6 +1440,7 @@ fn read_run(reader: &mut Reader) -> Result<SharedRun, ImportError> {
             forget_vote_on_restart: bits & 2 != 0,
             skip_up_to_date_check: bits & 4 != 0,
             keep_conflicting_entries: bits & 8 != 0,
+            change_membership_before_term_commit: false,
         };
     }
     if mask & SETTING_READ_MODE != 0 {

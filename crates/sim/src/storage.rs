@@ -85,32 +85,44 @@ pub fn chain(previous: u64, entry: &Entry) -> u64 {
     let mut hash = Fnv(previous ^ 0xcbf2_9ce4_8422_2325);
     hash.write(&entry.index.to_le_bytes());
     hash.write(&entry.term.to_le_bytes());
-    match &entry.data {
-        EntryData::Command(bytes) => {
-            hash.write(&[1]);
-            hash.write(bytes);
-        }
-        EntryData::Noop => hash.write(&[0]),
-    }
+    hash.data(&entry.data);
     hash.0
 }
 
 /// Content hash of one entry's payload, for comparing applied commands.
 pub fn payload_hash(data: &EntryData) -> u64 {
     let mut hash = Fnv(0xcbf2_9ce4_8422_2325);
-    match data {
-        EntryData::Command(bytes) => {
-            hash.write(&[1]);
-            hash.write(bytes);
-        }
-        EntryData::Noop => hash.write(&[0]),
-    }
+    hash.data(data);
     hash.0
 }
 
 pub(crate) struct Fnv(pub u64);
 
 impl Fnv {
+    /// An entry's content: a tag, then the command's bytes or the
+    /// configuration's sets.
+    fn data(&mut self, data: &EntryData) {
+        match data {
+            EntryData::Command(bytes) => {
+                self.write(&[1]);
+                self.write(bytes);
+            }
+            EntryData::Noop => self.write(&[0]),
+            EntryData::Configuration(configuration) => {
+                self.write(&[2]);
+                for set in [
+                    configuration.voters,
+                    configuration.outgoing,
+                    configuration.learners,
+                    configuration.learners_next,
+                    configuration.removed,
+                ] {
+                    self.write(&set.bits().to_le_bytes());
+                }
+            }
+        }
+    }
+
     pub fn write(&mut self, bytes: &[u8]) {
         for &byte in bytes {
             self.0 ^= u64::from(byte);

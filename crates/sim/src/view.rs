@@ -361,6 +361,7 @@ fn describe_entry(data: &EntryData) -> String {
             },
             None => format!("{} bytes", bytes.len()),
         },
+        EntryData::Configuration(_) => "configuration".into(),
     }
 }
 

@@ -32,9 +32,8 @@ pub fn assert_coherent(node: &Raft, last_applied_seen: Index) {
         node.last_applied() >= last_applied_seen,
         "applied index went back"
     );
-    assert!(node
-        .voted_for()
-        .is_none_or(|id| id < node.config().cluster_size));
+    assert!(node.voted_for().is_none_or(|id| id < MAX_SERVERS));
+    assert_membership_coherent(node);
     if node.role() == Role::Leader {
         assert_eq!(node.leader_id(), Some(node.id()));
     } else {
@@ -55,7 +54,7 @@ pub fn assert_coherent(node: &Raft, last_applied_seen: Index) {
 /// advances `applied` the way the host's state machine would.
 pub fn check_ready(node: &Raft, ready: &Ready, applied: &mut Index) {
     for envelope in &ready.messages {
-        assert!(envelope.to < node.config().cluster_size);
+        assert!(envelope.to < MAX_SERVERS && envelope.to != node.id());
     }
     if let Some(snapshot) = &ready.install_snapshot {
         assert!(
@@ -67,5 +66,47 @@ pub fn check_ready(node: &Raft, ready: &Ready, applied: &mut Index) {
     for entry in &ready.committed {
         assert_eq!(entry.index, *applied + 1, "applied out of order");
         *applied = entry.index;
+    }
+}
+
+/// Chapter 4, as one node can vouch for it: the configuration in use is
+/// the latest in its log, else its snapshot's, else the starting cluster's;
+/// only voters campaign; a leader outside its voters leads only until that
+/// configuration commits (§4.2.2); a joint configuration is only left by
+/// its own committed entry.
+fn assert_membership_coherent(node: &Raft) {
+    let log = node.log();
+    let expected = log
+        .entries()
+        .iter()
+        .rev()
+        .find_map(|entry| match entry.data {
+            EntryData::Configuration(configuration) => Some((configuration, entry.index)),
+            _ => None,
+        })
+        .or_else(|| {
+            node.latest_snapshot()
+                .map(|snapshot| (snapshot.configuration, snapshot.index))
+        })
+        .unwrap_or((Configuration::bootstrap(node.config().cluster_size), 0));
+    assert_eq!(
+        (*node.configuration(), node.configuration_index()),
+        expected,
+        "the configuration in use is the latest the log and snapshot hold"
+    );
+    let voter = node.membership() == Membership::Voter;
+    if matches!(node.role(), Role::Candidate | Role::PreCandidate) {
+        assert!(voter, "only voters campaign");
+    }
+    if node.role() == Role::Leader && !voter {
+        assert!(
+            node.configuration_index() > node.commit_index(),
+            "a leader outside its configuration steps down once it commits"
+        );
+    }
+    if let Some((server, round)) = node.catching_up() {
+        assert_eq!(node.role(), Role::Leader, "only a leader catches up");
+        assert!((1..=CATCH_UP_ROUNDS).contains(&round));
+        assert!(server < MAX_SERVERS);
     }
 }

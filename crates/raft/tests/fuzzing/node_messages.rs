@@ -2,8 +2,9 @@
 //! replay its checked-in corpus: fuzz input bytes decoded into operations
 //! on one node — ticks, proposals, every kind of message from any sender,
 //! snapshots, reads (ReadIndex and lease), transfers and their
-//! cancellation, forced elections, live reconfiguration — with the node's
-//! own coherence checked after each operation.
+//! cancellation, forced elections, live reconfiguration, configuration
+//! entries and membership proposals (single, joint, catch-up) — with the
+//! node's own coherence checked after each operation.
 //!
 //! Every byte string decodes to some run: a reader past the end yields
 //! zeros, so libFuzzer's mutations never waste an input on a parse error.
@@ -17,6 +18,9 @@ mod node_checks;
 use node_checks::{assert_coherent, check_ready};
 
 const CLUSTER: usize = 5;
+/// Peers that may talk to the node: the starting cluster and servers that
+/// membership changes may add.
+const PEERS: usize = 8;
 
 /// Hands out the fuzz input byte by byte.
 struct ByteReader<'a> {
@@ -82,16 +86,70 @@ impl ByteReader<'_> {
                 if shape & 0b010 != 0 {
                     entry_term = self.number(entry_term);
                 }
-                let data = if shape & 0b100 != 0 {
-                    EntryData::Noop
-                } else {
-                    EntryData::Command(self.payload())
+                let data = match (shape >> 2) % 4 {
+                    0 => EntryData::Noop,
+                    1 => EntryData::Configuration(self.configuration()),
+                    _ => EntryData::Command(self.payload()),
                 };
                 next = index.wrapping_add(1);
                 Entry {
                     index,
                     term: entry_term,
                     data,
+                }
+            })
+            .collect()
+    }
+
+    /// A server id: mostly one of the peers, sometimes past every limit.
+    fn server(&mut self) -> NodeId {
+        match self.byte() {
+            250 => MAX_SERVERS,
+            251 => MAX_SERVERS - 1,
+            252 => usize::MAX,
+            byte => usize::from(byte) % (PEERS + 2),
+        }
+    }
+
+    /// A set of servers: mostly among the peers, sometimes any bits.
+    fn servers(&mut self) -> ServerSet {
+        if self.byte().is_multiple_of(8) {
+            ServerSet::from_bits(u64::from_le_bytes(core::array::from_fn(|_| self.byte())))
+        } else {
+            ServerSet::from_bits(u64::from(self.byte()))
+        }
+    }
+
+    /// A configuration as a peer might send it: mostly sensible, and
+    /// sometimes with overlapping, empty or out-of-range sets.
+    fn configuration(&mut self) -> Configuration {
+        let voters = self.servers();
+        let shape = self.byte();
+        let maybe = |reader: &mut Self, bit: u8| {
+            if shape & bit != 0 {
+                reader.servers()
+            } else {
+                ServerSet::EMPTY
+            }
+        };
+        Configuration {
+            voters,
+            outgoing: maybe(self, 1),
+            learners: maybe(self, 2),
+            learners_next: maybe(self, 4),
+            removed: maybe(self, 8),
+        }
+    }
+
+    /// One to three changes, as a person picking servers would ask for.
+    fn changes(&mut self) -> Vec<ConfChange> {
+        (0..1 + self.below(3))
+            .map(|_| {
+                let server = self.server();
+                match self.below(3) {
+                    0 => ConfChange::AddVoter(server),
+                    1 => ConfChange::AddLearner(server),
+                    _ => ConfChange::Remove(server),
                 }
             })
             .collect()
@@ -145,6 +203,7 @@ impl ByteReader<'_> {
                 term,
                 last_included_index: index,
                 last_included_term: log_term,
+                configuration: self.configuration(),
                 offset: self.number(0),
                 data: self.payload(),
                 done: self.flag(),
@@ -247,10 +306,10 @@ pub fn run_operations(input: &[u8]) {
     let mut applied = 0;
     let mut last_message: Option<(NodeId, Message)> = None;
     let mut peers = Peers {
-        last_sent: vec![None; CLUSTER],
+        last_sent: vec![None; PEERS],
     };
     while !reader.is_empty() {
-        let ready = match reader.below(14) {
+        let ready = match reader.below(16) {
             0 => node.tick(),
             // Elections need 30 to 60 ticks: one byte for many keeps
             // timer-driven behaviour within reach of short inputs. Ticks
@@ -299,6 +358,16 @@ pub fn run_operations(input: &[u8]) {
                 let _ = node.reconfigure(config);
                 Ready::default()
             }
+            // Membership changes, sensible or not: one is a single-server
+            // step, several a joint change.
+            12 => {
+                let changes = reader.changes();
+                node.propose_membership(&changes)
+                    .map_or_else(|_| Ready::default(), |proposed| proposed.ready)
+            }
+            13 => node
+                .add_server(reader.server())
+                .map_or_else(|_| Ready::default(), |proposed| proposed.ready),
             // A duplicated delivery, which real networks produce.
             10 if last_message.is_some() => {
                 let (from, message) = last_message.clone().expect("checked above");
@@ -307,7 +376,7 @@ pub fn run_operations(input: &[u8]) {
             // The peers a byte picks answer the node as correct servers.
             11 => {
                 let answering = reader.byte();
-                for peer in (0..CLUSTER).filter(|peer| answering & (1 << peer) != 0) {
+                for peer in (0..PEERS).filter(|peer| answering & (1 << peer) != 0) {
                     if let Some(answer) = peers.answer(peer) {
                         let ready = node.step(peer, answer);
                         check_ready(&node, &ready, &mut applied);
@@ -317,7 +386,7 @@ pub fn run_operations(input: &[u8]) {
                 Ready::default()
             }
             _ => {
-                let from = reader.below(CLUSTER + 1);
+                let from = reader.server();
                 let message = reader.message(&node);
                 last_message = Some((from, message.clone()));
                 node.step(from, message)
