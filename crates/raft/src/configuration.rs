@@ -6,13 +6,14 @@
 //! be proposed and `quorum.rs` what counts as a majority.
 use crate::NodeId;
 
-/// Server ids are small integers below this: a configuration is a set of
-/// bits, copied freely and never allocated.
-pub const MAX_SERVERS: usize = 64;
+/// Server ids are small integers below this (a classroom page shows nine
+/// servers): a configuration is five sets of bits, ten bytes copied freely
+/// and never allocated.
+pub const MAX_SERVERS: usize = 16;
 
 /// A set of server ids, each below [`MAX_SERVERS`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct ServerSet(u64);
+pub struct ServerSet(u16);
 
 impl ServerSet {
     pub const EMPTY: ServerSet = ServerSet(0);
@@ -21,17 +22,17 @@ impl ServerSet {
     pub fn first(count: usize) -> ServerSet {
         match count {
             0 => ServerSet::EMPTY,
-            n if n >= MAX_SERVERS => ServerSet(u64::MAX),
-            n => ServerSet((1u64 << n) - 1),
+            n if n >= MAX_SERVERS => ServerSet(u16::MAX),
+            n => ServerSet((1u16 << n) - 1),
         }
     }
 
     /// The set whose members are the set bits of `bits`.
-    pub fn from_bits(bits: u64) -> ServerSet {
+    pub fn from_bits(bits: u16) -> ServerSet {
         ServerSet(bits)
     }
 
-    pub fn bits(self) -> u64 {
+    pub fn bits(self) -> u16 {
         self.0
     }
 
@@ -361,16 +362,17 @@ mod tests {
 
     #[test]
     fn server_sets_hold_small_ids_only() {
-        let s = set(&[0, 3, 63]);
-        assert_eq!(ids(s), [0, 3, 63]);
+        let s = set(&[0, 3, 15]);
+        assert_eq!(ids(s), [0, 3, 15]);
         assert_eq!(s.len(), 3);
-        assert!(!s.contains(64) && !s.with(64).contains(64));
-        assert_eq!(s.with(64), s, "an id past the range is no member");
+        assert!(!s.contains(16) && !s.with(16).contains(16));
+        assert_eq!(s.with(16), s, "an id past the range is no member");
+        assert_eq!(s.with(usize::MAX), s);
         assert_eq!(ids(ServerSet::first(3)), [0, 1, 2]);
-        assert_eq!(ServerSet::first(64).len(), 64);
-        assert_eq!(ServerSet::first(99).len(), 64);
+        assert_eq!(ServerSet::first(16).len(), 16);
+        assert_eq!(ServerSet::first(99).len(), 16);
         assert!(ServerSet::first(0).is_empty());
-        assert_eq!(ids(s.minus(set(&[3]))), [0, 63]);
+        assert_eq!(ids(s.minus(set(&[3]))), [0, 15]);
     }
 
     #[test]
@@ -412,8 +414,8 @@ mod tests {
             Err(MembershipError::UnknownServer { server: 7 })
         );
         assert_eq!(
-            three.apply(&[ConfChange::AddVoter(64)]),
-            Err(MembershipError::IdOutOfRange { server: 64 })
+            three.apply(&[ConfChange::AddVoter(16)]),
+            Err(MembershipError::IdOutOfRange { server: 16 })
         );
         assert_eq!(three.apply(&[]), Err(MembershipError::NoChange));
         assert_eq!(

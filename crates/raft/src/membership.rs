@@ -129,7 +129,7 @@ impl Raft {
     /// back.
     fn size_tables(&mut self) {
         let members = self.configuration.members().bits();
-        let highest = (u64::BITS - members.leading_zeros()) as usize;
+        let highest = (u16::BITS - members.leading_zeros()) as usize;
         let needed = highest.max(self.config.id + 1);
         if self.progress.len() < needed {
             self.progress.resize(needed, Progress::default());
@@ -705,5 +705,52 @@ mod tests {
         assert_eq!(settled.learners.iter().collect::<Vec<_>>(), [2, 3]);
         assert_eq!(nodes[2].membership(), Membership::Learner);
         assert_eq!(nodes[3].membership(), Membership::Learner);
+    }
+
+    /// §4.2.3 with membership: server 2 is removed without learning it
+    /// (the leader stops writing to it) and times out again and again.
+    fn removed_server_campaigns(sticky: bool) -> Vec<Raft> {
+        let mut nodes = ready_to_change();
+        reconfigure_all(&mut nodes, |config| config.leader_stickiness = sticky);
+        // Every server ticks past its start-up period, hearing the leader.
+        for _ in 0..40 {
+            for id in 0..nodes.len() {
+                let ready = nodes[id].tick();
+                exchange(&mut nodes, ready, id, |_, _| true);
+            }
+        }
+        assert_eq!(nodes[0].role(), Role::Leader);
+        change(&mut nodes, 0, &[ConfChange::Remove(2)]);
+        assert_eq!(nodes[2].membership(), Membership::Voter, "it does not know");
+        let ready = nodes[2].force_election_timeout();
+        assert_eq!(nodes[2].role(), Role::Candidate);
+        exchange(&mut nodes, ready, 2, |_, _| true);
+        nodes
+    }
+
+    #[test]
+    fn leader_stickiness_keeps_a_removed_server_from_deposing_the_leader() {
+        let nodes = removed_server_campaigns(true);
+        assert_eq!((nodes[0].role(), nodes[0].term()), (Role::Leader, 1));
+        assert_eq!(nodes[1].term(), 1, "the vote request was ignored");
+    }
+
+    #[test]
+    fn without_leader_stickiness_a_removed_server_deposes_the_leader() {
+        let nodes = removed_server_campaigns(false);
+        assert_eq!((nodes[0].role(), nodes[0].term()), (Role::Follower, 2));
+        assert_eq!(nodes[2].role(), Role::Candidate, "but it cannot win");
+    }
+
+    #[test]
+    fn a_transfer_to_a_promoted_voter_bypasses_leader_stickiness() {
+        let mut nodes = ready_to_change();
+        reconfigure_all(&mut nodes, |config| config.leader_stickiness = true);
+        let new = join(&mut nodes);
+        change(&mut nodes, 0, &[ConfChange::AddVoter(new)]);
+        heartbeats(&mut nodes, 0, 2, |_| true);
+        let ready = nodes[0].transfer_leadership(new).unwrap();
+        exchange(&mut nodes, ready, 0, |_, _| true);
+        assert_eq!((nodes[new].role(), nodes[new].term()), (Role::Leader, 2));
     }
 }

@@ -19,7 +19,7 @@ pub enum EntryData {
 }
 
 /// Bytes a configuration takes on the wire and on disk: its five sets.
-pub const CONFIGURATION_BYTES: usize = 5 * 8;
+pub const CONFIGURATION_BYTES: usize = 5 * 2;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {

@@ -106,6 +106,7 @@ impl ByteReader<'_> {
         match self.byte() {
             250 => MAX_SERVERS,
             251 => MAX_SERVERS - 1,
+            249 => 64,
             252 => usize::MAX,
             byte => usize::from(byte) % (PEERS + 2),
         }
@@ -114,9 +115,9 @@ impl ByteReader<'_> {
     /// A set of servers: mostly among the peers, sometimes any bits.
     fn servers(&mut self) -> ServerSet {
         if self.byte().is_multiple_of(8) {
-            ServerSet::from_bits(u64::from_le_bytes(core::array::from_fn(|_| self.byte())))
+            ServerSet::from_bits(u16::from_le_bytes([self.byte(), self.byte()]))
         } else {
-            ServerSet::from_bits(u64::from(self.byte()))
+            ServerSet::from_bits(u16::from(self.byte()))
         }
     }
 
