@@ -10,6 +10,7 @@ pub mod explore;
 pub mod kv;
 pub mod lab;
 pub mod linearizability;
+mod liveness;
 mod network;
 mod run;
 pub mod scenario;
@@ -32,6 +33,7 @@ use rand_pcg::Pcg64;
 
 pub use checker::{Violation, INVARIANTS};
 pub use config::{Delivery, NetworkConfig, RaftOptions, SimConfig, SnapshotPolicy};
+pub use liveness::{LivenessState, LivenessThresholds, LivenessView};
 pub use network::{InFlight, LinkCut};
 pub use run::{RecordedAction, UserAction};
 pub use service::{Client, ClientId, ReadMode, Reply, Workload, CLIENT_TIMEOUT_MS};
@@ -44,6 +46,7 @@ pub use view::{
 use checker::{Checker, Finding};
 use kv::{Command, KvStore};
 use linearizability::History;
+use liveness::LivenessTracker;
 use network::Network;
 use service::ServiceState;
 
@@ -136,6 +139,7 @@ pub struct Simulation {
     actions: Vec<RecordedAction>,
     /// The settings the run started with (`config` follows live changes).
     initial_config: SimConfig,
+    liveness: LivenessTracker,
 }
 
 impl Simulation {
@@ -168,6 +172,7 @@ impl Simulation {
             workload: None,
             linearizability_verdict: Default::default(),
             actions: Vec::new(),
+            liveness: LivenessTracker::default(),
             initial_config: SimConfig {
                 servers,
                 ..config.clone()
@@ -461,6 +466,7 @@ impl Simulation {
         if let Err(finding) = self.observe(id) {
             self.report(finding);
         }
+        self.observe_liveness();
     }
 
     /// The state machine restarts from a snapshot sent by the leader. Its
@@ -627,6 +633,9 @@ impl Simulation {
                 .on_commit(commit, role.1, &self.servers[id].storage);
         }
         if role_changed {
+            if role.0 == Role::Leader {
+                self.liveness.on_new_leader(self.now);
+            }
             self.on_leadership_change(id, role.1, role.0 == Role::Leader);
             self.trace.record(
                 self.now,
@@ -795,6 +804,7 @@ impl Simulation {
         for flight in self.network.take_all_to(id) {
             self.record_drop(&flight, DropReason::ServerDown);
         }
+        self.observe_liveness();
     }
 
     pub fn restart(&mut self, id: NodeId) {
@@ -807,6 +817,7 @@ impl Simulation {
         }
         self.trace.record(self.now, Some(id), EventKind::Restart);
         self.boot(id);
+        self.observe_liveness();
     }
 
     /// Asks the leader `from` to hand leadership to `to` (§3.10). The

@@ -254,6 +254,7 @@ impl Simulation {
                 }
                 state.completed += 1;
                 state.last_result = Some(read);
+                self.liveness.on_completed(now);
             }
             Reply::NotLeader(hint) => {
                 state.leader_guess = hint.unwrap_or((state.leader_guess + 1) % servers);
