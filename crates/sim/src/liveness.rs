@@ -166,6 +166,9 @@ impl Default for LivenessThresholds {
 impl LivenessThresholds {
     /// The thresholds make sense together: each red one lies beyond its amber one.
     pub fn validate(&self) -> Result<(), String> {
+        if self.degraded_after_ms == 0 || self.degraded_leader_changes == 0 {
+            return Err("an amber threshold of 0 would keep the gauge amber forever".into());
+        }
         if self.down_after_ms < self.degraded_after_ms {
             return Err(format!(
                 "red after {} ms without a leader comes before amber after {} ms",
@@ -312,5 +315,10 @@ mod tests {
             ..LivenessThresholds::default()
         };
         assert!(backwards.validate().is_err());
+        let never_green = LivenessThresholds {
+            degraded_leader_changes: 0,
+            ..LivenessThresholds::default()
+        };
+        assert!(never_green.validate().is_err());
     }
 }

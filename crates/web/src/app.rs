@@ -11,6 +11,7 @@ use crate::components::event_log::EventLog;
 use crate::components::help::ShortcutHelp;
 use crate::components::inspector::Inspector;
 use crate::components::invariants::InvariantBadges;
+use crate::components::liveness::LivenessGauge;
 use crate::components::log_grid::LogGrid;
 use crate::components::message_panel::MessagePanel;
 use crate::components::ring::ServerRing;
@@ -160,6 +161,7 @@ pub fn app(props: &AppProps) -> Html {
                     }
                     <LogGrid sim={shown.clone()} {revision} {highlight} {conflict} dispatch={dispatch.clone()} />
                     <InvariantBadges sim={shown.clone()} {revision} />
+                    <LivenessGauge sim={shown.clone()} {revision} thresholds={state.liveness_thresholds} />
                     <Inspector sim={shown.clone()} {revision} selected={state.selected}
                                dispatch={dispatch.clone()} />
                 </div>
@@ -173,6 +175,7 @@ pub fn app(props: &AppProps) -> Html {
                                snapshot_policy={config.snapshot_policy} read_mode={config.read_mode}
                                clock_skew_percent={config.clock_skew_percent}
                                muted={state.announcer.borrow().muted} pause_on_select={state.pause_on_select}
+                               liveness_thresholds={state.liveness_thresholds}
                                dispatch={dispatch.clone()} />
             </div>
             if state.help_open {

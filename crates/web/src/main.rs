@@ -9,6 +9,7 @@ mod names;
 mod panic_panel;
 mod params;
 mod state;
+mod strings;
 
 fn main() {
     // First, so that even a panic while starting shows a panel instead of a blank page.

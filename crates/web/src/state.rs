@@ -11,14 +11,15 @@ use raftviz_sim::scenario::{self, ScenarioPlayer, StepRun};
 use raftviz_sim::share::{decode_run, import_trace};
 use raftviz_sim::timeline::{markers, Position, Timeline};
 use raftviz_sim::{
-    EventKind, LinkCut, NetworkConfig, RaftOptions, ReadMode, SimConfig, Simulation,
-    SnapshotPolicy, UserAction,
+    EventKind, LinkCut, LivenessThresholds, NetworkConfig, RaftOptions, ReadMode, SimConfig,
+    Simulation, SnapshotPolicy, UserAction,
 };
 use yew::prelude::*;
 
 use crate::announcer::Announcer;
 use crate::names::server_name;
 use crate::params::StartParams;
+use crate::strings::LIVENESS_THRESHOLDS_REFUSED;
 
 /// People pick speeds on a log scale between these (virtual ms per real ms).
 pub const SLOWEST_SPEED: f64 = 1.0 / 1000.0;
@@ -134,6 +135,8 @@ pub struct AppState {
     pub selected_message: Option<u64>,
     /// Selecting a message pauses the run, so it can be read.
     pub pause_on_select: bool,
+    /// When the liveness gauge turns amber and red; they judge a run, never change it.
+    pub liveness_thresholds: LivenessThresholds,
     /// The server whose action menu is open next to it (touch, keyboard).
     pub server_menu: Option<NodeId>,
     pub announcer: Rc<RefCell<Announcer>>,
@@ -205,6 +208,9 @@ pub enum Action {
     /// Shows a message's fields in the message panel (`None` closes it).
     SelectMessage(Option<u64>),
     SetPauseOnSelect(bool),
+    /// New thresholds for the liveness gauge; refused (with a notice) when a red one
+    /// comes before its amber one.
+    SetLivenessThresholds(LivenessThresholds),
     /// Opens (or with `None` closes) a server's action menu next to it.
     OpenServerMenu(Option<NodeId>),
     TogglePresent,
@@ -330,6 +336,7 @@ impl AppState {
             presenting: false,
             selected_message: None,
             pause_on_select: true,
+            liveness_thresholds: LivenessThresholds::default(),
             server_menu: None,
             announcer: Rc::default(),
             announcement: Rc::from(""),
@@ -391,6 +398,7 @@ impl AppState {
             presenting: self.presenting,
             step_pace_s: self.step_pace_s,
             pause_on_select: self.pause_on_select,
+            liveness_thresholds: self.liveness_thresholds,
             announcer: self.announcer.clone(),
             announcement: self.announcement.clone(),
             share: self.share.clone(),
@@ -897,6 +905,17 @@ impl Reducible for AppState {
             Action::SetPauseOnSelect(on) => AppState {
                 pause_on_select: on,
                 ..next
+            },
+            Action::SetLivenessThresholds(thresholds) => match thresholds.validate() {
+                Ok(()) => AppState {
+                    liveness_thresholds: thresholds,
+                    notice: None,
+                    ..next
+                },
+                Err(why) => AppState {
+                    notice: Some(format!("{LIVENESS_THRESHOLDS_REFUSED}{why}.")),
+                    ..next
+                },
             },
             Action::TogglePresent => {
                 let presenting = !self.presenting;

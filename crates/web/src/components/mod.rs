@@ -5,6 +5,7 @@ pub mod event_log;
 pub mod help;
 pub mod inspector;
 pub mod invariants;
+pub mod liveness;
 pub mod log_grid;
 pub mod message_panel;
 pub mod number_field;

@@ -1,13 +1,14 @@
 //! The network's faults and Raft's optional behaviours, applied to the running cluster
 //! the moment they change.
 
-use raftviz_sim::{NetworkConfig, RaftOptions, ReadMode, SnapshotPolicy};
+use raftviz_sim::{LivenessThresholds, NetworkConfig, RaftOptions, ReadMode, SnapshotPolicy};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::components::number_field::NumberField;
 use crate::state::{Action, Dispatch};
+use crate::strings::*;
 
 /// The slowest latency the inputs offer, in virtual ms.
 const MAX_LATENCY_MS: u64 = 500;
@@ -22,6 +23,7 @@ pub struct SettingsPanelProps {
     /// The announcer is silent.
     pub muted: bool,
     pub pause_on_select: bool,
+    pub liveness_thresholds: LivenessThresholds,
     pub dispatch: Dispatch,
 }
 
@@ -150,6 +152,16 @@ pub fn settings_panel(props: &SettingsPanelProps) -> Html {
             }
         })
     };
+    let threshold = |edit: fn(&mut LivenessThresholds, u64)| {
+        let dispatch = props.dispatch.clone();
+        let thresholds = props.liveness_thresholds;
+        Callback::from(move |text: String| {
+            let mut next = thresholds;
+            edit(&mut next, text.trim().parse::<u64>().unwrap_or(0));
+            dispatch.dispatch(Action::SetLivenessThresholds(next));
+        })
+    };
+    let thresholds = props.liveness_thresholds;
     let network = &props.network;
     let (low, high) = network.latency_ms;
     html! {
@@ -247,6 +259,35 @@ pub fn settings_panel(props: &SettingsPanelProps) -> Html {
                              min="0" max="50" label="How far servers' clocks run fast or slow, in percent; restarts the run"
                              on_commit={on_clock_skew} />
                 { "% (restarts)" }
+            </label>
+            <h2>{ LIVENESS_SETTINGS }</h2>
+            <label class="latency">
+                { LIVENESS_AMBER_AFTER }
+                <NumberField value={thresholds.degraded_after_ms.to_string()} setting="liveness-amber-ms"
+                             min="0" max="600000" label={LIVENESS_AMBER_AFTER_MS_LABEL}
+                             on_commit={threshold(|t, ms| t.degraded_after_ms = ms)} />
+                { LIVENESS_MS_WITHOUT }
+            </label>
+            <label class="latency">
+                { LIVENESS_RED_AFTER }
+                <NumberField value={thresholds.down_after_ms.to_string()} setting="liveness-red-ms"
+                             min="0" max="600000" label={LIVENESS_RED_AFTER_MS_LABEL}
+                             on_commit={threshold(|t, ms| t.down_after_ms = ms)} />
+                { LIVENESS_MS_WITHOUT }
+            </label>
+            <label class="latency">
+                { LIVENESS_AMBER_AFTER }
+                <NumberField value={thresholds.degraded_leader_changes.to_string()} setting="liveness-amber-changes"
+                             min="1" max="10000" label={LIVENESS_AMBER_CHANGES_LABEL}
+                             on_commit={threshold(|t, n| t.degraded_leader_changes = n.min(10_000) as u32)} />
+                { LIVENESS_CHANGES_A_MIN }
+            </label>
+            <label class="latency">
+                { LIVENESS_RED_AFTER }
+                <NumberField value={thresholds.down_leader_changes.to_string()} setting="liveness-red-changes"
+                             min="1" max="10000" label={LIVENESS_RED_CHANGES_LABEL}
+                             on_commit={threshold(|t, n| t.down_leader_changes = n.min(10_000) as u32)} />
+                { LIVENESS_CHANGES_A_MIN }
             </label>
             <h2>{ "Page" }</h2>
             <label class="toggle" title="Say what happens (elections, crashes, commits, broken invariants) to screen readers">
