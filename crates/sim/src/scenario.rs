@@ -17,6 +17,18 @@
 //! check [faulty]: S1 commit 2
 //! show: S1 S2 @2
 //! ```
+//!
+//! A scenario may come in variants, each a choice of settings the page
+//! offers and the tests play through:
+//!
+//! ```text
+//! variant correct: the correct commit rule
+//! variant faulty: the faulty commit rule; commit-earlier-terms on
+//! ```
+//!
+//! `check [faulty]:` and `say [faulty]:` then apply in that variant only
+//! (`[a, b]` in either), and `source:` / `see-also:` lines name where a
+//! story comes from and which scenarios go with it.
 use raftviz_raft::{Index, NodeId, Role, Term};
 
 use crate::kv::Op;
@@ -76,17 +88,65 @@ pub struct Scenario {
     pub name: String,
     pub title: String,
     pub summary: String,
+    /// The settings of a run that names no variant (and of the first variant).
     pub config: SimConfig,
-    /// The scenario is about the faulty commit rule: run it both ways.
-    pub has_faulty_mode: bool,
+    /// The choices of settings it is played in; empty when there is one way.
+    pub variants: Vec<Variant>,
+    /// Where the story comes from: title, author, date, where published.
+    pub sources: Vec<String>,
+    /// Built-in scenarios that go with this one, by file name.
+    pub see_also: Vec<String>,
     pub steps: Vec<Step>,
+}
+
+/// One choice of settings for a scenario: `variant <id>: <label>; <setting>…`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Variant {
+    pub id: String,
+    /// What the chooser says.
+    pub label: String,
+    pub config: SimConfig,
+    /// The settings lines it applies over the scenario's, as written.
+    settings: Vec<(String, String)>,
+}
+
+impl Scenario {
+    /// The settings a run of variant `variant` starts with.
+    pub fn config_of(&self, variant: usize) -> &SimConfig {
+        self.variants
+            .get(variant)
+            .map_or(&self.config, |chosen| &chosen.config)
+    }
+
+    /// The variant's name, if the scenario has variants.
+    pub fn variant_id(&self, variant: usize) -> Option<&str> {
+        self.variants.get(variant).map(|chosen| chosen.id.as_str())
+    }
+
+    /// Every way the scenario is played: one per variant, or the one way.
+    pub fn variant_count(&self) -> usize {
+        self.variants.len().max(1)
+    }
+
+    pub fn variant_index(&self, id: &str) -> Option<usize> {
+        self.variants.iter().position(|chosen| chosen.id == id)
+    }
+
+    /// Whether lines marked for `only` (empty: every variant) apply in `variant`.
+    fn applies(&self, only: &[String], variant: usize) -> bool {
+        only.is_empty()
+            || self
+                .variant_id(variant)
+                .is_some_and(|id| only.iter().any(|name| name == id))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Step {
     pub id: String,
     pub title: String,
-    pub narration: String,
+    /// The `say:` lines, each with the variants it is for (empty: all).
+    pub narration: Vec<(Vec<String>, String)>,
     /// Start from the state after this earlier step instead of the
     /// previous one (an alternative future).
     pub from: Option<usize>,
@@ -95,21 +155,26 @@ pub struct Step {
     pub highlight_indices: Vec<Index>,
 }
 
+impl Step {
+    /// What the step says in variant `variant` of `scenario`.
+    pub fn narration_in(&self, scenario: &Scenario, variant: usize) -> String {
+        let lines = self
+            .narration
+            .iter()
+            .filter(|(only, _)| scenario.applies(only, variant))
+            .map(|(_, line)| line.as_str());
+        lines.collect::<Vec<_>>().join(" ")
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
     Do(Action),
     Wait(u64),
     /// Run until the condition holds, for at most this long.
     WaitUntil(Condition, u64),
-    Check(Mode, Condition),
-}
-
-/// Which runs a check applies to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    Always,
-    Faulty,
-    Correct,
+    /// A check, in the variants named (empty: in all).
+    Check(Vec<String>, Condition),
 }
 
 /// An action as written; some need the run's state to resolve (which
@@ -173,7 +238,9 @@ pub fn parse(name: &str, text: &str) -> Result<Scenario, String> {
         title: name.into(),
         summary: String::new(),
         config: base_config(),
-        has_faulty_mode: false,
+        variants: Vec::new(),
+        sources: Vec::new(),
+        see_also: Vec::new(),
         steps: Vec::new(),
     };
     for (number, raw) in text.lines().enumerate() {
@@ -195,56 +262,132 @@ pub fn parse(name: &str, text: &str) -> Result<Scenario, String> {
         .config
         .validate()
         .map_err(|why| format!("{name}.scenario settings: {why}"))?;
+    for variant in &mut scenario.variants {
+        let mut config = scenario.config.clone();
+        for (key, value) in &variant.settings {
+            apply_setting(&mut config, key, value)
+                .map_err(|why| format!("{name}.scenario variant {}: {why}", variant.id))?;
+        }
+        config
+            .validate()
+            .map_err(|why| format!("{name}.scenario variant {}: {why}", variant.id))?;
+        variant.config = config;
+    }
+    for step in &scenario.steps {
+        let marked = step.narration.iter().map(|(only, _)| only);
+        let checked = step.commands.iter().filter_map(|command| match command {
+            Command::Check(only, _) => Some(only),
+            _ => None,
+        });
+        for id in marked.chain(checked).flatten() {
+            if scenario.variant_index(id).is_none() {
+                return Err(format!(
+                    "{name}.scenario step {}: no variant called `{id}`",
+                    step.id
+                ));
+            }
+        }
+    }
     Ok(scenario)
 }
 
+/// A setting of the scenario's header (also what a variant may change).
+fn apply_setting(config: &mut SimConfig, key: &str, value: &str) -> Result<(), String> {
+    match key {
+        "servers" => config.servers = number(value)? as usize,
+        "seed" => config.seed = number(value)?,
+        "election-timeout" => config.election_timeout_ms = pair(value)?,
+        "heartbeat" => config.heartbeat_ms = number(value)?,
+        "latency" => config.network.latency_ms = pair(value)?,
+        "pre-vote" => config.options.pre_vote = switch(value)?,
+        "check-quorum" => config.options.check_quorum = switch(value)?,
+        "noop" => config.options.noop_on_election = switch(value)?,
+        "fast-backup" => config.options.fast_backup = switch(value)?,
+        "leader-stickiness" => config.options.leader_stickiness = switch(value)?,
+        "drift-bound" => config.options.clock_drift_bound_percent = percent(value)?,
+        "clock-skew" => config.clock_skew_percent = number(value)?,
+        "read-mode" => {
+            config.read_mode = match value {
+                "read-index" => crate::ReadMode::ReadIndex,
+                "log" => crate::ReadMode::Log,
+                "lease" => crate::ReadMode::Lease,
+                _ => return Err(format!("expected read-index, log or lease, got `{value}`")),
+            }
+        }
+        "commit-earlier-terms" => config.bugs.commit_earlier_terms = switch(value)?,
+        "snapshot-every" => {
+            config.snapshot_policy = crate::SnapshotPolicy::EveryEntries(number(value)?)
+        }
+        "chunk-bytes" => config.snapshot_chunk_bytes = number(value)? as usize,
+        _ => return Err(format!("unknown setting `{key}`")),
+    }
+    Ok(())
+}
+
+/// `variant pre-vote: pre-vote only; pre-vote on`.
+fn variant_of(id: &str, value: &str) -> Result<Variant, String> {
+    let mut parts = value.split(';').map(str::trim);
+    let label = parts.next().unwrap_or_default().to_owned();
+    let settings = parts
+        .map(|setting| {
+            let (key, value) = setting
+                .split_once(' ')
+                .ok_or_else(|| format!("expected `setting value`, got `{setting}`"))?;
+            Ok((key.to_owned(), value.trim().to_owned()))
+        })
+        .collect::<Result<_, String>>()?;
+    if id.is_empty() || label.is_empty() {
+        return Err("expected `variant <id>: <label>; <setting> <value>…`".into());
+    }
+    Ok(Variant {
+        id: id.to_owned(),
+        label,
+        config: base_config(),
+        settings,
+    })
+}
+
+/// `check [a, b]` → ("check", [a, b]); `check` → ("check", []).
+fn marked(key: &str) -> Result<(&str, Vec<String>), String> {
+    let Some((bare, rest)) = key.split_once('[') else {
+        return Ok((key, Vec::new()));
+    };
+    let names = rest
+        .strip_suffix(']')
+        .ok_or_else(|| format!("`{key}` lacks its closing ]"))?;
+    let names = names.split(',').map(|name| name.trim().to_owned());
+    Ok((bare.trim(), names.collect()))
+}
+
 fn parse_line(scenario: &mut Scenario, key: &str, value: &str) -> Result<(), String> {
-    let config = &mut scenario.config;
     let Some(step) = scenario.steps.last_mut() else {
         match key {
             "title" => scenario.title = value.into(),
             "summary" => scenario.summary = value.into(),
-            "servers" => config.servers = number(value)? as usize,
-            "seed" => config.seed = number(value)?,
-            "election-timeout" => config.election_timeout_ms = pair(value)?,
-            "heartbeat" => config.heartbeat_ms = number(value)?,
-            "latency" => config.network.latency_ms = pair(value)?,
-            "pre-vote" => config.options.pre_vote = switch(value)?,
-            "check-quorum" => config.options.check_quorum = switch(value)?,
-            "noop" => config.options.noop_on_election = switch(value)?,
-            "fast-backup" => config.options.fast_backup = switch(value)?,
-            "leader-stickiness" => config.options.leader_stickiness = switch(value)?,
-            "drift-bound" => config.options.clock_drift_bound_percent = percent(value)?,
-            "clock-skew" => config.clock_skew_percent = number(value)?,
-            "read-mode" => {
-                config.read_mode = match value {
-                    "read-index" => crate::ReadMode::ReadIndex,
-                    "log" => crate::ReadMode::Log,
-                    "lease" => crate::ReadMode::Lease,
-                    _ => return Err(format!("expected read-index, log or lease, got `{value}`")),
-                }
-            }
-            "faulty-mode" => scenario.has_faulty_mode = switch(value)?,
-            "snapshot-every" => {
-                config.snapshot_policy = crate::SnapshotPolicy::EveryEntries(number(value)?)
-            }
-            "chunk-bytes" => config.snapshot_chunk_bytes = number(value)? as usize,
+            "source" => scenario.sources.push(value.into()),
+            "see-also" => scenario
+                .see_also
+                .extend(value.split_whitespace().map(str::to_owned)),
             "step" => scenario.steps.push(new_step(value)),
-            _ => return Err(format!("unknown setting `{key}`")),
+            _ => match key.strip_prefix("variant ") {
+                Some(id) => scenario.variants.push(variant_of(id.trim(), value)?),
+                None => apply_setting(&mut scenario.config, key, value)?,
+            },
         }
         return Ok(());
     };
+    let (key, only) = marked(key)?;
+    if !only.is_empty() && !matches!(key, "say" | "check") {
+        return Err(format!(
+            "only say and check lines can be marked for variants, not `{key}`"
+        ));
+    }
     match key {
         "step" => {
             scenario.steps.push(new_step(value));
         }
         "title" => step.title = value.into(),
-        "say" => {
-            if !step.narration.is_empty() {
-                step.narration.push(' ');
-            }
-            step.narration.push_str(value);
-        }
+        "say" => step.narration.push((only, value.into())),
         "from" => {
             let earlier = scenario.steps.iter().position(|s| s.id == value);
             let step = scenario.steps.last_mut().ok_or("no step")?;
@@ -264,13 +407,7 @@ fn parse_line(scenario: &mut Scenario, key: &str, value: &str) -> Result<(), Str
         }
         "check" => step
             .commands
-            .push(Command::Check(Mode::Always, condition_of(value)?)),
-        "check [faulty]" => step
-            .commands
-            .push(Command::Check(Mode::Faulty, condition_of(value)?)),
-        "check [correct]" => step
-            .commands
-            .push(Command::Check(Mode::Correct, condition_of(value)?)),
+            .push(Command::Check(only, condition_of(value)?)),
         "show" => {
             for word in value.split_whitespace() {
                 match word.strip_prefix('@') {
@@ -288,7 +425,7 @@ fn new_step(id: &str) -> Step {
     Step {
         id: id.into(),
         title: id.into(),
-        narration: String::new(),
+        narration: Vec::new(),
         from: None,
         commands: Vec::new(),
         highlight_servers: Vec::new(),
@@ -560,7 +697,8 @@ pub struct StepOutcome {
 #[derive(Clone, Debug)]
 pub struct ScenarioPlayer {
     pub scenario: Scenario,
-    pub faulty: bool,
+    /// Which of the scenario's variants is played (0 when it has none).
+    pub variant: usize,
     pub sim: Simulation,
     /// Steps played so far, in order, following each step's `from`.
     pub played: Vec<usize>,
@@ -568,13 +706,17 @@ pub struct ScenarioPlayer {
 }
 
 impl ScenarioPlayer {
-    pub fn new(scenario: Scenario, faulty: bool) -> ScenarioPlayer {
-        let mut config = scenario.config.clone();
-        config.bugs.commit_earlier_terms = faulty;
+    /// A player of `scenario` in variant `variant` (past the last: the first).
+    pub fn new(scenario: Scenario, variant: usize) -> ScenarioPlayer {
+        let variant = if variant < scenario.variant_count() {
+            variant
+        } else {
+            0
+        };
         ScenarioPlayer {
-            sim: Simulation::new(config),
+            sim: Simulation::new(scenario.config_of(variant).clone()),
             scenario,
-            faulty,
+            variant,
             played: Vec::new(),
             outcomes: Vec::new(),
         }
@@ -604,7 +746,7 @@ impl ScenarioPlayer {
     /// they begin it.
     fn follow(&mut self, path: &[usize]) {
         if !path.starts_with(&self.played) {
-            *self = ScenarioPlayer::new(self.scenario.clone(), self.faulty);
+            *self = ScenarioPlayer::new(self.scenario.clone(), self.variant);
         }
         let rest = path[self.played.len()..].to_vec();
         rest.into_iter().for_each(|step| self.play(step));
@@ -613,10 +755,10 @@ impl ScenarioPlayer {
     /// Back one step (to the state after the step before this one).
     pub fn back(&mut self) {
         match self.played.len() {
-            0 | 1 => *self = ScenarioPlayer::new(self.scenario.clone(), self.faulty),
+            0 | 1 => *self = ScenarioPlayer::new(self.scenario.clone(), self.variant),
             n => {
                 let path = self.played[..n - 1].to_vec();
-                *self = ScenarioPlayer::new(self.scenario.clone(), self.faulty);
+                *self = ScenarioPlayer::new(self.scenario.clone(), self.variant);
                 path.into_iter().for_each(|step| self.play(step));
             }
         }
@@ -645,7 +787,7 @@ impl ScenarioPlayer {
 
     fn play(&mut self, index: usize) {
         let mut run = StepRun::new(index);
-        run.run(&self.scenario, self.faulty, &mut self.sim, u64::MAX);
+        run.run(&self.scenario, self.variant, &mut self.sim, u64::MAX);
         self.finish(run);
     }
 
@@ -696,13 +838,13 @@ impl StepRun {
     }
 
     /// Runs the step's commands on `sim` (a run of `scenario`, with the
-    /// faulty commit rule when `faulty`) until they are all done or the next
+    /// variant `variant`) until they are all done or the next
     /// thing to happen lies after virtual time `until`; returns whether the
     /// step is done.
     pub fn run(
         &mut self,
         scenario: &Scenario,
-        faulty: bool,
+        variant: usize,
         sim: &mut Simulation,
         until: u64,
     ) -> bool {
@@ -737,13 +879,8 @@ impl StepRun {
                         ));
                     }
                 }
-                Command::Check(mode, condition) => {
-                    let applies = match mode {
-                        Mode::Always => true,
-                        Mode::Faulty => faulty,
-                        Mode::Correct => !faulty,
-                    };
-                    if applies && !condition.holds(sim) {
+                Command::Check(only, condition) => {
+                    if scenario.applies(only, variant) && !condition.holds(sim) {
                         self.outcome
                             .failures
                             .push(format!("step {}: expected {condition:?}", step.id));

@@ -1,21 +1,25 @@
 //! Every scenario in scenarios/ plays through with all its checks passing,
-//! in the correct mode and (where it has one) the faulty mode.
+//! in each of its variants.
 use raftviz_sim::scenario::{self, ScenarioPlayer};
 use raftviz_sim::EventKind;
 
 /// Plays every step in order; returns the failed checks. Each step's
 /// outcome is taken as it is played: a step that starts `from:` an earlier
 /// one replays from there, dropping the outcomes of the steps in between.
-fn failures_of(name: &str, faulty: bool) -> Vec<String> {
+fn failures_of(name: &str, variant: usize) -> Vec<String> {
     let scenario = scenario::built_in(name).unwrap_or_else(|e| panic!("{e}"));
-    let mut player = ScenarioPlayer::new(scenario, faulty);
+    let id = scenario
+        .variant_id(variant)
+        .unwrap_or("the one way")
+        .to_owned();
+    let mut player = ScenarioPlayer::new(scenario, variant);
     let mut failures = Vec::new();
     while let Some(outcome) = player.advance() {
         failures.extend(
             outcome
                 .failures
                 .iter()
-                .map(|failure| format!("{name} (faulty: {faulty}): {failure}")),
+                .map(|failure| format!("{name} ({id}): {failure}")),
         );
     }
     failures
@@ -30,9 +34,8 @@ fn every_scenario_passes_its_checks() {
     let mut failures = Vec::new();
     for (name, _) in scenario::BUILT_IN {
         let scenario = scenario::built_in(name).unwrap();
-        failures.extend(failures_of(name, false));
-        if scenario.has_faulty_mode {
-            failures.extend(failures_of(name, true));
+        for variant in 0..scenario.variant_count() {
+            failures.extend(failures_of(name, variant));
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
@@ -41,7 +44,8 @@ fn every_scenario_passes_its_checks() {
 #[test]
 fn figure8_faulty_rule_breaks_state_machine_safety_at_index_2_in_step_d() {
     let scenario = scenario::built_in("figure8").unwrap();
-    let mut player = ScenarioPlayer::new(scenario, true);
+    let faulty = scenario.variant_index("faulty").unwrap();
+    let mut player = ScenarioPlayer::new(scenario, faulty);
     for _ in 0..3 {
         player.advance();
     }
@@ -74,7 +78,7 @@ fn figure8_faulty_rule_breaks_state_machine_safety_at_index_2_in_step_d() {
 #[test]
 fn figure8_correct_rule_stays_green_through_the_safe_path() {
     let scenario = scenario::built_in("figure8").unwrap();
-    let mut player = ScenarioPlayer::new(scenario, false);
+    let mut player = ScenarioPlayer::new(scenario, 0);
     while player.advance().is_some() {}
     assert!(player.sim.violations().is_empty());
     assert_eq!(player.played, [0, 1, 2, 4], "e continues from c, not d");
@@ -83,9 +87,9 @@ fn figure8_correct_rule_stays_green_through_the_safe_path() {
 #[test]
 fn going_back_and_to_a_step_replays_exactly() {
     let scenario = scenario::built_in("figure8").unwrap();
-    let mut forward = ScenarioPlayer::new(scenario.clone(), false);
+    let mut forward = ScenarioPlayer::new(scenario.clone(), 0);
     forward.go_to(2);
-    let mut jumped = ScenarioPlayer::new(scenario, false);
+    let mut jumped = ScenarioPlayer::new(scenario, 0);
     jumped.go_to(3);
     jumped.back();
     assert_eq!(jumped.played, forward.played);
@@ -118,7 +122,7 @@ fn lease_reads_go_stale_beyond_the_drift_bound_only() {
             .unwrap()
             .ok
     };
-    let mut player = ScenarioPlayer::new(scenario, false);
+    let mut player = ScenarioPlayer::new(scenario, 0);
     player.go_to(1);
     assert!(badge(&player), "green while the lease is only believed");
     player.go_to(2);
@@ -136,16 +140,16 @@ fn lease_reads_go_stale_beyond_the_drift_bound_only() {
 fn a_step_run_a_frame_at_a_time_ends_where_playing_it_at_once_does() {
     for (name, _) in scenario::BUILT_IN {
         let scenario = scenario::built_in(name).unwrap();
-        for faulty in [false, true] {
-            let mut at_once = ScenarioPlayer::new(scenario.clone(), faulty);
+        for variant in 0..scenario.variant_count() {
+            let mut at_once = ScenarioPlayer::new(scenario.clone(), variant);
             while let Some(index) = at_once.next_step() {
                 let (mut unfolding, mut run) = at_once.begin(index);
                 at_once.advance();
                 // Uneven frames, as a browser gives them.
                 let mut until = unfolding.sim.now();
                 let mut frame = 0;
-                let (scenario, faulty) = (unfolding.scenario.clone(), unfolding.faulty);
-                while !run.run(&scenario, faulty, &mut unfolding.sim, until) {
+                let scenario = unfolding.scenario.clone();
+                while !run.run(&scenario, variant, &mut unfolding.sim, until) {
                     frame += 1;
                     until += 1 + frame % 7;
                 }
@@ -153,11 +157,53 @@ fn a_step_run_a_frame_at_a_time_ends_where_playing_it_at_once_does() {
                 assert_eq!(
                     unfolding.sim.trace().hash(),
                     at_once.sim.trace().hash(),
-                    "{name} step {index} (faulty: {faulty}) unfolded differently"
+                    "{name} step {index} (variant {variant}) unfolded differently"
                 );
                 assert_eq!(unfolding.outcomes, at_once.outcomes);
                 assert_eq!(unfolding.sim.now(), at_once.sim.now());
             }
         }
     }
+}
+
+#[test]
+fn variants_choose_settings_and_mark_lines() {
+    let text = "servers: 3\n\
+        variant plain: plain Raft\n\
+        variant both: pre-vote and check-quorum; pre-vote on; check-quorum on\n\
+        step: a\n\
+        say: Everyone hears this.\n\
+        say [both]: Only the second hears this.\n\
+        check [plain, both]: leader none\n";
+    let parsed = scenario::parse("choices", text).unwrap();
+    assert_eq!(parsed.variant_count(), 2);
+    assert_eq!(parsed.variant_index("both"), Some(1));
+    assert!(!parsed.config_of(0).options.pre_vote);
+    let both = parsed.config_of(1).options;
+    assert!(both.pre_vote && both.check_quorum);
+    assert_eq!(parsed.variants[1].label, "pre-vote and check-quorum");
+    let step = &parsed.steps[0];
+    assert_eq!(step.narration_in(&parsed, 0), "Everyone hears this.");
+    assert_eq!(
+        step.narration_in(&parsed, 1),
+        "Everyone hears this. Only the second hears this."
+    );
+    let player = ScenarioPlayer::new(parsed.clone(), 1);
+    assert!(player.sim.config().options.check_quorum);
+    assert_eq!(
+        ScenarioPlayer::new(parsed, 9).variant,
+        0,
+        "past the last: the first"
+    );
+}
+
+#[test]
+fn a_line_for_a_variant_that_does_not_exist_is_refused() {
+    let error =
+        scenario::parse("typo", "variant a: A\nstep: s\ncheck [b]: leader none\n").unwrap_err();
+    assert!(error.contains("no variant called `b`"), "{error}");
+    let error = scenario::parse("typo", "variant a: A; warp-drive on\nstep: s\n").unwrap_err();
+    assert!(error.contains("warp-drive"), "{error}");
+    let error = scenario::parse("typo", "step: s\ndo [a]: timeout S1\n").unwrap_err();
+    assert!(error.contains("only say and check"), "{error}");
 }

@@ -252,16 +252,11 @@ fn a_run_paused_inside_a_millisecond_is_shared_exactly() {
 fn every_played_scenario_is_shared_exactly() {
     for (name, _) in scenario::BUILT_IN {
         let played = scenario::built_in(name).unwrap_or_else(|error| panic!("{name}: {error}"));
-        let modes: &[bool] = if played.has_faulty_mode {
-            &[false, true]
-        } else {
-            &[false]
-        };
-        for &faulty in modes {
-            let mut player = ScenarioPlayer::new(played.clone(), faulty);
+        for variant in 0..played.variant_count() {
+            let mut player = ScenarioPlayer::new(played.clone(), variant);
             while player.advance().is_some() {}
             let original = player.into_simulation();
-            let what = format!("{name}, faulty {faulty}");
+            let what = format!("{name}, variant {:?}", played.variant_id(variant));
             let from_link = decode_run(&encode_run(&original)).and_then(|run| run.replay());
             let from_file = import_trace(&export_trace(&original)).and_then(|run| run.replay());
             for replayed in [from_link, from_file] {

@@ -16,8 +16,9 @@ pub struct StartParams {
     pub scenario: Option<String>,
     /// The text after `#run=` (decoded and replayed when the page starts).
     pub run_fragment: Option<String>,
-    /// A shared scenario moment, `#scenario=<name>&step=<n>&faulty=<0|1>`: a
-    /// scenario's state is fixed by these, so the link replays it exactly.
+    /// A shared scenario moment, `#scenario=<name>&step=<n>&variant=<id>` (older
+    /// links say `&faulty=<0|1>`): a scenario's state is fixed by these, so the link
+    /// replays it exactly.
     pub scenario_link: Option<ScenarioLink>,
     /// How many servers a free-play run starts with (3 to 9).
     pub servers: Option<usize>,
@@ -31,7 +32,8 @@ pub struct StartParams {
 pub struct ScenarioLink {
     pub name: String,
     pub step: Option<usize>,
-    pub faulty: bool,
+    /// The variant's name; `None` plays the first (or the only) way.
+    pub variant: Option<String>,
 }
 
 impl ScenarioLink {
@@ -39,24 +41,26 @@ impl ScenarioLink {
         let step = self
             .step
             .map_or(String::new(), |step| format!("&step={step}"));
-        format!(
-            "#scenario={}{step}&faulty={}",
-            self.name,
-            u8::from(self.faulty)
-        )
+        let variant = self
+            .variant
+            .as_ref()
+            .map_or(String::new(), |id| format!("&variant={id}"));
+        format!("#scenario={}{step}{variant}", self.name)
     }
 
     fn parse(hash: &str) -> Option<ScenarioLink> {
         let mut link = ScenarioLink {
             name: String::new(),
             step: None,
-            faulty: false,
+            variant: None,
         };
         for pair in hash.strip_prefix("#scenario=")?.split('&') {
             match pair.split_once('=') {
                 None => link.name = pair.to_owned(),
                 Some(("step", step)) => link.step = step.parse().ok(),
-                Some(("faulty", faulty)) => link.faulty = faulty == "1",
+                Some(("variant", id)) => link.variant = Some(id.to_owned()),
+                // Links made before variants: Figure 8's faulty commit rule.
+                Some(("faulty", "1")) => link.variant = Some("faulty".into()),
                 Some(_) => {}
             }
         }

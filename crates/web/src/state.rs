@@ -19,7 +19,7 @@ use yew::prelude::*;
 use crate::announcer::Announcer;
 use crate::names::server_name;
 use crate::params::StartParams;
-use crate::strings::LIVENESS_THRESHOLDS_REFUSED;
+use crate::strings::{LIVENESS_THRESHOLDS_REFUSED, SCENARIO_NOT_FOUND, SCENARIO_NO_VARIANT};
 
 /// People pick speeds on a log scale between these (virtual ms per real ms).
 pub const SLOWEST_SPEED: f64 = 1.0 / 1000.0;
@@ -246,8 +246,10 @@ pub enum Action {
     SetStepPace(u32),
     /// Back into the scenario that was left, at the step it was left at.
     ReopenScenario,
-    /// Replay the scenario to the same step with the faulty commit rule on or off.
-    SetFaulty(bool),
+    /// Replay the scenario to the same step in another of its variants.
+    SetVariant(usize),
+    /// Open another built-in scenario (a "see also" link) at its start.
+    OpenScenario(String),
     /// Leave the scenario and keep playing from where it stands.
     ContinueFreely,
     /// Put the run in the URL fragment as a `#run=` link, and copy it.
@@ -295,12 +297,26 @@ impl AppState {
         if let Some(link) = &start.scenario_link {
             return match scenario::built_in(&link.name) {
                 Ok(scenario) => {
-                    let mut player = ScenarioPlayer::new(scenario, link.faulty);
+                    let chosen = link
+                        .variant
+                        .as_deref()
+                        .map(|id| (id, scenario.variant_index(id)));
+                    let mut player = ScenarioPlayer::new(
+                        scenario,
+                        chosen.and_then(|(_, index)| index).unwrap_or(0),
+                    );
                     if let Some(step) = link.step.filter(|&step| step < player.scenario.steps.len())
                     {
                         player.go_to(step);
                     }
-                    fresh().with_scenario(player)
+                    let error = match chosen {
+                        Some((id, None)) => Some(format!("{SCENARIO_NO_VARIANT}`{id}`.")),
+                        _ => None,
+                    };
+                    AppState {
+                        error,
+                        ..fresh().with_scenario(player)
+                    }
                 }
                 Err(error) => AppState {
                     error: Some(format!(
@@ -312,7 +328,7 @@ impl AppState {
         }
         if let Some(name) = &start.scenario {
             return match scenario::built_in(name) {
-                Ok(scenario) => fresh().with_scenario(ScenarioPlayer::new(scenario, false)),
+                Ok(scenario) => fresh().with_scenario(ScenarioPlayer::new(scenario, 0)),
                 Err(error) => AppState {
                     error: Some(format!("Ignored scenario: {error}.")),
                     ..fresh()
@@ -478,7 +494,7 @@ impl AppState {
         let player = &unfolding.end.0;
         let done = unfolding.run.borrow_mut().run(
             &player.scenario,
-            player.faulty,
+            player.variant,
             &mut self.sim_mut(),
             target as u64,
         );
@@ -775,7 +791,10 @@ impl AppState {
             Some(ScenarioHandle(player)) => crate::params::ScenarioLink {
                 name: player.scenario.name.clone(),
                 step: player.played.last().copied(),
-                faulty: player.faulty,
+                variant: player
+                    .scenario
+                    .variant_id(player.variant)
+                    .map(str::to_owned),
             }
             .fragment(),
             None => format!(
@@ -1052,9 +1071,16 @@ impl Reducible for AppState {
                 },
                 None => next,
             },
-            Action::SetFaulty(faulty) => next.move_scenario(|player| {
+            Action::OpenScenario(name) => match scenario::built_in(&name) {
+                Ok(opened) => next.with_scenario(ScenarioPlayer::new(opened, 0)),
+                Err(error) => AppState {
+                    notice: Some(format!("{SCENARIO_NOT_FOUND}{error}.")),
+                    ..next
+                },
+            },
+            Action::SetVariant(variant) => next.move_scenario(|player| {
                 let played = player.played.last().copied();
-                *player = ScenarioPlayer::new(player.scenario.clone(), faulty);
+                *player = ScenarioPlayer::new(player.scenario.clone(), variant);
                 if let Some(index) = played {
                     player.go_to(index);
                 }

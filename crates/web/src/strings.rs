@@ -29,3 +29,10 @@ pub const LIVENESS_RED_CHANGES_LABEL: &str =
     "The gauge turns red from this many leader changes in a virtual minute";
 /// Followed by the reason, e.g. "red after 10 ms … comes before amber after 1000 ms".
 pub const LIVENESS_THRESHOLDS_REFUSED: &str = "Those liveness thresholds were not taken: ";
+pub const SCENARIO_VARIANTS: &str = "Variant: the settings this scenario is played with";
+pub const SCENARIO_SOURCES: &str = "Sources: ";
+pub const SCENARIO_SEE_ALSO: &str = "See also: ";
+/// Followed by the scenario's name.
+pub const SCENARIO_NOT_FOUND: &str = "No such scenario: ";
+/// Followed by the variant's name.
+pub const SCENARIO_NO_VARIANT: &str = "This scenario has no variant called ";

@@ -149,7 +149,7 @@ test('sharing inside a scenario reopens the player at the same step and mode', {
   await page.click('[data-action=share]');
   await page.waitForFunction(() => location.hash.startsWith('#scenario='));
   const fragment = await page.evaluate(() => location.hash);
-  assert.equal(fragment, '#scenario=figure8&step=3&faulty=1');
+  assert.equal(fragment, '#scenario=figure8&step=3&variant=faulty');
 
   const opened = await openPage(browser, server.url, `/${fragment}`);
   await opened.page.waitForSelector('[data-scenario=figure8]', { timeout: BOUNDED_WAIT_MS });

@@ -50,3 +50,21 @@ test('the liveness gauge: ok with a leader, amber then red without a majority, t
     assert.deepEqual(problems, []);
     await page.close();
   });
+
+test('scenario variants: one chooser; links made before variants still open Figure 8 with the faulty rule',
+  { timeout: 60_000 }, async () => {
+    const { page, problems } = await openPage(browser, server.url, '/#scenario=figure8&step=3&faulty=1');
+    await page.waitForFunction(() => document.querySelector('[data-scenario]')?.dataset.stepState === 'done'
+      && document.querySelector('[data-scenario]').dataset.currentStep === '3', null, { timeout: BOUNDED_WAIT_MS });
+    assert.equal(await page.isChecked('[data-variant=faulty]'), true);
+    assert.equal(await page.isChecked('[data-faulty-toggle]'), true, 'the old hook is the faulty variant');
+    assert.equal(await page.isChecked('[data-variant=correct]'), false);
+    assert.equal(await page.getAttribute('[data-invariant=state-machine-safety]', 'data-ok'), 'false');
+    await page.check('[data-variant=correct]');
+    await page.waitForFunction(() => document.querySelector('[data-invariant=state-machine-safety]')?.dataset.ok === 'true');
+    assert.equal(await page.getAttribute('[data-scenario]', 'data-current-step'), '3', 'the same step in the other variant');
+    assert.equal(await page.isChecked('[data-faulty-toggle]'), false);
+    assert.equal((await page.$$('[data-variants] input[type=radio]')).length, 2);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });

@@ -1,11 +1,15 @@
 //! The scenario player: the story of each step, Next (which unfolds the step at a
 //! watchable pace, and finishes it when pressed again) / Back / any step, the pace, the
-//! faulty commit rule for scenarios that have one, and "continue freely" into free play.
+//! choice of variant (e.g. Figure 8's faulty commit rule), the story's sources and the
+//! scenarios to see also, and "continue freely" into free play.
 
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use raftviz_sim::scenario;
+
 use crate::state::{Action, Dispatch, ScenarioHandle, STEP_PACES_S};
+use crate::strings::{SCENARIO_SEE_ALSO, SCENARIO_SOURCES, SCENARIO_VARIANTS};
 
 #[derive(Properties, PartialEq)]
 pub struct ScenarioPanelProps {
@@ -48,7 +52,10 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
     let (heading, narration) = match current {
         Some(index) => {
             let step = &scenario.steps[index];
-            (step.title.clone(), step.narration.clone())
+            (
+                step.title.clone(),
+                step.narration_in(scenario, player.variant),
+            )
         }
         None => (scenario.title.clone(), scenario.summary.clone()),
     };
@@ -58,16 +65,52 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
         .filter(|_| current.is_some())
         .map(|outcome| outcome.failures.clone())
         .unwrap_or_default();
-    let faulty_toggle = scenario.has_faulty_mode.then(|| {
-        let dispatch = props.dispatch.clone();
-        let faulty = player.faulty;
+    // One radio per variant; Figure 8's faulty one keeps its old hook.
+    let variants = (scenario.variants.len() > 1).then(|| {
+        let choices = scenario.variants.iter().enumerate().map(|(index, variant)| {
+            let dispatch = props.dispatch.clone();
+            let (label, detail) = match variant.label.split_once(" (") {
+                Some((label, detail)) => (label.to_owned(), format!(" ({detail}")),
+                None => (variant.label.clone(), String::new()),
+            };
+            html! {
+                <label class="variant">
+                    <input type="radio" name="scenario-variant" data-variant={variant.id.clone()}
+                           data-faulty-toggle={(variant.id == "faulty").then_some("")}
+                           checked={index == player.variant}
+                           onchange={Callback::from(move |_: Event| dispatch.dispatch(Action::SetVariant(index)))} />
+                    { label }
+                    <span class="faulty-detail">{ detail }</span>
+                </label>
+            }
+        });
         html! {
-            <label class="faulty">
-                <input type="checkbox" data-faulty-toggle="" checked={faulty}
-                       onchange={Callback::from(move |_: Event| dispatch.dispatch(Action::SetFaulty(!faulty)))} />
-                { " faulty commit rule" }
-                <span class="faulty-detail">{ " (commit earlier-term entries by counting replicas)" }</span>
-            </label>
+            <span class="variants" role="radiogroup" aria-label={SCENARIO_VARIANTS} data-variants="">
+                { for choices }
+            </span>
+        }
+    });
+    let sources = (!scenario.sources.is_empty()).then(|| html! {
+        <div class="sources" data-sources="">
+            <span class="sources-word">{ SCENARIO_SOURCES }</span>
+            <ul>{ for scenario.sources.iter().map(|source| html! { <li>{ source.clone() }</li> }) }</ul>
+        </div>
+    });
+    let see_also = (!scenario.see_also.is_empty()).then(|| {
+        let links = scenario.see_also.iter().map(|name| {
+            let title = scenario::built_in(name).map_or_else(|_| name.clone(), |other| other.title);
+            html! {
+                <li>
+                    <button class="link-like" data-see-also={name.clone()}
+                            onclick={send(Action::OpenScenario(name.clone()))}>{ title }</button>
+                </li>
+            }
+        });
+        html! {
+            <div class="see-also" data-see-also-list="">
+                <span class="sources-word">{ SCENARIO_SEE_ALSO }</span>
+                <ul>{ for links }</ul>
+            </div>
         }
     });
     let on_pace = {
@@ -126,7 +169,11 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
                 </label>
                 <button data-action="continue-freely" onclick={send(Action::ContinueFreely)}
                         title="Leave the scenario and play on from here (Reopen brings it back)">{ "Continue freely" }</button>
-                { faulty_toggle.unwrap_or_default() }
+                { variants.unwrap_or_default() }
+            </div>
+            <div class="story-notes">
+                { sources.unwrap_or_default() }
+                { see_also.unwrap_or_default() }
             </div>
         </section>
     }
