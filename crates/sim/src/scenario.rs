@@ -33,7 +33,7 @@ use raftviz_raft::{Index, NodeId, Role, Term};
 
 use crate::kv::Op;
 use crate::linearizability::OpKind;
-use crate::{RaftOptions, SimConfig, Simulation, UserAction};
+use crate::{LivenessState, LivenessThresholds, RaftOptions, SimConfig, Simulation, UserAction};
 
 /// Every scenario shipped with raftviz, by file name.
 pub const BUILT_IN: &[(&str, &str)] = &[
@@ -80,6 +80,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     (
         "lease-reads",
         include_str!("../../../scenarios/lease-reads.scenario"),
+    ),
+    (
+        "partial-partition",
+        include_str!("../../../scenarios/partial-partition.scenario"),
     ),
 ];
 
@@ -221,6 +225,38 @@ pub enum Condition {
     Lease(NodeId, bool),
     /// One tick of the server's clock lasts this many ms.
     TickMs(NodeId, u64),
+    /// The liveness gauge, judged by the default thresholds.
+    Liveness(LivenessState),
+    /// Times a server became leader in the last virtual minute.
+    LeaderChanges(Compare, u64),
+    /// Virtual ms since a leader that a majority follows was in place.
+    MsWithoutLeader(Compare, u64),
+    /// Client operations completed per virtual second, lately.
+    OpsPerSecond(Compare, u64),
+}
+
+/// How a measure compares with the number a check names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compare {
+    AtLeast,
+    AtMost,
+}
+
+impl Compare {
+    fn of(word: &str) -> Result<Compare, String> {
+        match word {
+            ">=" => Ok(Compare::AtLeast),
+            "<=" => Ok(Compare::AtMost),
+            _ => Err(format!("expected >= or <=, got `{word}`")),
+        }
+    }
+
+    fn holds(self, measured: u64, bound: u64) -> bool {
+        match self {
+            Compare::AtLeast => measured >= bound,
+            Compare::AtMost => measured <= bound,
+        }
+    }
 }
 
 /// Default settings for scenarios: RaftScope's timing, so a scenario that
@@ -541,6 +577,10 @@ fn actions(text: &str) -> Result<Vec<Action>, String> {
         "leader-stickiness" => Ok(vec![Action::LeaderStickiness(switch(rest)?)]),
         "drift-bound" => Ok(vec![Action::DriftBound(percent(rest)?)]),
         "put" | "append" | "get" => one(operation(verb, rest)?),
+        "clients" if rest == "stop" => one(UserAction::StopClients),
+        "clients" => one(UserAction::StartClients {
+            count: number(rest)? as usize,
+        }),
         "check-quorum" => Ok(vec![Action::CheckQuorum(switch(rest)?)]),
         "fast-backup" => Ok(vec![Action::FastBackup(switch(rest)?)]),
         "cut" | "heal" | "hold" | "release" => {
@@ -587,6 +627,17 @@ fn condition_of(text: &str) -> Result<Condition, String> {
         ["read", key, value] => Ok(Condition::Read((*key).into(), (*value).into())),
         ["clients", "idle"] => Ok(Condition::ClientsIdle(true)),
         ["clients", "waiting"] => Ok(Condition::ClientsIdle(false)),
+        ["liveness", "ok"] => Ok(Condition::Liveness(LivenessState::Ok)),
+        ["liveness", "degraded"] => Ok(Condition::Liveness(LivenessState::Degraded)),
+        ["liveness", "down"] => Ok(Condition::Liveness(LivenessState::Down)),
+        ["leader-changes", compare, n] => {
+            Ok(Condition::LeaderChanges(Compare::of(compare)?, number(n)?))
+        }
+        ["ms-without-leader", compare, n] => Ok(Condition::MsWithoutLeader(
+            Compare::of(compare)?,
+            number(n)?,
+        )),
+        ["ops-per-s", compare, n] => Ok(Condition::OpsPerSecond(Compare::of(compare)?, number(n)?)),
         [who, rest @ ..] => {
             let id = server(who)?;
             match rest {
@@ -636,6 +687,7 @@ fn entry_of(text: &str) -> Result<(Index, Term), String> {
 impl Condition {
     pub fn holds(&self, sim: &Simulation) -> bool {
         let node = |id: &NodeId| sim.node(*id);
+        let gauge = || sim.liveness(&LivenessThresholds::default());
         match self {
             Condition::Role(id, role) => node(id).is_some_and(|n| n.role() == *role),
             Condition::Down(id) => !sim.is_up(*id),
@@ -682,6 +734,17 @@ impl Condition {
             Condition::ClientsIdle(idle) => sim.clients_idle() == *idle,
             Condition::Lease(id, held) => node(id).is_some_and(|n| n.holds_lease() == *held),
             Condition::TickMs(id, ms) => sim.tick_interval(*id) == *ms,
+            Condition::Liveness(state) => gauge().state == *state,
+            Condition::LeaderChanges(compare, bound) => {
+                compare.holds(u64::from(gauge().leader_changes_per_min), *bound)
+            }
+            Condition::MsWithoutLeader(compare, bound) => {
+                compare.holds(gauge().ms_without_leader, *bound)
+            }
+            Condition::OpsPerSecond(compare, bound) => compare.holds(
+                u64::from(gauge().completed_per_s_tenths),
+                bound.saturating_mul(10),
+            ),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Every scenario in scenarios/ plays through with all its checks passing,
 //! in each of its variants.
 use raftviz_sim::scenario::{self, ScenarioPlayer};
-use raftviz_sim::EventKind;
+use raftviz_sim::{EventKind, LivenessState, LivenessThresholds};
 
 /// Plays every step in order; returns the failed checks. Each step's
 /// outcome is taken as it is played: a step that starts `from:` an earlier
@@ -206,4 +206,36 @@ fn a_line_for_a_variant_that_does_not_exist_is_refused() {
     assert!(error.contains("warp-drive"), "{error}");
     let error = scenario::parse("typo", "step: s\ndo [a]: timeout S1\n").unwrap_err();
     assert!(error.contains("only say and check"), "{error}");
+}
+
+/// Howard and Abraham's two partial partitions, in the three variants: the
+/// gauge reads as the post predicts — red, red, green at the worst moment.
+#[test]
+fn partial_partition_is_red_red_green_as_the_post_predicts() {
+    let scenario = scenario::built_in("partial-partition").unwrap();
+    let state_after = |variant: &str, step: usize| {
+        let mut player =
+            ScenarioPlayer::new(scenario.clone(), scenario.variant_index(variant).unwrap());
+        player.go_to(step);
+        player.sim.liveness(&LivenessThresholds::default()).state
+    };
+    use LivenessState::{Down, Ok};
+    assert_eq!(
+        [state_after("plain", 1), state_after("plain", 2)],
+        [Down, Ok]
+    );
+    assert_eq!(
+        [state_after("pre-vote", 1), state_after("pre-vote", 2)],
+        [Ok, Down]
+    );
+    assert_eq!([state_after("both", 1), state_after("both", 2)], [Ok, Ok]);
+}
+
+#[test]
+fn every_see_also_names_a_built_in_scenario() {
+    for (name, _) in scenario::BUILT_IN {
+        for other in scenario::built_in(name).unwrap().see_also {
+            assert!(scenario::built_in(&other).is_ok(), "{name} sees also `{other}`");
+        }
+    }
 }
