@@ -85,6 +85,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "partial-partition",
         include_str!("../../../scenarios/partial-partition.scenario"),
     ),
+    (
+        "cloudflare-switch",
+        include_str!("../../../scenarios/cloudflare-switch.scenario"),
+    ),
 ];
 
 #[derive(Clone, Debug, PartialEq)]
