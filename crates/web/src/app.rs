@@ -220,6 +220,9 @@ enum Focus {
     Field,
     /// A button, link, checkbox or any element acting as one: Space and Enter press it.
     Control,
+    /// A radio button: Space picks it and the arrows move along its group (a scenario's
+    /// variants); a clicker's PageDown and PageUp still walk the steps.
+    Choice,
     Page,
 }
 
@@ -234,10 +237,10 @@ fn focus_of(event: &web_sys::KeyboardEvent) -> Focus {
         "SELECT" | "TEXTAREA" => return Focus::Field,
         "INPUT" => {
             let kind = element.get_attribute("type").unwrap_or_default();
-            return if matches!(kind.as_str(), "checkbox" | "radio" | "button" | "file") {
-                Focus::Control
-            } else {
-                Focus::Field
+            return match kind.as_str() {
+                "radio" => Focus::Choice,
+                "checkbox" | "button" | "file" => Focus::Control,
+                _ => Focus::Field,
             };
         }
         "BUTTON" | "A" | "SUMMARY" => return Focus::Control,
@@ -259,6 +262,7 @@ fn shortcut(event: &web_sys::KeyboardEvent, in_scenario: bool) -> Option<Action>
     match focus_of(event) {
         Focus::Field if key != "Escape" => return None,
         Focus::Control if key == " " || key == "Enter" => return None,
+        Focus::Choice if key == " " || key == "Enter" || key.starts_with("Arrow") => return None,
         _ => {}
     }
     // What clickers send, and their keyboard twins, walk through a scenario.

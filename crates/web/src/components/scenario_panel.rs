@@ -169,8 +169,8 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
                 </label>
                 <button data-action="continue-freely" onclick={send(Action::ContinueFreely)}
                         title="Leave the scenario and play on from here (Reopen brings it back)">{ "Continue freely" }</button>
-                { variants.unwrap_or_default() }
             </div>
+            { variants.unwrap_or_default() }
             <div class="story-notes">
                 { sources.unwrap_or_default() }
                 { see_also.unwrap_or_default() }

@@ -162,6 +162,56 @@ pub fn settings_panel(props: &SettingsPanelProps) -> Html {
         })
     };
     let thresholds = props.liveness_thresholds;
+    // (setting, value, when, what, label, max, edit): the gauge's four thresholds.
+    type Edit = fn(&mut LivenessThresholds, u64);
+    let fields: [(&str, u64, &str, &str, &str, &str, Edit); 4] = [
+        (
+            "liveness-amber-ms",
+            thresholds.degraded_after_ms,
+            LIVENESS_AMBER_AFTER,
+            LIVENESS_MS_WITHOUT,
+            LIVENESS_AMBER_AFTER_MS_LABEL,
+            "600000",
+            |t, ms| t.degraded_after_ms = ms,
+        ),
+        (
+            "liveness-red-ms",
+            thresholds.down_after_ms,
+            LIVENESS_RED_AFTER,
+            LIVENESS_MS_WITHOUT,
+            LIVENESS_RED_AFTER_MS_LABEL,
+            "600000",
+            |t, ms| t.down_after_ms = ms,
+        ),
+        (
+            "liveness-amber-changes",
+            thresholds.degraded_leader_changes.into(),
+            LIVENESS_AMBER_AFTER,
+            LIVENESS_CHANGES_A_MIN,
+            LIVENESS_AMBER_CHANGES_LABEL,
+            "10000",
+            |t, n| t.degraded_leader_changes = n.min(10_000) as u32,
+        ),
+        (
+            "liveness-red-changes",
+            thresholds.down_leader_changes.into(),
+            LIVENESS_RED_AFTER,
+            LIVENESS_CHANGES_A_MIN,
+            LIVENESS_RED_CHANGES_LABEL,
+            "10000",
+            |t, n| t.down_leader_changes = n.min(10_000) as u32,
+        ),
+    ];
+    let liveness_fields = fields.map(|(setting, value, when, what, label, max, edit)| {
+        html! {
+            <label class="latency">
+                { when }
+                <NumberField value={value.to_string()} {setting} min="1" {max} {label}
+                             on_commit={threshold(edit)} />
+                { what }
+            </label>
+        }
+    });
     let network = &props.network;
     let (low, high) = network.latency_ms;
     html! {
@@ -261,34 +311,7 @@ pub fn settings_panel(props: &SettingsPanelProps) -> Html {
                 { "% (restarts)" }
             </label>
             <h2>{ LIVENESS_SETTINGS }</h2>
-            <label class="latency">
-                { LIVENESS_AMBER_AFTER }
-                <NumberField value={thresholds.degraded_after_ms.to_string()} setting="liveness-amber-ms"
-                             min="0" max="600000" label={LIVENESS_AMBER_AFTER_MS_LABEL}
-                             on_commit={threshold(|t, ms| t.degraded_after_ms = ms)} />
-                { LIVENESS_MS_WITHOUT }
-            </label>
-            <label class="latency">
-                { LIVENESS_RED_AFTER }
-                <NumberField value={thresholds.down_after_ms.to_string()} setting="liveness-red-ms"
-                             min="0" max="600000" label={LIVENESS_RED_AFTER_MS_LABEL}
-                             on_commit={threshold(|t, ms| t.down_after_ms = ms)} />
-                { LIVENESS_MS_WITHOUT }
-            </label>
-            <label class="latency">
-                { LIVENESS_AMBER_AFTER }
-                <NumberField value={thresholds.degraded_leader_changes.to_string()} setting="liveness-amber-changes"
-                             min="1" max="10000" label={LIVENESS_AMBER_CHANGES_LABEL}
-                             on_commit={threshold(|t, n| t.degraded_leader_changes = n.min(10_000) as u32)} />
-                { LIVENESS_CHANGES_A_MIN }
-            </label>
-            <label class="latency">
-                { LIVENESS_RED_AFTER }
-                <NumberField value={thresholds.down_leader_changes.to_string()} setting="liveness-red-changes"
-                             min="1" max="10000" label={LIVENESS_RED_CHANGES_LABEL}
-                             on_commit={threshold(|t, n| t.down_leader_changes = n.min(10_000) as u32)} />
-                { LIVENESS_CHANGES_A_MIN }
-            </label>
+            { for liveness_fields }
             <h2>{ "Page" }</h2>
             <label class="toggle" title="Say what happens (elections, crashes, commits, broken invariants) to screen readers">
                 <input type="checkbox" data-setting="announce" checked={!props.muted}
