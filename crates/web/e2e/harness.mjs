@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import { readFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -183,4 +184,88 @@ export async function seriousAxeViolations(page) {
     }));
   });
   return violations.filter((violation) => ['serious', 'critical'].includes(violation.impact));
+}
+
+/**
+ * What of an element a person can see: its box cut to every ancestor that scrolls
+ * (a long log scrolls inside its panel), or null when none of it shows there. Only
+ * scrolling counts: what `overflow: hidden` cuts off is lost, and must still fail.
+ * Runs in the page (passed in as source).
+ */
+function clippedBox(element) {
+  let { left, top, right, bottom } = element.getBoundingClientRect();
+  const scrolls = (overflow) => overflow === 'auto' || overflow === 'scroll';
+  for (let parent = element.parentElement; parent; parent = parent.parentElement) {
+    const style = getComputedStyle(parent);
+    const edge = parent.getBoundingClientRect();
+    if (scrolls(style.overflowX)) { left = Math.max(left, edge.left); right = Math.min(right, edge.right); }
+    if (scrolls(style.overflowY)) { top = Math.max(top, edge.top); bottom = Math.min(bottom, edge.bottom); }
+  }
+  return right > left && bottom > top ? { left, top, right, bottom } : null;
+}
+
+/**
+ * Every piece of text a person sees: its rendered font size in CSS px (SVG text
+ * scaled by its drawing), and whether it lies inside the viewport.
+ */
+export async function visibleText(page) {
+  return page.evaluate((source) => {
+    // eslint-disable-next-line no-eval
+    const clipped = eval(`(${source})`);
+    const found = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const element = node.parentElement;
+      if (!node.textContent.trim() || !element) continue;
+      if (element.closest('.visually-hidden, title, option, script, noscript')) continue;
+      const rects = element.getClientRects();
+      if (rects.length === 0) continue;
+      const style = getComputedStyle(element);
+      if (style.visibility === 'hidden' || Number(style.opacity) === 0) continue;
+      let size = parseFloat(style.fontSize);
+      if (element instanceof SVGElement) size *= element.getScreenCTM()?.a ?? 1;
+      const box = clipped(element);
+      if (box) found.push({ text: node.textContent.trim().slice(0, 40), size, box });
+    }
+    return found;
+  }, clippedBox.toString());
+}
+
+export async function boxes(page, selector) {
+  return page.$$eval(selector, (elements, source) => {
+    // eslint-disable-next-line no-eval
+    const clipped = eval(`(${source})`);
+    return elements.map(clipped).filter(Boolean);
+  }, clippedBox.toString());
+}
+
+export function assertInside(box, width, height, what) {
+  const slack = 0.5;
+  assert.ok(box.left >= -slack && box.top >= -slack && box.right <= width + slack && box.bottom <= height + slack,
+    `${what} is outside the ${width}×${height} viewport: ${JSON.stringify(box)}`);
+}
+
+/**
+ * Presentation mode fits the screen: nothing scrolls, the story, the ring, the logs,
+ * the badges and the liveness gauge lie inside it, every text is at least 18 px and
+ * the narration at least 24 px.
+ */
+export async function assertPresentationFits(page, width, height, where) {
+  const scroll = await page.evaluate(() => ({
+    height: document.documentElement.scrollHeight, width: document.documentElement.scrollWidth,
+  }));
+  assert.ok(scroll.height <= height && scroll.width <= width, `${where}: the page scrolls (${scroll.width}×${scroll.height})`);
+  for (const [selector, what] of [['[data-narration]', 'the narration'], ['[data-ring]', 'the ring'],
+    ['[data-row]', 'a log row'], ['[data-invariant]', 'an invariant badge'], ['[data-step-title]', 'the step title'],
+    ['[data-liveness]', 'the liveness gauge']]) {
+    const found = await boxes(page, selector);
+    assert.ok(found.length > 0, `${where}: no ${what}`);
+    for (const box of found) assertInside(box, width, height, `${where}: ${what}`);
+  }
+  for (const text of await visibleText(page)) {
+    assertInside(text.box, width, height, `${where}: text "${text.text}"`);
+    assert.ok(text.size >= 18 - 0.01, `${where}: "${text.text}" is ${text.size.toFixed(1)} px`);
+  }
+  const narration = await page.$eval('[data-narration]', (element) => parseFloat(getComputedStyle(element).fontSize));
+  assert.ok(narration >= 24 - 0.01, `${where}: the narration is ${narration} px`);
 }

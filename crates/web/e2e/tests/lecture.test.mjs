@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   openPage, screenshot, startBrowser, stopBrowser, serveStatic, seriousAxeViolations,
-  waitForLeader, waitForServers, distDir,
+  waitForLeader, waitForServers, distDir, assertInside, assertPresentationFits,
 } from '../harness.mjs';
 
 const BOUNDED_WAIT_MS = 20_000;
@@ -66,44 +66,6 @@ test('dist/ hosted under /course/raftviz/ runs the newcomer flow and asks nothin
     }
   });
 
-/**
- * Every piece of text a person sees: its rendered font size in CSS px (SVG text
- * scaled by its drawing), and whether it lies inside the viewport.
- */
-async function visibleText(page) {
-  return page.evaluate(() => {
-    const found = [];
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const element = node.parentElement;
-      if (!node.textContent.trim() || !element) continue;
-      if (element.closest('.visually-hidden, title, option, script, noscript')) continue;
-      const rects = element.getClientRects();
-      if (rects.length === 0) continue;
-      const style = getComputedStyle(element);
-      if (style.visibility === 'hidden' || Number(style.opacity) === 0) continue;
-      let size = parseFloat(style.fontSize);
-      if (element instanceof SVGElement) size *= element.getScreenCTM()?.a ?? 1;
-      const box = element.getBoundingClientRect();
-      found.push({ text: node.textContent.trim().slice(0, 40), size, box: { left: box.left, top: box.top, right: box.right, bottom: box.bottom } });
-    }
-    return found;
-  });
-}
-
-async function boxes(page, selector) {
-  return page.$$eval(selector, (elements) => elements.map((element) => {
-    const box = element.getBoundingClientRect();
-    return { left: box.left, top: box.top, right: box.right, bottom: box.bottom };
-  }));
-}
-
-function assertInside(box, width, height, what) {
-  const slack = 0.5;
-  assert.ok(box.left >= -slack && box.top >= -slack && box.right <= width + slack && box.bottom <= height + slack,
-    `${what} is outside the ${width}×${height} viewport: ${JSON.stringify(box)}`);
-}
-
 for (const [width, height] of [[1280, 720], [1920, 1080]]) {
   test(`presentation mode at ${width}×${height}: every Figure 8 step fits, both rules, text at least 18 px`,
     { timeout: 120_000 }, async () => {
@@ -117,22 +79,7 @@ for (const [width, height] of [[1280, 720], [1920, 1080]]) {
           await page.click(`[data-scenario-step="${index}"]`);
           await waitForStep(page, index);
           const where = `step ${index} (${faulty ? 'faulty' : 'correct'} rule)`;
-          const scroll = await page.evaluate(() => ({
-            height: document.documentElement.scrollHeight, width: document.documentElement.scrollWidth,
-          }));
-          assert.ok(scroll.height <= height && scroll.width <= width, `${where}: the page scrolls (${scroll.width}×${scroll.height})`);
-          for (const [selector, what] of [['[data-narration]', 'the narration'], ['[data-ring]', 'the ring'],
-            ['[data-row]', 'a log row'], ['[data-invariant]', 'an invariant badge'], ['[data-step-title]', 'the step title']]) {
-            const found = await boxes(page, selector);
-            assert.ok(found.length > 0, `${where}: no ${what}`);
-            for (const box of found) assertInside(box, width, height, `${where}: ${what}`);
-          }
-          for (const text of await visibleText(page)) {
-            assertInside(text.box, width, height, `${where}: text "${text.text}"`);
-            assert.ok(text.size >= 18 - 0.01, `${where}: "${text.text}" is ${text.size.toFixed(1)} px`);
-          }
-          const narration = await page.$eval('[data-narration]', (element) => parseFloat(getComputedStyle(element).fontSize));
-          assert.ok(narration >= 24 - 0.01, `${where}: the narration is ${narration} px`);
+          await assertPresentationFits(page, width, height, where);
           if (index === 3 && faulty) {
             assert.equal(await page.getAttribute('[data-invariant=state-machine-safety]', 'data-ok'), 'false');
             await screenshot(page, `presentation-${width}x${height}-figure8-d-faulty`);

@@ -3,7 +3,9 @@
 // presentation mode. Lean: pages run fast or jump straight to a step's end.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPage, startBrowser, stopBrowser, waitForLeader, screenshot } from '../harness.mjs';
+import {
+  openPage, startBrowser, stopBrowser, waitForLeader, screenshot, assertPresentationFits,
+} from '../harness.mjs';
 
 const BOUNDED_WAIT_MS = 20_000;
 let server;
@@ -37,7 +39,6 @@ test('the liveness gauge: ok with a leader, amber then red without a majority, t
     assert.ok(healthy.changesPerMin >= 1, JSON.stringify(healthy));
     assert.equal(await page.$('[data-liveness][data-invariant]'), null, 'the gauge is no safety badge');
     for (const id of [0, 1, 2]) await page.click(`[data-action=crash][data-target="${id}"]`);
-    await waitForGauge(page, 'degraded');
     await waitForGauge(page, 'down');
     assert.ok((await gauge(page)).msWithoutLeader >= 3000);
     // Red later than it has been down: back to amber. A red before its amber is refused.
@@ -67,4 +68,79 @@ test('scenario variants: one chooser; links made before variants still open Figu
     assert.equal((await page.$$('[data-variants] input[type=radio]')).length, 2);
     assert.deepEqual(problems, []);
     await page.close();
+  });
+
+async function waitForStep(page, index) {
+  await page.waitForFunction((expected) => {
+    const panel = document.querySelector('[data-scenario]');
+    return panel?.dataset.currentStep === String(expected) && panel.dataset.stepState === 'done';
+  }, index, { timeout: BOUNDED_WAIT_MS });
+}
+
+/** Chooses a variant and waits for the player to replay the same step in it. */
+async function chooseVariant(page, variant, index) {
+  if (!(await page.isChecked(`[data-variant="${variant}"]`))) await page.check(`[data-variant="${variant}"]`);
+  await waitForStep(page, index);
+}
+
+test('the partial partition reads red, red, green on the gauge, as the post predicts', { timeout: 90_000 }, async () => {
+  const { page, problems } = await openPage(browser, server.url, '/?scenario=partial-partition');
+  await page.waitForSelector('[data-scenario=partial-partition]', { timeout: BOUNDED_WAIT_MS });
+  const sources = await page.$$eval('[data-sources] li', (items) => items.map((item) => item.textContent));
+  assert.equal(sources.length, 2);
+  assert.ok(sources[0].includes('Decentralized Thoughts') && sources[0].includes('2020-12-12'), sources[0]);
+  assert.ok(sources[1].includes('#104042'), sources[1]);
+  assert.deepEqual(await page.$$eval('[data-see-also]', (links) => links.map((link) => link.dataset.seeAlso)),
+    ['one-way-cut', 'pre-vote', 'cloudflare-switch']);
+  const verdicts = {};
+  for (const variant of ['plain', 'pre-vote', 'both']) {
+    // Step 2 ends the first case's twenty seconds, step 4 the second's.
+    await page.click('[data-scenario-step="2"]');
+    await chooseVariant(page, variant, 2);
+    const storm = await gauge(page);
+    await page.click('[data-scenario-step="4"]');
+    await waitForStep(page, 4);
+    const stuck = await gauge(page);
+    verdicts[variant] = [storm.state, stuck.state];
+    if (variant === 'plain') assert.ok(storm.changesPerMin >= 10, JSON.stringify(storm));
+    if (variant === 'pre-vote') assert.ok(stuck.msWithoutLeader >= 15000, JSON.stringify(stuck));
+    assert.equal(await page.$('[data-check-failed]'), null, `a check failed in ${variant}`);
+  }
+  assert.deepEqual(verdicts, { plain: ['down', 'ok'], 'pre-vote': ['ok', 'down'], both: ['ok', 'ok'] });
+  const fragment = await (async () => {
+    await page.click('[data-action=share]');
+    await page.waitForFunction(() => location.hash.startsWith('#scenario='));
+    return page.evaluate(() => location.hash);
+  })();
+  assert.equal(fragment, '#scenario=partial-partition&step=4&variant=both');
+  await page.click('[data-see-also=cloudflare-switch]');
+  await page.waitForSelector('[data-scenario=cloudflare-switch]', { timeout: BOUNDED_WAIT_MS });
+  assert.ok((await page.textContent('[data-sources]')).includes('The Cloudflare Blog, 2020-11-27'));
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('presentation mode at 1280×720: every step of the new scenarios fits in every variant, gauge included',
+  { timeout: 180_000 }, async () => {
+    const width = 1280;
+    const height = 720;
+    const context = await browser.newContext({ viewport: { width, height } });
+    const page = await context.newPage();
+    const problems = [];
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    for (const [name, steps] of [['partial-partition', 5], ['cloudflare-switch', 4]]) {
+      // A new query, so the page loads afresh (a new fragment alone would not).
+      await page.goto(`${server.url}/?present=1&speed=10&for=${name}#scenario=${name}&step=0`);
+      await waitForStep(page, 0);
+      for (const variant of ['plain', 'pre-vote', 'both']) {
+        for (let index = 0; index < steps; index += 1) {
+          await page.click(`[data-scenario-step="${index}"]`);
+          await chooseVariant(page, variant, index);
+          await assertPresentationFits(page, width, height, `${name} step ${index} (${variant})`);
+        }
+      }
+      await screenshot(page, `presentation-1280x720-${name}`);
+    }
+    assert.deepEqual(problems, []);
+    await context.close();
   });
