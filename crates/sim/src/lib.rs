@@ -6,6 +6,7 @@
 pub mod battery;
 mod checker;
 mod config;
+pub mod decimal;
 pub mod explore;
 pub mod kv;
 pub mod lab;

@@ -1,5 +1,7 @@
 //! How the page names things for people.
 
+use raftviz_sim::decimal::fixed;
+
 /// Servers are numbered from 0 inside, but people count from 1 (S1..Sn).
 pub fn server_name(id: usize) -> String {
     format!("S{}", id + 1)
@@ -12,12 +14,17 @@ pub fn term_class(term: u64) -> String {
     format!("term-{}", term % 7)
 }
 
+/// Milliseconds as seconds with three decimals, "12.345".
+pub fn seconds(ms: u64) -> String {
+    format!("{}.{:03}", ms / 1000, ms % 1000)
+}
+
 /// "1/50×" below real time, "2.5×" above: the way people say slow motion.
 pub fn speed_label(speed: f64) -> String {
     if speed < 1.0 {
-        format!("1/{:.0}×", 1.0 / speed)
+        format!("1/{}×", fixed(1.0 / speed, 0))
     } else {
-        let number = format!("{speed:.2}");
+        let number = fixed(speed, 2);
         format!("{}×", number.trim_end_matches('0').trim_end_matches('.'))
     }
 }

@@ -2,6 +2,8 @@
 //! and a shared run in the fragment `#run=<...>`). A malformed value never blanks the
 //! page: it is reported and the default is used instead.
 
+use raftviz_sim::decimal;
+
 pub const DEFAULT_SEED: u64 = 1;
 /// Virtual ms per real ms. Slow by default so that people can follow each message.
 pub const DEFAULT_SPEED: f64 = 1.0 / 50.0;
@@ -153,10 +155,8 @@ impl StartParams {
 /// is the natural way to say slow motion.
 fn parse_speed(text: &str) -> Option<f64> {
     let speed = match text.split_once("%2F").or_else(|| text.split_once('/')) {
-        Some((numerator, denominator)) => {
-            numerator.parse::<f64>().ok()? / denominator.parse::<f64>().ok()?
-        }
-        None => text.parse::<f64>().ok()?,
+        Some((numerator, denominator)) => decimal::parse(numerator)? / decimal::parse(denominator)?,
+        None => decimal::parse(text)?,
     };
     (speed.is_finite() && speed > 0.0 && speed <= MAX_SPEED).then_some(speed)
 }

@@ -5,7 +5,9 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::components::number_field::NumberField;
-use crate::names::speed_label;
+use raftviz_sim::decimal::{self, fixed};
+
+use crate::names::{seconds, speed_label};
 use crate::state::{Action, Dispatch, FASTEST_SPEED, SLOWEST_SPEED};
 
 #[derive(Properties, PartialEq)]
@@ -37,7 +39,7 @@ pub fn controls(props: &ControlsProps) -> Html {
     let on_speed = {
         let dispatch = props.dispatch.clone();
         Callback::from(move |event: InputEvent| {
-            let exponent = input_value(&event).and_then(|text| text.parse::<f64>().ok());
+            let exponent = input_value(&event).and_then(|text| decimal::parse(&text));
             if let Some(exponent) = exponent {
                 dispatch.dispatch(Action::SetSpeed(10f64.powf(exponent)));
             }
@@ -75,14 +77,14 @@ pub fn controls(props: &ControlsProps) -> Html {
                 <span>{ "speed" }</span>
                 <input type="range" data-action="speed" aria-label="Speed of virtual time"
                        aria-valuetext={speed_label(props.speed)}
-                       min={SLOWEST_SPEED.log10().to_string()} max={FASTEST_SPEED.log10().to_string()}
-                       step="0.05" value={format!("{exponent:.2}")} oninput={on_speed} />
+                       min={fixed(SLOWEST_SPEED.log10(), 2)} max={fixed(FASTEST_SPEED.log10(), 2)}
+                       step="0.05" value={fixed(exponent, 2)} oninput={on_speed} />
                 <output>{ speed_label(props.speed) }</output>
             </label>
             <span class="clock" data-clock="" data-ms={ms.to_string()}
                   data-trace-hash={format!("{:016x}", props.trace_hash)}
-                  data-sim-ms={format!("{:.3}", props.sim_ms_last_frame)} aria-live="off">
-                { format!("{}.{:03} s", ms / 1000, ms % 1000) }
+                  data-sim-ms={fixed(props.sim_ms_last_frame, 3)} aria-live="off">
+                { format!("{} s", seconds(ms)) }
             </span>
             <button data-action="request" title="Send a client request to the leader (R)"
                     onclick={send(Action::Request(None))}>{ "Client request" }</button>

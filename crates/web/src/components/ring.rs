@@ -1,6 +1,7 @@
 //! The cluster drawn as a ring (SVG): a node per server, a line per pair of servers,
 //! and a dot per message in flight gliding from sender to receiver in virtual time.
 
+use raftviz_sim::decimal::fixed;
 use raftviz_sim::{InFlight, LinkCut, MessageSummary, ServerView, Simulation};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -442,7 +443,7 @@ fn timer_arc(view: &ServerView, at: Point, timer: Option<(f64, u64)>) -> Html {
         <circle class="timer" cx={fmt(at.x)} cy={fmt(at.y)} r={fmt(TIMER_RADIUS)}
                 stroke-dasharray={format!("{} {}", fmt(left * circumference), fmt(circumference))}
                 transform={format!("rotate(-90 {} {})", fmt(at.x), fmt(at.y))}>
-            <title>{ format!("election timer: {:.0} of {timeout_ms} ms left", left * timeout_ms as f64) }</title>
+            <title>{ format!("election timer: {} of {timeout_ms} ms left", fixed(left * timeout_ms as f64, 0)) }</title>
         </circle>
     }
 }
@@ -803,7 +804,7 @@ fn link_menu(props: &LinkMenuProps) -> Html {
     html! {
         <div class="link-menu" role="menu" aria-label={format!("Link {na}–{nb}")} ref={menu}
              onkeydown={escape_closes(props.dispatch.clone(), Action::OpenLinkMenu(None), opener.clone())}
-             style={format!("left: {:.1}%; top: {:.1}%", at.0, at.1)}>
+             style={format!("left: {}%; top: {}%", fmt(at.0), fmt(at.1))}>
             <strong>{ format!("Link {na}–{nb}") }</strong>
             { choice(LinkCut::Both, "Cut both ways".into()) }
             { choice(LinkCut::Forward, format!("Cut {na} → {nb} only")) }
@@ -857,7 +858,7 @@ fn server_menu(props: &ServerMenuProps) -> Html {
         <div class={classes!("server-menu", format!("open-{side}"))} role="menu" ref={menu}
              onkeydown={escape_closes(props.dispatch.clone(), Action::OpenServerMenu(None), opener.clone())}
              aria-label={format!("{name}'s actions")} data-server-menu={id.to_string()}
-             style={format!("left: {:.1}%; top: {:.1}%", at.0, at.1)}>
+             style={format!("left: {}%; top: {}%", fmt(at.0), fmt(at.1))}>
             <strong>{ name.clone() }</strong>
             if up {
                 { item("crash", format!("Crash {name}"), true, Action::Crash(id)) }
@@ -927,5 +928,5 @@ fn focus_opener(opener: &str) {
 
 /// SVG coordinates with one decimal: enough for the eye, short in the DOM.
 fn fmt(value: f64) -> String {
-    format!("{value:.1}")
+    fixed(value, 1)
 }

@@ -1,6 +1,7 @@
 //! The network's faults and Raft's optional behaviours, applied to the running cluster
 //! the moment they change.
 
+use raftviz_sim::decimal::fixed;
 use raftviz_sim::{LivenessThresholds, NetworkConfig, RaftOptions, ReadMode, SnapshotPolicy};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -218,17 +219,17 @@ pub fn settings_panel(props: &SettingsPanelProps) -> Html {
         <section class="panel settings" aria-label="Settings">
             <h2>{ "Network" }</h2>
             <label>
-                { format!("drop {:.0} %", network.drop_probability * 100.0) }
+                { format!("drop {} %", fixed(network.drop_probability * 100.0, 0)) }
                 <input type="range" min="0" max="50" step="1" data-setting="drop"
                        aria-label="Share of messages lost, in percent"
-                       value={format!("{:.0}", network.drop_probability * 100.0)}
+                       value={fixed(network.drop_probability * 100.0, 0)}
                        oninput={network_slider(|n, e| n.drop_probability = percent(e))} />
             </label>
             <label>
-                { format!("duplicate {:.0} %", network.duplicate_probability * 100.0) }
+                { format!("duplicate {} %", fixed(network.duplicate_probability * 100.0, 0)) }
                 <input type="range" min="0" max="50" step="1" data-setting="duplicate"
                        aria-label="Share of messages delivered twice, in percent"
-                       value={format!("{:.0}", network.duplicate_probability * 100.0)}
+                       value={fixed(network.duplicate_probability * 100.0, 0)}
                        oninput={network_slider(|n, e| n.duplicate_probability = percent(e))} />
             </label>
             <label class="latency">

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use raftviz_sim::decimal::fixed;
 use raftviz_sim::{EventKind, MessageSummary};
 use yew::prelude::*;
 
@@ -93,15 +94,15 @@ pub fn space_time(props: &SpaceTimeProps) -> Html {
                     _ => continue,
                 };
                 marks.push(html! {
-                    <text class={classes!("mark", class)} x={format!("{:.1}", x(event.time))}
-                          y={format!("{:.1}", y(server) - 7.0)}>{ label }</text>
+                    <text class={classes!("mark", class)} x={fixed(x(event.time), 1)}
+                          y={fixed(y(server) - 7.0, 1)}>{ label }</text>
                 });
             }
             EventKind::Crash | EventKind::Restart if event.time >= start => {
                 let crashed = matches!(event.kind, EventKind::Crash);
                 marks.push(html! {
                     <text class={classes!("mark", if crashed { "crash" } else { "restart" })}
-                          x={format!("{:.1}", x(event.time))} y={format!("{:.1}", y(server) + 4.0)}>
+                          x={fixed(x(event.time), 1)} y={fixed(y(server) + 4.0, 1)}>
                         { if crashed { "✗ crash" } else { "↻ restart" } }
                     </text>
                 });
@@ -124,7 +125,7 @@ pub fn space_time(props: &SpaceTimeProps) -> Html {
             Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::SelectMessage(Some(id))))
         };
         let is_selected = selected == Some(id);
-        let (x1, y1, x2, y2) = (format!("{x1:.1}"), format!("{y1:.1}"), format!("{x2:.1}"), format!("{y2:.1}"));
+        let (x1, y1, x2, y2) = (fixed(x1, 1), fixed(y1, 1), fixed(x2, 1), fixed(y2, 1));
         html! {
             <g key={id.to_string()} class={classes!("arrow", lost.then_some("lost"), arrow.end.is_none().then_some("flying"),
                                is_selected.then_some("selected"))}
@@ -143,8 +144,8 @@ pub fn space_time(props: &SpaceTimeProps) -> Html {
     });
     let lanes = (0..servers).map(|server| html! {
         <g class="lane">
-            <text x="2" y={format!("{:.1}", y(server) + 4.0)}>{ server_name(server) }</text>
-            <line x1={LANE_LEFT.to_string()} x2={WIDTH.to_string()} y1={format!("{:.1}", y(server))} y2={format!("{:.1}", y(server))} />
+            <text x="2" y={fixed(y(server) + 4.0, 1)}>{ server_name(server) }</text>
+            <line x1={fixed(LANE_LEFT, 0)} x2={fixed(WIDTH, 0)} y1={fixed(y(server), 1)} y2={fixed(y(server), 1)} />
         </g>
     });
     let height = TOP_MARGIN + LANE_HEIGHT * servers as f64;
@@ -153,7 +154,7 @@ pub fn space_time(props: &SpaceTimeProps) -> Html {
             <h2>{ "Space-time" }
                 <span class="legend">{ format!("the last {WINDOW_MS} ms up to {now} ms · arrows: messages, ✗ lost · L/C: leader/candidate of a term · click an arrow to read the message") }</span>
             </h2>
-            <svg data-spacetime="" viewBox={format!("0 0 {WIDTH} {height}")} role="img" aria-label="Messages between servers over time">
+            <svg data-spacetime="" viewBox={format!("0 0 {} {}", fixed(WIDTH, 0), fixed(height, 0))} role="img" aria-label="Messages between servers over time">
                 <defs>
                     <marker id="spacetime-head" viewBox="0 0 6 6" refX="6" refY="3" markerWidth="6"
                             markerHeight="6" orient="auto">
@@ -164,7 +165,7 @@ pub fn space_time(props: &SpaceTimeProps) -> Html {
                 { for lanes }
                 <>{ for drawn }</>
                 <>{ for marks }</>
-                <line class="cursor" x1={WIDTH.to_string()} x2={WIDTH.to_string()} y1="0" y2={height.to_string()} />
+                <line class="cursor" x1={fixed(WIDTH, 0)} x2={fixed(WIDTH, 0)} y1="0" y2={fixed(height, 0)} />
             </svg>
         </section>
     }

@@ -4,11 +4,13 @@
 
 use std::rc::Rc;
 
+use raftviz_sim::decimal::fixed;
 use raftviz_sim::timeline::{markers, MarkerKind};
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::names::seconds;
 use crate::state::{Action, Dispatch, SimHandle};
 
 /// Markers closer than this fraction of the run share one mark, so a long run with a
@@ -84,8 +86,8 @@ pub fn timeline_bar(props: &TimelineBarProps) -> Html {
                 }
                 <span class="timeline-status">
                     { if props.in_past {
-                        format!("viewing the past at {:.3} s of {:.3} s — acting here forks the run",
-                                props.shown_ms as f64 / 1000.0, props.live_ms as f64 / 1000.0)
+                        format!("viewing the past at {} s of {} s — acting here forks the run",
+                                seconds(props.shown_ms), seconds(props.live_ms))
                     } else {
                         "live".to_owned()
                     } }
@@ -122,7 +124,7 @@ fn marker_strip(props: &MarkerStripProps) -> Html {
             <button class={classes!("marker", kind_name(kind))} data-marker={kind_name(kind)} tabindex="-1"
                     data-ms={time.to_string()} title={format!("{} at {time} ms", kind_name(kind))}
                     aria-label={format!("Go to the {} at {time} ms", kind_name(kind))}
-                    style={format!("left: {:.2}%", time as f64 * 100.0 / *span as f64)}
+                    style={format!("left: {}%", fixed(time as f64 * 100.0 / *span as f64, 2))}
                     {onclick}></button>
         }
     });
