@@ -244,7 +244,10 @@ impl SimConfig {
             ("duplicate", self.network.duplicate_probability),
         ] {
             if !(0.0..=1.0).contains(&p) {
-                return Err(format!("{name} probability must be within 0–1, not {p}"));
+                return Err(format!(
+                    "{name} probability must be within 0–1, not {}",
+                    crate::decimal::shortest(p)
+                ));
             }
         }
         self.raft_config(0)

@@ -67,6 +67,19 @@ pub fn parse(text: &str) -> Option<f64> {
     Some(if negative { -magnitude } else { magnitude })
 }
 
+/// Any float for a message: the shortest text that reads back as the same number (as
+/// JSON writes it, from serde_json's formatter the page links anyway), and `NaN`,
+/// `inf` or `-inf` by name.
+pub fn shortest(number: f64) -> String {
+    if number.is_nan() {
+        "NaN".to_owned()
+    } else if number.is_infinite() {
+        if number > 0.0 { "inf" } else { "-inf" }.to_owned()
+    } else {
+        serde_json::Value::from(number).to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +151,15 @@ mod tests {
             let text = format!("{}.{:04}", step / 1000, step % 10_000);
             assert_eq!(parse(&text), text.parse::<f64>().ok(), "{text}");
         }
+    }
+
+    #[test]
+    fn shortest_reads_back_as_the_same_number() {
+        for number in [0.1, 1.5, 0.3 - 0.2, 1e-7, 123456.75, -2.0] {
+            assert_eq!(shortest(number).parse::<f64>(), Ok(number));
+        }
+        assert_eq!(shortest(f64::NAN), "NaN");
+        assert_eq!(shortest(f64::NEG_INFINITY), "-inf");
     }
 
     #[test]

@@ -265,7 +265,7 @@ fn check_network(path: &str, network: &NetworkConfig) -> Result<(), ImportError>
         if !(0.0..=1.0).contains(&probability) {
             return Err(bad_value(
                 &format!("{path}.{field}"),
-                float_text(probability),
+                crate::decimal::shortest(probability),
                 "a probability within 0 and 1",
             ));
         }
@@ -475,18 +475,6 @@ fn json_string(text: &str) -> String {
 /// import then refuses by name).
 fn json_float(number: f64) -> String {
     Value::from(number).to_string()
-}
-
-/// A float for a message: as JSON writes it, and by name where JSON has none (core's
-/// float formatting would add much to the browser's download for this one use).
-fn float_text(number: f64) -> String {
-    if number.is_nan() {
-        "NaN".to_owned()
-    } else if number.is_infinite() {
-        if number > 0.0 { "inf" } else { "-inf" }.to_owned()
-    } else {
-        json_float(number)
-    }
 }
 
 fn settings_json(config: &SimConfig) -> String {
