@@ -160,7 +160,9 @@ impl Simulation {
     }
 
     /// Continues a replay to the moment after exactly `processed` events
-    /// and the first `actions` actions of the list.
+    /// and the first `actions` actions of the list. Each action is taken at
+    /// the time it was, which may lie after its last event: an action's
+    /// effects (timers, the times it records) depend on the clock.
     pub fn replay_to_position(&mut self, actions: &[RecordedAction], processed: u64) {
         let taken = self.actions.len().min(actions.len());
         for recorded in &actions[taken..] {
@@ -168,6 +170,7 @@ impl Simulation {
                 break;
             }
             self.process_until(recorded.event);
+            self.advance_clock_to(recorded.time);
             self.act(recorded.action.clone());
         }
         self.process_until(processed);

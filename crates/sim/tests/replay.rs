@@ -160,3 +160,21 @@ fn deliver_now_delivers_a_chosen_message_first() {
             )
     );
 }
+
+/// Regression: replaying to a position took each action when its event count
+/// came up, at the clock of that event, not at the time the action was taken
+/// (later, when a person acts between events), so a rebuilt moment recorded
+/// the action at another time and differed from the run.
+#[test]
+fn replaying_to_a_position_takes_each_action_at_its_time() {
+    let mut live = Simulation::new(SimConfig::visual(11));
+    live.run_for(1_000);
+    live.act(UserAction::Request { server: None });
+    live.run_for(37);
+    live.act(UserAction::Crash { server: 1 });
+    live.run_for(500);
+    let mut replayed = Simulation::new(live.initial_config().clone());
+    replayed.replay_to_position(live.actions(), live.events_processed());
+    assert_eq!(replayed.position(), live.position());
+    assert_eq!(replayed.trace().hash(), live.trace().hash());
+}
