@@ -6,11 +6,11 @@ use std::time::Instant;
 
 use raftviz_sim::lab::{self, Longest, TEST_TIME_LIMIT_MS};
 use raftviz_sim::timeline::Timeline;
-use raftviz_sim::{battery, Delivery, SimConfig, Simulation, UserAction};
+use raftviz_sim::{battery, Delivery, Retention, SimConfig, Simulation, UserAction};
 
 fn events_per_second() -> (u64, f64) {
     let mut config = SimConfig::visual(1);
-    config.record_events = false;
+    config.retention = Retention::HASH_ONLY;
     config.network.drop_probability = 0.1;
     let mut sim = Simulation::new(config);
     let started = Instant::now();

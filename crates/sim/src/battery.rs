@@ -4,7 +4,7 @@
 //! suite, the benchmarks and the seed explorer run the very same code.
 use crate::lab::{command, value_of, Check, Lab, Tester, ELECTION_TIMEOUT_MS as ELECTION};
 use crate::linearizability::Verdict;
-use crate::{Delivery, NetworkConfig, SimConfig, SnapshotPolicy, Workload};
+use crate::{Delivery, NetworkConfig, Retention, SimConfig, SnapshotPolicy, Workload};
 
 /// One lab test: its name, the cluster and tester it needs, and its body.
 pub struct LabTest {
@@ -56,7 +56,7 @@ impl LabTest {
     /// A fresh lab for `seed`, its network deciding fates as `delivery` says.
     pub fn lab(&self, seed: u64, delivery: Delivery) -> Lab {
         let mut config = SimConfig::lab(self.servers, seed);
-        config.record_events = std::env::var_os("RAFT_LOG").is_some();
+        config.retention = Retention::lab_from_env();
         if self.unreliable {
             config.network = NetworkConfig::unreliable();
         }

@@ -158,9 +158,51 @@ pub struct SimConfig {
     /// Stop the run at the first safety violation (tests); a classroom
     /// run goes on so every broken invariant can be shown.
     pub stop_at_violation: bool,
-    /// Keep every event in memory (the browser and failing tests want it;
-    /// long seed sweeps only need the trace hash).
-    pub record_events: bool,
+    /// How much of its past the run keeps in memory (replay rebuilds the rest).
+    pub retention: Retention,
+}
+
+/// How much of its past a run keeps in memory. Runs are deterministic, so what is
+/// not kept can be rebuilt by replaying the settings and actions; keeping less
+/// bounds memory however long a run goes on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retention {
+    /// The latest events the trace keeps, with their timeline marks (0: only the
+    /// hash and the count, as long seed sweeps need).
+    pub events: usize,
+    /// The latest client operations the linearizability history keeps; the check
+    /// then covers those (see [`crate::linearizability::History`]).
+    pub operations: usize,
+}
+
+impl Retention {
+    /// What the page keeps: enough events for the event log, the space-time
+    /// diagram and stepping around the moment shown, and a window of client
+    /// operations for the linearizability badge.
+    pub const PAGE: Retention = Retention {
+        events: 10_000,
+        operations: 1_000,
+    };
+    /// Seed sweeps: no events, only the trace hash; the whole client history,
+    /// so every operation is checked.
+    pub const HASH_ONLY: Retention = Retention {
+        events: 0,
+        operations: usize::MAX,
+    };
+    /// Tests that read a whole (short) run's events.
+    pub const EVERYTHING: Retention = Retention {
+        events: usize::MAX,
+        operations: usize::MAX,
+    };
+
+    /// The lab's runs print every event when `RAFT_LOG` is set.
+    pub fn lab_from_env() -> Retention {
+        if std::env::var_os("RAFT_LOG").is_some() {
+            Retention::EVERYTHING
+        } else {
+            Retention::HASH_ONLY
+        }
+    }
 }
 
 impl SimConfig {
@@ -183,7 +225,7 @@ impl SimConfig {
             network: NetworkConfig::reliable(),
             stop_at_violation: true,
             clock_skew_percent: 0,
-            record_events: false,
+            retention: Retention::HASH_ONLY,
         }
     }
 
@@ -195,7 +237,7 @@ impl SimConfig {
             election_timeout_ms: (150, 300),
             heartbeat_ms: 50,
             network: NetworkConfig::visual(),
-            record_events: true,
+            retention: Retention::PAGE,
             ..SimConfig::lab(5, seed)
         }
     }

@@ -8,7 +8,7 @@ use raftviz_raft::{EntryData, Index, NodeId, Payload, Role, Term};
 use rand_core::{RngCore, SeedableRng};
 use rand_pcg::Pcg64;
 
-use crate::{NetworkConfig, SimConfig, Simulation};
+use crate::{NetworkConfig, Retention, SimConfig, Simulation};
 
 /// The lab's RaftElectionTimeout: the tester's unit of patience.
 pub const ELECTION_TIMEOUT_MS: u64 = 1000;
@@ -93,7 +93,7 @@ pub struct Lab {
 impl Lab {
     pub fn new(servers: usize, seed: u64, unreliable: bool) -> Lab {
         let mut config = SimConfig::lab(servers, seed);
-        config.record_events = std::env::var_os("RAFT_LOG").is_some();
+        config.retention = Retention::lab_from_env();
         if unreliable {
             config.network = NetworkConfig::unreliable();
         }

@@ -33,7 +33,7 @@ use rand_core::{RngCore, SeedableRng};
 use rand_pcg::Pcg64;
 
 pub use checker::{Violation, INVARIANTS};
-pub use config::{Delivery, NetworkConfig, RaftOptions, SimConfig, SnapshotPolicy};
+pub use config::{Delivery, NetworkConfig, RaftOptions, Retention, SimConfig, SnapshotPolicy};
 pub use liveness::{LivenessState, LivenessThresholds, LivenessView};
 pub use network::{InFlight, LinkCut};
 pub use run::{RecordedAction, UserAction};
@@ -152,7 +152,7 @@ impl Simulation {
         let servers = config.servers.clamp(1, 64);
         let mut sim = Simulation {
             network: Network::new(servers, config.network.clone()),
-            trace: Trace::new(config.record_events),
+            trace: Trace::new(config.retention.events),
             rng: Pcg64::seed_from_u64(rng.next_u64()),
             now: 0,
             queue: BinaryHeap::new(),

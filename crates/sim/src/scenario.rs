@@ -722,7 +722,7 @@ impl Condition {
                         && matches!(&event.kind, crate::EventKind::Send { message, .. }
                             if message.kind == raftviz_raft::MessageKind::AppendEntriesReply && !message.ok)
                 };
-                sim.trace().events.iter().flatten().filter(refused).count() == *count
+                sim.trace().events().filter(refused).count() == *count
             }
             Condition::Invariant(name, ok) => sim
                 .invariants()

@@ -415,7 +415,7 @@ fn bad_value(path: &str, found: impl fmt::Display, expected: &str) -> ImportErro
 // ---- JSON trace: export ----
 
 /// The run as a JSON trace: format, version, settings, time, hash, actions
-/// and every event kept (`null` when the run kept none).
+/// and the events kept (`null` when the run keeps none).
 pub fn export_trace(sim: &Simulation) -> String {
     let run = SharedRun::of(sim);
     let mut out = String::new();
@@ -443,11 +443,12 @@ pub fn export_trace(sim: &Simulation) -> String {
     } else {
         "\n  ],\n"
     });
-    match &sim.trace().events {
+    match sim.trace().keeps_events().then(|| sim.trace().events()) {
         None => out.push_str("  \"events\": null\n"),
         Some(events) => {
             out.push_str("  \"events\": [");
-            for (position, event) in events.iter().enumerate() {
+            let none = events.len() == 0;
+            for (position, event) in events.enumerate() {
                 out.push_str(if position == 0 { "\n" } else { ",\n" });
                 let server = event
                     .server
@@ -460,7 +461,7 @@ pub fn export_trace(sim: &Simulation) -> String {
                     json_string(&event.kind.to_string())
                 );
             }
-            out.push_str(if events.is_empty() { "]\n" } else { "\n  ]\n" });
+            out.push_str(if none { "]\n" } else { "\n  ]\n" });
         }
     }
     out.push_str("}\n");
@@ -879,8 +880,8 @@ fn read_settings(settings: &Object, version: u64) -> Result<SimConfig, ImportErr
         network: read_network(&settings.object("network")?, version)?,
         stop_at_violation: settings.bool("stop_at_violation")?,
         clock_skew_percent: settings.u64("clock_skew_percent")?,
-        // Whoever opens a shared run wants to look at its events.
-        record_events: true,
+        // Whoever opens a shared run wants to look at it, as the page does.
+        retention: crate::Retention::PAGE,
     })
 }
 

@@ -1,11 +1,13 @@
-//! The record of a run: every event with its time and server, a running
-//! hash of them (two runs are identical exactly when their hashes are), and
-//! a per-server text log in the style of the lab's dslog.py.
+//! The record of a run: a running hash of every event (two runs are identical
+//! exactly when their hashes are), the latest events with their time and
+//! server, and a per-server text log in the style of the lab's dslog.py.
+use std::collections::{vec_deque, VecDeque};
 use std::fmt::{self, Write as _};
 
 use raftviz_raft::{Index, Message, MessageKind, NodeId, Role, Term};
 
 use crate::storage::Fnv;
+use crate::timeline::{Marker, MarkerKind, Markers, CONTEXT_MS};
 
 /// The fields of a message worth showing in one line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -281,19 +283,28 @@ pub struct Event {
     pub kind: EventKind,
 }
 
-/// Events in order, or only their hash when a run need not keep them.
+/// The hash and count of every event, the latest events themselves (as many as
+/// the run's [`crate::Retention`] says) and the timeline's marks. A long run keeps
+/// a window, not its whole past: a `Vec` of every event once reached 2²⁴ events
+/// of 72 bytes after an hour in the browser at the fastest speed, and doubling it
+/// passed wasm32's `isize::MAX` (a `capacity overflow` panic).
 #[derive(Clone, Debug)]
 pub struct Trace {
-    pub events: Option<Vec<Event>>,
+    events: VecDeque<Event>,
+    keep: usize,
+    markers: Markers,
     hash: u64,
     count: u64,
     step: u64,
 }
 
 impl Trace {
-    pub fn new(keep_events: bool) -> Trace {
+    /// A trace keeping the latest `keep` events (0: only the hash and count).
+    pub fn new(keep: usize) -> Trace {
         Trace {
-            events: keep_events.then(Vec::new),
+            events: VecDeque::new(),
+            keep,
+            markers: Markers::default(),
             hash: 0xcbf2_9ce4_8422_2325,
             count: 0,
             step: 0,
@@ -306,15 +317,28 @@ impl Trace {
         hash.write(&[server.map_or(0xff, |s| s as u8)]);
         hash_kind(&mut hash, &kind);
         self.hash = hash.0;
+        let number = self.count;
         self.count += 1;
-        if let Some(events) = &mut self.events {
-            events.push(Event {
-                step: self.step,
+        if self.keep == 0 {
+            return;
+        }
+        if let Some(kind) = MarkerKind::of(&kind) {
+            self.markers.add(Marker {
                 time,
-                server,
+                step: self.step,
+                event: number,
                 kind,
             });
         }
+        if self.events.len() >= self.keep {
+            self.events.pop_front();
+        }
+        self.events.push_back(Event {
+            step: self.step,
+            time,
+            server,
+            kind,
+        });
     }
 
     /// Stamps the events recorded from now on with the processing step.
@@ -322,22 +346,80 @@ impl Trace {
         self.step = step;
     }
 
-    /// Copies the events this trace has counted from a trace of the same
-    /// run that went further (checkpoints keep no events of their own).
-    pub(crate) fn restore_events_from(&mut self, longer: &Trace) {
-        if let (Some(events), Some(source)) = (&mut self.events, &longer.events) {
-            let count = usize::try_from(self.count)
-                .unwrap_or(usize::MAX)
-                .min(source.len());
-            events.clear();
-            events.extend_from_slice(&source[..count]);
+    /// The events kept, oldest first: the latest [`Trace::kept`] of the run's
+    /// [`Trace::len`]. Event `n` of the run is `events().nth(n - first_kept())`.
+    pub fn events(&self) -> vec_deque::Iter<'_, Event> {
+        self.events.iter()
+    }
+
+    /// The events kept, each with its number in the run (counting from 0).
+    pub fn numbered(
+        &self,
+    ) -> impl DoubleEndedIterator<Item = (u64, &Event)> + ExactSizeIterator + '_ {
+        let first = self.first_kept();
+        self.events
+            .iter()
+            .enumerate()
+            .map(move |(offset, event)| (first + offset as u64, event))
+    }
+
+    /// How many events are kept.
+    pub fn kept(&self) -> usize {
+        self.events.len()
+    }
+
+    /// The number of the oldest event kept (the run's length when none is).
+    pub fn first_kept(&self) -> u64 {
+        self.count - self.events.len() as u64
+    }
+
+    /// Whether this trace keeps any events at all.
+    pub fn keeps_events(&self) -> bool {
+        self.keep > 0
+    }
+
+    /// The largest number of events kept.
+    pub fn capacity(&self) -> usize {
+        self.keep
+    }
+
+    /// Elections, crashes, cuts, commits… of the whole run, thinned to a bounded
+    /// number (see [`Markers`]).
+    pub fn markers(&self) -> &[Marker] {
+        &self.markers.kept
+    }
+
+    /// Whether the events kept reach [`CONTEXT_MS`] back from `now`, or back to
+    /// the start of the run (or none are kept at all).
+    pub(crate) fn holds_context(&self, now: u64) -> bool {
+        let reaches = |event: &Event| event.time.saturating_add(CONTEXT_MS) <= now;
+        self.keep == 0 || self.first_kept() == 0 || self.events.front().is_some_and(reaches)
+    }
+
+    /// Without events or marks, as a checkpoint keeps it: the live run has them.
+    pub(crate) fn without_events(&self) -> Trace {
+        Trace {
+            events: VecDeque::new(),
+            markers: Markers::default(),
+            ..*self
         }
+    }
+
+    /// Takes back, from a trace of the same run that went further, the events
+    /// and marks this one counted, as far as that one still keeps them.
+    pub(crate) fn restore_from(&mut self, longer: &Trace) {
+        let counted = self.count.saturating_sub(longer.first_kept());
+        let end = usize::try_from(counted).map_or(longer.kept(), |end| end.min(longer.kept()));
+        let start = end.saturating_sub(self.keep);
+        self.events = longer.events.range(start..end).cloned().collect();
+        self.markers = longer.markers.before(self.count);
     }
 
     pub fn hash(&self) -> u64 {
         self.hash
     }
 
+    /// Every event of the run so far, kept or not.
     pub fn len(&self) -> u64 {
         self.count
     }
@@ -356,7 +438,7 @@ impl Trace {
             let _ = write!(out, "{:<WIDTH$}", format!("S{}", id + 1));
         }
         out.push('\n');
-        for event in self.events.iter().flatten() {
+        for event in &self.events {
             if !topics.is_empty() && !topics.contains(&event.kind.topic()) {
                 continue;
             }

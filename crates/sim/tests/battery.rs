@@ -4,8 +4,8 @@ use raftviz_sim::lab::{Lab, Tester};
 use std::collections::BTreeMap;
 
 use raftviz_sim::{
-    battery, lab, Delivery, DropReason, Event, EventKind, MessageSummary, NetworkConfig, SimConfig,
-    Simulation,
+    battery, lab, Delivery, DropReason, Event, EventKind, MessageSummary, NetworkConfig, Retention,
+    SimConfig, Simulation,
 };
 
 /// Seeds per test in a plain `cargo test`; deep runs raise `RAFT_SEEDS`,
@@ -183,7 +183,7 @@ struct Tally {
     delivered_over_cuts: [u64; 2],
 }
 
-fn tally(events: &[Event], servers: usize) -> Tally {
+fn tally<'a>(events: impl IntoIterator<Item = &'a Event>, servers: usize) -> Tally {
     let mut cut = vec![false; servers * servers];
     let mut sent_at = BTreeMap::new();
     let mut tally = Tally::default();
@@ -224,11 +224,11 @@ fn labrpc_delivers_what_arrival_loses_on_figure8_unreliable() {
         for seed in 0..5 {
             let mut lab = test.lab(seed, delivery);
             lab.sim = Simulation::new(SimConfig {
-                record_events: true,
+                retention: Retention::EVERYTHING,
                 ..lab.sim.config().clone()
             });
             (test.body)(&mut lab).unwrap();
-            let run = tally(lab.sim.trace().events.as_ref().unwrap(), test.servers);
+            let run = tally(lab.sim.trace().events(), test.servers);
             for kind in 0..2 {
                 total.delivered[kind] += run.delivered[kind];
                 total.lost_in_flight[kind] += run.lost_in_flight[kind];

@@ -5,7 +5,7 @@
 use raftviz_sim::kv::Op;
 use raftviz_sim::lab::{Check, Lab};
 use raftviz_sim::linearizability::Verdict;
-use raftviz_sim::{lab, NetworkConfig, ReadMode, SimConfig, SnapshotPolicy, Workload};
+use raftviz_sim::{lab, NetworkConfig, ReadMode, Retention, SimConfig, SnapshotPolicy, Workload};
 
 const SEEDS: u64 = 20;
 /// The lab's maxraftstate for the snapshot variants.
@@ -27,7 +27,7 @@ struct Setup {
 
 fn lab_for(seed: u64, setup: Setup) -> Lab {
     let mut config = SimConfig::lab(5, seed);
-    config.record_events = std::env::var_os("RAFT_LOG").is_some();
+    config.retention = Retention::lab_from_env();
     if setup.unreliable {
         config.network = NetworkConfig::unreliable();
     }

@@ -152,10 +152,10 @@ fn deliver_now_delivers_a_chosen_message_first() {
     let last = sim.in_flight().max_by_key(|f| f.deliver_at).unwrap().id;
     sim.act(UserAction::DeliverNow { id: last });
     assert!(sim.in_flight().all(|f| f.id != last));
-    let events = sim.trace().events.as_ref().unwrap();
+    let mut events = sim.trace().events();
     assert!(
-        matches!(events.last().map(|e| &e.kind), Some(raftviz_sim::EventKind::Deliver { id, .. }) if *id == last)
-            || events.iter().rev().take(20).any(
+        matches!(events.clone().last().map(|e| &e.kind), Some(raftviz_sim::EventKind::Deliver { id, .. }) if *id == last)
+            || events.by_ref().rev().take(20).any(
                 |e| matches!(e.kind, raftviz_sim::EventKind::Deliver { id, .. } if id == last)
             )
     );

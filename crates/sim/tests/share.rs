@@ -7,7 +7,8 @@ use raftviz_sim::share::{
     MAX_TRACE_BYTES,
 };
 use raftviz_sim::{
-    Delivery, NetworkConfig, RaftOptions, SimConfig, Simulation, SnapshotPolicy, UserAction,
+    Delivery, NetworkConfig, RaftOptions, Retention, SimConfig, Simulation, SnapshotPolicy,
+    UserAction,
 };
 use rand_core::{RngCore, SeedableRng};
 use rand_pcg::Pcg64;
@@ -183,7 +184,7 @@ fn an_exported_trace_replays_to_the_identical_run() {
         assert_eq!(
             run.config,
             SimConfig {
-                record_events: true,
+                retention: Retention::PAGE,
                 ..original.initial_config().clone()
             }
         );
@@ -298,7 +299,7 @@ fn the_trace_lists_every_event_with_its_text() {
         Some(original.trace().hash().to_string().as_str())
     );
     let events = document["events"].as_array().unwrap();
-    let kept = original.trace().events.as_ref().unwrap();
+    let kept = original.trace().events();
     assert_eq!(events.len(), kept.len());
     for (written, event) in events.iter().zip(kept) {
         assert_eq!(written["time"], event.time);
@@ -318,7 +319,7 @@ fn the_trace_lists_every_event_with_its_text() {
 #[test]
 fn a_run_that_kept_no_events_still_exports() {
     let config = SimConfig {
-        record_events: false,
+        retention: Retention::HASH_ONLY,
         ..SimConfig::visual(8)
     };
     let original = clicking_session(config, 3);

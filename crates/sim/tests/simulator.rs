@@ -3,13 +3,14 @@
 use raftviz_raft::{Message, MessageKind, Role};
 use raftviz_sim::kv::Command;
 use raftviz_sim::{
-    Delivery, DropReason, EventKind, LinkCut, MessageSummary, NetworkConfig, SimConfig, Simulation,
+    Delivery, DropReason, EventKind, LinkCut, MessageSummary, NetworkConfig, Retention, SimConfig,
+    Simulation,
 };
 
 /// A busy run: lossy, duplicating network, crashes, cuts and requests.
-fn busy_run(seed: u64, record_events: bool) -> Simulation {
+fn busy_run(seed: u64, retention: Retention) -> Simulation {
     let mut config = SimConfig::visual(seed);
-    config.record_events = record_events;
+    config.retention = retention;
     config.network.drop_probability = 0.1;
     config.network.duplicate_probability = 0.1;
     let mut sim = Simulation::new(config);
@@ -30,12 +31,24 @@ fn busy_run(seed: u64, record_events: bool) -> Simulation {
 
 #[test]
 fn same_seed_same_settings_same_actions_same_run() {
-    let first = busy_run(7, false);
-    let second = busy_run(7, true);
+    // Keeping events, or a window of them, never changes the run.
+    let first = busy_run(7, Retention::HASH_ONLY);
+    let second = busy_run(7, Retention::EVERYTHING);
+    let windowed = busy_run(
+        7,
+        Retention {
+            events: 100,
+            operations: 10,
+        },
+    );
+    assert_eq!(first.trace().hash(), windowed.trace().hash());
     assert_eq!(first.trace().hash(), second.trace().hash());
     assert_eq!(first.trace().len(), second.trace().len());
     assert!(first.trace().len() > 1000, "the run should be busy");
-    assert_ne!(busy_run(8, false).trace().hash(), first.trace().hash());
+    assert_ne!(
+        busy_run(8, Retention::HASH_ONLY).trace().hash(),
+        first.trace().hash()
+    );
     assert!(first.violation().is_none());
 }
 
@@ -63,12 +76,12 @@ fn one_way_cut_loses_only_one_direction() {
     };
     assert_eq!(sim.link(low, high), expected);
     sim.run_for(1000);
-    let events = sim.trace().events.as_ref().unwrap();
-    let lost_forward = events.iter().any(|e| {
+    let mut events = sim.trace().events();
+    let lost_forward = events.clone().any(|e| {
         matches!(e.kind, EventKind::Drop { from, to, reason: DropReason::LinkCut, .. } if from == leader && to == follower)
     });
     assert!(lost_forward, "messages leader → follower are lost");
-    let recent_delivery_back = events.iter().rev().take(500).any(|e| {
+    let recent_delivery_back = events.by_ref().rev().take(500).any(|e| {
         e.server == Some(leader)
             && matches!(e.kind, EventKind::Deliver { from, .. } if from == follower)
     });
@@ -89,7 +102,7 @@ fn a_message_can_be_dropped_by_id() {
     assert!(sim.drop_message(id));
     assert!(sim.in_flight().all(|flight| flight.id != id));
     assert!(!sim.drop_message(id), "a message is dropped once");
-    let last = sim.trace().events.as_ref().unwrap().last().unwrap().clone();
+    let last = sim.trace().events().last().unwrap().clone();
     assert!(matches!(
         last.kind,
         EventKind::Drop {
@@ -391,6 +404,7 @@ fn slow_network(seed: u64, delivery: Delivery) -> Simulation {
     let mut config = SimConfig::visual(seed);
     config.network.latency_ms = (40, 40);
     config.network.delivery = delivery;
+    config.retention = Retention::EVERYTHING;
     let mut sim = Simulation::new(config);
     elect(&mut sim);
     sim
@@ -412,24 +426,25 @@ fn in_flight_id(sim: &mut Simulation, from: usize, to: usize, kind: MessageKind)
 }
 
 fn event_count(sim: &Simulation) -> usize {
-    sim.trace().events.as_ref().unwrap().len()
+    sim.trace().kept()
+}
+
+/// Every event of a run that keeps them all.
+fn all_events(sim: &Simulation) -> Vec<&raftviz_sim::Event> {
+    assert_eq!(sim.trace().first_kept(), 0, "the run keeps every event");
+    sim.trace().events().collect()
 }
 
 fn fate(sim: &Simulation, id: u64) -> Option<Result<u64, DropReason>> {
-    sim.trace()
-        .events
-        .as_ref()
-        .unwrap()
-        .iter()
-        .find_map(|e| match e.kind {
-            EventKind::Deliver { id: delivered, .. } if delivered == id => Some(Ok(e.time)),
-            EventKind::Drop {
-                id: dropped,
-                reason,
-                ..
-            } if dropped == id => Some(Err(reason)),
-            _ => None,
-        })
+    all_events(sim).iter().find_map(|e| match e.kind {
+        EventKind::Deliver { id: delivered, .. } if delivered == id => Some(Ok(e.time)),
+        EventKind::Drop {
+            id: dropped,
+            reason,
+            ..
+        } if dropped == id => Some(Err(reason)),
+        _ => None,
+    })
 }
 
 fn assert_delivered(sim: &Simulation, id: u64) {
@@ -460,7 +475,7 @@ fn under_labrpc_a_request_let_through_is_executed_though_its_link_is_cut_meanwhi
     let (sim, id) = heartbeat_cut_in_flight(Delivery::Labrpc);
     assert_delivered(&sim, id);
     // Its reply is produced with the link cut: lost then.
-    let events = sim.trace().events.as_ref().unwrap();
+    let events = all_events(&sim);
     let delivered = events
         .iter()
         .position(|e| matches!(e.kind, EventKind::Deliver { id: d, .. } if d == id))
@@ -484,9 +499,10 @@ fn under_labrpc_a_request_let_through_is_executed_though_its_link_is_cut_meanwhi
 /// A reply held back by long reordering, then its link cut both ways.
 fn late_reply_cut(delivery: Delivery) -> (Simulation, u64) {
     let mut config = SimConfig::lab(5, 3);
-    config.record_events = true;
+    config.retention = Retention::EVERYTHING;
     config.network.long_reordering = true;
     config.network.delivery = delivery;
+    config.retention = Retention::EVERYTHING;
     let mut sim = Simulation::new(config);
     elect(&mut sim);
     let mut late = None;
@@ -529,12 +545,10 @@ fn under_labrpc_a_request_to_a_down_server_is_lost_when_sent() {
         sim.crash(follower);
         let sent = event_count(&sim);
         let first_send = |sim: &Simulation| {
-            sim.trace().events.as_ref().unwrap()[sent..]
-                .iter()
-                .find_map(|e| match e.kind {
-                    EventKind::Send { id, to, .. } if to == follower => Some(id),
-                    _ => None,
-                })
+            all_events(&sim)[sent..].iter().find_map(|e| match e.kind {
+                EventKind::Send { id, to, .. } if to == follower => Some(id),
+                _ => None,
+            })
         };
         while first_send(&sim).is_none() {
             sim.step();
@@ -569,7 +583,7 @@ fn under_labrpc_a_reply_to_a_requester_that_crashed_since_is_lost() {
         sim.restart(leader);
         let from = event_count(&sim);
         sim.run_for(41);
-        let events = &sim.trace().events.as_ref().unwrap()[from..];
+        let events = &all_events(&sim)[from..];
         let reply = events.iter().find_map(|e| match e.kind {
             EventKind::Send {
                 id,
@@ -594,7 +608,7 @@ fn under_labrpc_a_reply_to_a_requester_that_crashed_since_is_lost() {
 #[test]
 fn under_labrpc_only_long_reordering_delays_a_reply() {
     let mut config = SimConfig::lab(5, 4);
-    config.record_events = true;
+    config.retention = Retention::EVERYTHING;
     config.network = NetworkConfig::unreliable();
     config.network.long_reordering = true;
     config.network.delivery = Delivery::Labrpc;
@@ -602,7 +616,7 @@ fn under_labrpc_only_long_reordering_delays_a_reply() {
     sim.run_for(3000);
     let mut sent_at = std::collections::BTreeMap::new();
     let (mut quick, mut late) = (0, 0);
-    for event in sim.trace().events.as_ref().unwrap() {
+    for event in all_events(&sim) {
         match event.kind {
             EventKind::Send { id, message, .. } if !message.kind.is_request() => {
                 sent_at.insert(id, event.time);
@@ -624,7 +638,10 @@ fn under_labrpc_only_long_reordering_delays_a_reply() {
 
 #[test]
 fn rpc_bytes_count_requests_sent_and_replies_delivered() {
-    let mut sim = Simulation::new(SimConfig::visual(24));
+    let mut sim = Simulation::new(SimConfig {
+        retention: Retention::EVERYTHING,
+        ..SimConfig::visual(24)
+    });
     elect(&mut sim);
     sim.run_for(1000);
     while sim.in_flight().next().is_some() {
@@ -635,7 +652,7 @@ fn rpc_bytes_count_requests_sent_and_replies_delivered() {
     while sim.in_flight().next().is_some() {
         sim.step();
     }
-    let events = &sim.trace().events.as_ref().unwrap()[from..];
+    let events = &all_events(&sim)[from..];
     let heartbeats = events
         .iter()
         .filter(|e| matches!(e.kind, EventKind::Send { message, .. } if message.kind == MessageKind::AppendEntries))
@@ -650,4 +667,24 @@ fn rpc_bytes_count_requests_sent_and_replies_delivered() {
     );
     // An empty AppendEntries is 49 bytes and a plain reply 34.
     assert_eq!(sim.rpc_bytes() - bytes, 49 * heartbeats + 34 * replies);
+}
+
+#[test]
+fn a_trace_keeps_a_window_of_the_latest_events_numbered_in_the_run() {
+    let whole = busy_run(9, Retention::EVERYTHING);
+    let windowed = busy_run(
+        9,
+        Retention {
+            events: 100,
+            operations: usize::MAX,
+        },
+    );
+    let trace = windowed.trace();
+    assert_eq!(trace.len(), whole.trace().len());
+    assert_eq!(trace.kept(), 100);
+    assert_eq!(trace.first_kept(), trace.len() - 100);
+    let latest = whole.trace().numbered().skip(whole.trace().kept() - 100);
+    assert!(trace.numbered().eq(latest));
+    // The marks are the whole run's: the window is for events only.
+    assert_eq!(trace.markers(), whole.trace().markers());
 }

@@ -2,7 +2,7 @@
 //! chunked transfer survives loss, duplication, reordering and crashes.
 use raftviz_sim::kv::Op;
 use raftviz_sim::{
-    battery, Delivery, EventKind, NetworkConfig, SimConfig, Simulation, SnapshotPolicy,
+    battery, Delivery, EventKind, NetworkConfig, Retention, SimConfig, Simulation, SnapshotPolicy,
 };
 
 #[test]
@@ -13,13 +13,13 @@ fn lab_install_tests_really_install_snapshots() {
             .map(|seed| {
                 let mut lab = test.lab(seed, Delivery::AtArrival);
                 lab.sim = Simulation::new(SimConfig {
-                    record_events: true,
+                    retention: Retention::EVERYTHING,
                     ..lab.sim.config().clone()
                 });
                 (test.body)(&mut lab).unwrap();
-                let events = lab.sim.trace().events.as_ref().unwrap();
-                events
-                    .iter()
+                lab.sim
+                    .trace()
+                    .events()
                     .filter(|e| matches!(e.kind, EventKind::InstallSnapshot { .. }))
                     .count()
             })
@@ -34,7 +34,7 @@ fn catch_up_by_chunks(seed: u64, crash: bool) -> Simulation {
     let mut config = SimConfig::lab(3, seed);
     config.snapshot_chunk_bytes = 64;
     config.snapshot_policy = SnapshotPolicy::RaftStateBytes(1500);
-    config.record_events = true;
+    config.retention = Retention::EVERYTHING;
     let mut sim = Simulation::new(config);
     let client = sim.add_client();
     sim.run_for(2000);
@@ -106,10 +106,7 @@ fn assert_caught_up(sim: &Simulation, seed: u64) {
     }
     let chunks = sim
         .trace()
-        .events
-        .as_ref()
-        .unwrap()
-        .iter()
+        .events()
         .filter(|e| matches!(&e.kind, EventKind::Deliver { message, .. } if message.kind.name() == "InstallSnapshot"))
         .count();
     assert!(

@@ -1,7 +1,9 @@
 //! Time travel: any moment of a run, reached from checkpoints by replay,
 //! is exactly the moment the run went through.
+use std::collections::BTreeSet;
+
 use raftviz_sim::timeline::{self, MarkerKind, Timeline, MAX_CHECKPOINTS};
-use raftviz_sim::{SimConfig, Simulation, UserAction};
+use raftviz_sim::{Retention, SimConfig, Simulation, UserAction};
 
 /// A minute of a lively run, with the timeline observing as the page would.
 fn lively_minute(seed: u64) -> (Simulation, Timeline) {
@@ -37,13 +39,22 @@ fn seeking_a_time_gives_the_run_as_it_was_then() {
     let (live, timeline) = lively_minute(1);
     for time in [0, 1, 499, 5_000, 17_777, 30_000, 59_999, live.now()] {
         let sought = timeline.seek_time(&live, time);
-        let fresh = Simulation::replay(live.initial_config().clone(), live.actions(), time);
+        let everything = SimConfig {
+            retention: Retention::EVERYTHING,
+            ..live.initial_config().clone()
+        };
+        let fresh = Simulation::replay(everything, live.actions(), time);
         assert_eq!(sought.trace().hash(), fresh.trace().hash(), "time {time}");
         assert_eq!(sought.now(), fresh.now());
-        assert_eq!(
-            sought.trace().events.as_ref().unwrap().len() as u64,
-            sought.trace().len(),
-            "events restored"
+        // The trace ends at the moment with the very events of the run, and
+        // holds at least the second before it (more when the live run kept them).
+        let kept = sought.trace().kept();
+        let suffix = fresh.trace().numbered().skip(fresh.trace().kept() - kept);
+        assert!(sought.trace().numbered().eq(suffix), "time {time}");
+        let oldest = sought.trace().events().next().map_or(0, |event| event.time);
+        assert!(
+            sought.trace().first_kept() == 0 || oldest + timeline::CONTEXT_MS <= time,
+            "time {time}: events from {oldest} ms"
         );
     }
 }
@@ -54,13 +65,13 @@ fn stepping_back_and_forward_retraces_the_same_moments() {
     let mut at = live.position();
     let mut visited = vec![at];
     for _ in 0..40 {
-        at = Timeline::previous(&live, at).expect("an earlier moment");
+        at = timeline.previous(&live, at).expect("an earlier moment");
         visited.push(at);
     }
     let back = timeline.seek(&live, at);
     let mut forward = at;
     for expected in visited.iter().rev().skip(1) {
-        forward = Timeline::next(&live, forward).expect("a later moment");
+        forward = timeline.next(&live, forward).expect("a later moment");
         assert_eq!(forward, *expected);
     }
     assert_eq!(
@@ -68,6 +79,64 @@ fn stepping_back_and_forward_retraces_the_same_moments() {
         live.trace().hash()
     );
     assert!(back.trace().len() < live.trace().len());
+}
+
+/// Every visible moment of a run whose trace kept every event: after each event
+/// that recorded something, and after each action.
+fn every_moment(whole: &Simulation) -> BTreeSet<(u64, usize)> {
+    let actions = whole.actions();
+    let after_events = whole.trace().events().map(|event| {
+        let before = actions.partition_point(|action| action.event < event.step);
+        (event.step, before)
+    });
+    let after_actions = (0..actions.len()).map(|index| (actions[index].event, index + 1));
+    after_events.chain(after_actions).collect()
+}
+
+#[test]
+fn stepping_works_before_the_window_of_kept_events() {
+    let (live, timeline) = lively_minute(6);
+    assert!(live.trace().first_kept() > 0, "the live run dropped events");
+    let everything = SimConfig {
+        retention: Retention::EVERYTHING,
+        ..live.initial_config().clone()
+    };
+    let whole = Simulation::replay(everything, live.actions(), live.now());
+    assert_eq!(whole.trace().hash(), live.trace().hash());
+    let moments = every_moment(&whole);
+    let first_kept_time = live.trace().events().next().unwrap().time;
+    // From long before the window, and from just after its start, back across it.
+    for time in [20_000, first_kept_time + 30] {
+        let mut at = timeline.seek_time(&live, time).position();
+        let mut visited = Vec::new();
+        for _ in 0..60 {
+            let expected = moments
+                .range(..(at.processed, at.actions))
+                .next_back()
+                .copied();
+            let previous = timeline.previous(&live, at).expect("an earlier moment");
+            assert_eq!(Some((previous.processed, previous.actions)), expected);
+            visited.push(previous);
+            at = previous;
+        }
+        let rebuilt = timeline.seek(&live, at);
+        let fresh = {
+            let mut sim = Simulation::new(live.initial_config().clone());
+            sim.replay_to_position(&live.actions()[..at.actions], at.processed);
+            sim
+        };
+        assert_eq!(rebuilt.trace().hash(), fresh.trace().hash());
+        for retraced in visited.iter().rev().skip(1) {
+            let expected = moments
+                .range((at.processed, at.actions + 1)..)
+                .next()
+                .copied();
+            let next = timeline.next(&live, at).expect("a later moment");
+            assert_eq!(Some((next.processed, next.actions)), expected);
+            assert_eq!(next, *retraced);
+            at = next;
+        }
+    }
 }
 
 #[test]

@@ -78,10 +78,10 @@ impl Announcer {
                 .unwrap_or(0);
         } else {
             let read = self.watching.as_ref().map_or(total, |(_, read)| *read);
-            let events = sim.trace().events.as_deref().unwrap_or_default();
             let new = usize::try_from(total - read).unwrap_or(usize::MAX);
+            let events = sim.trace().events();
             let start = events.len().saturating_sub(new);
-            for event in &events[start..] {
+            for event in events.skip(start) {
                 self.hear(&sim, event.server, &event.kind);
             }
         }

@@ -570,7 +570,10 @@ impl AppState {
         let past = {
             let live = self.sim.borrow();
             let at = self.shown().borrow().position();
-            Timeline::previous(&live, at).map(|moment| self.timeline.borrow().seek(&live, moment))
+            let timeline = self.timeline.borrow();
+            timeline
+                .previous(&live, at)
+                .map(|moment| timeline.seek(&live, moment))
         };
         match past {
             Some(past) => self.view(Some(past)),
@@ -587,9 +590,11 @@ impl AppState {
             let live = self.sim.borrow();
             let at = viewed.borrow().position();
             let live_at = live.position();
-            Timeline::next(&live, at)
+            let timeline = self.timeline.borrow();
+            timeline
+                .next(&live, at)
                 .filter(|moment| order(moment) < order(&live_at))
-                .map(|moment| self.timeline.borrow().seek(&live, moment))
+                .map(|moment| timeline.seek(&live, moment))
         };
         self.view(past)
     }
@@ -598,7 +603,7 @@ impl AppState {
         let now = self.shown().borrow().now();
         let target = {
             let live = self.sim.borrow();
-            let times = markers(&live).into_iter().map(|marker| marker.time);
+            let times = markers(&live).iter().map(|marker| marker.time);
             if forward {
                 times.filter(|&time| time > now).min()
             } else {
@@ -726,9 +731,7 @@ impl AppState {
         let sim = next.sim.borrow();
         let answer = sim
             .trace()
-            .events
-            .iter()
-            .flatten()
+            .events()
             .rev()
             .take((sim.trace().len() - traced_before) as usize)
             .find(|event| {

@@ -16,7 +16,7 @@ const TOPICS: [&str; 7] = [
     "fault",
     "violation",
 ];
-/// Only the latest events are drawn; the trace itself keeps them all.
+/// Only the latest events are drawn, from the window the trace keeps.
 const SHOWN_EVENTS: usize = 40;
 /// Near the bottom the pane follows new events; scrolled further up, it stays put.
 const FOLLOW_SLACK_PX: i32 = 60;
@@ -46,10 +46,9 @@ pub fn event_log(props: &EventLogProps) -> Html {
     }
     let sim = props.sim.borrow();
     let servers = sim.server_count();
-    let events = sim.trace().events.as_deref().unwrap_or_default();
-    let mut shown: Vec<_> = events
-        .iter()
-        .enumerate()
+    let trace = sim.trace();
+    let mut shown: Vec<_> = trace
+        .numbered()
         .rev()
         .filter(|(_, event)| !props.hidden_topics.contains(event.kind.topic()))
         .take(SHOWN_EVENTS)
@@ -85,7 +84,7 @@ pub fn event_log(props: &EventLogProps) -> Html {
     });
     html! {
         <section class="panel event-log" aria-label="Event log">
-            <h2>{ format!("Events ({})", events.len()) }
+            <h2>{ format!("Events ({})", trace.len()) }
                 <span class="topics" role="group" aria-label="Show events about">{ for toggles }</span>
             </h2>
             // Focusable, so the keyboard can scroll it too.

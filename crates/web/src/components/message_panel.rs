@@ -47,10 +47,9 @@ pub fn message_panel(props: &MessagePanelProps) -> Html {
         None => {
             // Gone from the wire: what the trace kept, looked up from the newest
             // event back (a selected message is a recent one).
-            let events = sim.trace().events.as_deref().unwrap_or_default();
             let mut fate = "no longer in the recorded events".to_owned();
             let mut found = None;
-            for event in events.iter().rev() {
+            for event in sim.trace().events().rev() {
                 match &event.kind {
                     EventKind::Deliver { id: seen, .. } if *seen == id => {
                         fate = format!("delivered at {} ms", event.time);

@@ -55,10 +55,10 @@ pub fn space_time(props: &SpaceTimeProps) -> Html {
     };
     let y = |server: usize| TOP_MARGIN + LANE_HEIGHT * (server as f64 + 0.5);
 
-    let events = sim.trace().events.as_deref().unwrap_or_default();
     // Events are in time order: walk back from the end only as far as the window needs.
-    let recent = events
-        .iter()
+    let recent = sim
+        .trace()
+        .events()
         .rev()
         .take_while(|event| event.time + WINDOW_MS + LOOKBACK_MS >= now)
         .collect::<Vec<_>>();

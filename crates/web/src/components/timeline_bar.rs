@@ -48,7 +48,7 @@ pub fn timeline_bar(props: &TimelineBarProps) -> Html {
         let live = live.borrow();
         let span = live.now().max(1);
         let mut marks: Vec<(u64, MarkerKind)> = markers(&live)
-            .into_iter()
+            .iter()
             .map(|marker| (marker.time, marker.kind))
             .collect();
         marks.dedup_by_key(|(time, kind)| (*time * MARKER_BUCKETS / span, *kind));
