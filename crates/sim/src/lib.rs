@@ -135,7 +135,7 @@ pub struct Simulation {
     lease_reads: u64,
     read_mode: ReadMode,
     workload: Option<service::Workload>,
-    /// The last linearizability verdict, by (operations, answered).
+    /// The last linearizability verdict, by the history's (calls, returns).
     linearizability_verdict: std::cell::RefCell<((usize, usize), Option<String>)>,
     actions: Vec<RecordedAction>,
     /// The settings the run started with (`config` follows live changes).
@@ -165,7 +165,7 @@ impl Simulation {
             events_processed: 0,
             next_client_key: 0,
             clients: Vec::new(),
-            history: History::new(),
+            history: History::keeping(config.retention.operations),
             pending_replies: Vec::new(),
             next_read: 0,
             lease_reads: 0,

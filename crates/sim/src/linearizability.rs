@@ -20,9 +20,22 @@
 //! another key's, and linearizability is local (Herlihy and Wing), so the
 //! whole history is linearizable exactly when every key's part of it is;
 //! small parts keep the search, which is exponential at worst, cheap.
+//!
+//! A [`History`] may keep only a window of the latest operations, so that a
+//! run of any length checks in bounded memory and time. The window starts at
+//! a time `C` and holds every operation called from `C` on. Of those called
+//! before, it drops the ones that returned before `C`: they took effect
+//! before every operation of the window. Those still under way at `C` may
+//! have taken effect on either side of it: a write among them stays, as one
+//! that may take effect at any time or never, and a read leaves (it may have
+//! read a value from before `C`). A key with operations before `C` starts the
+//! window with a value the check does not know, and a read may reveal it.
+//! Every linearization of the whole history, cut at `C`, is then one of the
+//! window's, so a window never reports a violation the whole history does
+//! not have; it can miss one whose operations lie on both sides of `C`.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hash::BuildHasherDefault;
 use std::rc::Rc;
 
@@ -58,15 +71,52 @@ pub enum Verdict {
     },
 }
 
-/// Records operations as clients send them and hear back, for [`check`].
-#[derive(Clone, Debug, Default)]
+/// Records operations as clients send them and hear back, for [`check`]: all
+/// of them, or a window of the latest (see the module's notes).
+#[derive(Clone, Debug)]
 pub struct History {
+    /// Operations called since the window's start, in call order; the first
+    /// has id `first_id`.
     operations: Vec<Operation>,
+    first_id: usize,
+    /// Writes called before the window's start and under way at it, by id.
+    straddling: Vec<(usize, Operation)>,
+    /// Keys with operations before the window: their value at its start is
+    /// not known.
+    unknown_keys: BTreeSet<String>,
+    /// The window's start in virtual time, once older operations were dropped.
+    start: Option<u64>,
+    keep: usize,
+    /// Every call and return recorded, kept or not.
+    calls: usize,
+    returns: usize,
+}
+
+impl Default for History {
+    fn default() -> History {
+        History::keeping(usize::MAX)
+    }
 }
 
 impl History {
+    /// A history that keeps every operation.
     pub fn new() -> History {
         History::default()
+    }
+
+    /// A history whose window holds about the latest `keep` operations (between
+    /// `keep` and twice that many, since it moves in steps).
+    pub fn keeping(keep: usize) -> History {
+        History {
+            operations: Vec::new(),
+            first_id: 0,
+            straddling: Vec::new(),
+            unknown_keys: BTreeSet::new(),
+            start: None,
+            keep: keep.max(1),
+            calls: 0,
+            returns: 0,
+        }
     }
 
     /// Records that `client` sent an operation at `now`; the returned id is
@@ -80,6 +130,9 @@ impl History {
         value: impl Into<String>,
         now: u64,
     ) -> usize {
+        if self.operations.len() >= self.keep.saturating_mul(2) {
+            self.move_window();
+        }
         self.operations.push(Operation {
             client,
             kind,
@@ -89,22 +142,95 @@ impl History {
             call: now,
             ret: None,
         });
-        self.operations.len() - 1
+        self.calls += 1;
+        self.first_id + self.operations.len() - 1
     }
 
     /// Records that the client learned at `now` the outcome of operation
     /// `id`: for a Get, `output` is the value read. An unknown id is ignored
-    /// rather than panicking, since a panic ends a run in the browser.
+    /// rather than panicking, since a panic ends a run in the browser; so is
+    /// a read that left the window.
     pub fn ret(&mut self, id: usize, output: Option<String>, now: u64) {
-        if let Some(operation) = self.operations.get_mut(id) {
+        let operation = match id.checked_sub(self.first_id) {
+            Some(offset) => self.operations.get_mut(offset),
+            None => self
+                .straddling
+                .iter_mut()
+                .find(|(straddler, _)| *straddler == id)
+                .map(|(_, operation)| operation),
+        };
+        if let Some(operation) = operation {
             operation.output = output;
             operation.ret = Some(now);
+            self.returns += 1;
         }
     }
 
+    /// Starts the window at the call of the `keep`th latest operation.
+    fn move_window(&mut self) {
+        let oldest_kept = self.operations.len() - self.keep;
+        let start = self.operations[oldest_kept].call;
+        let cut = self.operations.partition_point(|op| op.call < start);
+        let under_way = |op: &Operation| op.ret.is_none_or(|ret| ret >= start);
+        self.straddling.retain(|(_, op)| under_way(op));
+        for (offset, op) in self.operations.drain(..cut).enumerate() {
+            self.unknown_keys.insert(op.key.clone());
+            if op.kind != OpKind::Get && under_way(&op) {
+                self.straddling.push((self.first_id + offset, op));
+            }
+        }
+        self.first_id += cut;
+        self.start = Some(start);
+    }
+
+    /// The operations of the window (every operation, when nothing was
+    /// dropped), in call order.
     pub fn operations(&self) -> &[Operation] {
         &self.operations
     }
+
+    /// Where the window starts in virtual time; `None` while it holds every
+    /// operation so far.
+    pub fn window_start(&self) -> Option<u64> {
+        self.start
+    }
+
+    /// Operations kept, in the window and under way at its start.
+    pub fn retained(&self) -> usize {
+        self.operations.len() + self.straddling.len()
+    }
+
+    /// Calls and returns recorded so far: they change exactly when the
+    /// history does.
+    pub fn changes(&self) -> (usize, usize) {
+        (self.calls, self.returns)
+    }
+
+    /// Whether the window is linearizable (the whole history, while the
+    /// window holds all of it).
+    pub fn check(&self) -> Verdict {
+        if self.start.is_none() {
+            return check(&self.operations);
+        }
+        // A write under way at the start may have taken effect before it, and
+        // its value be part of the unknown one: it may take effect or not.
+        let straddling = self.straddling.iter().map(|(_, op)| Operation {
+            ret: None,
+            output: None,
+            ..op.clone()
+        });
+        let window: Vec<Operation> = straddling.chain(self.operations.iter().cloned()).collect();
+        check_window(&window, |key| self.unknown_keys.contains(key))
+    }
+}
+
+/// A key's value when its part of a history begins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Initial {
+    /// The key holds nothing (reads as "").
+    Absent,
+    /// Anything: the key's earlier operations were left out.
+    Unknown,
 }
 
 /// Whether the history is linearizable against a key-value store whose
@@ -120,8 +246,19 @@ impl History {
 /// tells nothing and is ignored. A return time before the call is read as
 /// the call time. Keys are searched in order of first appearance.
 pub fn check(history: &[Operation]) -> Verdict {
+    check_window(history, |_| false)
+}
+
+/// [`check`] for a window of a longer history: a key for which
+/// `unknown_at_start` holds may hold any value when the window begins.
+pub fn check_window(history: &[Operation], unknown_at_start: impl Fn(&str) -> bool) -> Verdict {
     for (key, operations) in partition_by_key(history) {
-        if !key_is_linearizable(history, &operations) {
+        let initial = if unknown_at_start(key) {
+            Initial::Unknown
+        } else {
+            Initial::Absent
+        };
+        if !key_is_linearizable(history, &operations, initial) {
             return Verdict::Violation {
                 key: key.to_owned(),
                 operations,
@@ -151,7 +288,7 @@ fn partition_by_key(history: &[Operation]) -> Vec<(&str, Vec<usize>)> {
     partitions
 }
 
-fn key_is_linearizable(history: &[Operation], indices: &[usize]) -> bool {
+fn key_is_linearizable(history: &[Operation], indices: &[usize], initial: Initial) -> bool {
     let operations: Vec<&Operation> = indices.iter().map(|&index| &history[index]).collect();
     let reads: Vec<&str> = operations
         .iter()
@@ -165,8 +302,8 @@ fn key_is_linearizable(history: &[Operation], indices: &[usize]) -> bool {
     // Numbered in call order, the sets the memo keeps stay small.
     steps.sort_by_key(|step| step.call);
     let origins = origins_of_reads(&steps, &values);
-    !some_read_is_impossible(&steps, &origins, &values)
-        && Search::new(&steps, values, origins).run()
+    !some_read_is_impossible(&steps, &origins, &values, initial)
+        && Search::new(&steps, values, origins, initial).run()
 }
 
 /// What a Get read, when its client heard back.
@@ -245,9 +382,15 @@ impl<'a> Step<'a> {
 
 /// Every value one key has held or been read as, each stored once, so that
 /// the model's state is a number that is cheap to compare and to memoise.
+/// A state may also be an unknown value followed by known appends: the key's
+/// value at the start of a window, until a read reveals it.
 struct Values {
     ids: HashMap<Rc<str>, ValueId, Deterministic>,
+    /// The states "unknown, then this suffix", by suffix.
+    unknown_ids: HashMap<Rc<str>, ValueId, Deterministic>,
     texts: Vec<Rc<str>>,
+    /// For each id, whether its text follows an unknown value.
+    follows_unknown: Vec<bool>,
     /// (value before, step) → value after, so that retrying an append after
     /// backtracking does not rebuild a long string.
     appended: HashMap<(ValueId, usize), ValueId, Deterministic>,
@@ -257,32 +400,62 @@ impl Values {
     fn new() -> Values {
         let mut values = Values {
             ids: HashMap::default(),
+            unknown_ids: HashMap::default(),
             texts: Vec::new(),
+            follows_unknown: Vec::new(),
             appended: HashMap::default(),
         };
         values.intern("");
         values
     }
 
+    /// The value, or for a state after an unknown value, the suffix known.
     fn text(&self, id: ValueId) -> &str {
         &self.texts[id]
     }
 
+    fn follows_unknown(&self, id: ValueId) -> bool {
+        self.follows_unknown[id]
+    }
+
     fn intern(&mut self, text: &str) -> ValueId {
-        if let Some(&id) = self.ids.get(text) {
+        self.intern_state(text, false)
+    }
+
+    fn intern_state(&mut self, text: &str, follows_unknown: bool) -> ValueId {
+        let ids = if follows_unknown {
+            &mut self.unknown_ids
+        } else {
+            &mut self.ids
+        };
+        if let Some(&id) = ids.get(text) {
             return id;
         }
         let id = self.texts.len();
         let text: Rc<str> = Rc::from(text);
-        self.texts.push(Rc::clone(&text));
-        self.ids.insert(text, id);
+        ids.insert(Rc::clone(&text), id);
+        self.texts.push(text);
+        self.follows_unknown.push(follows_unknown);
         id
     }
 
+    /// The state a key's search starts in.
+    fn initial(&mut self, initial: Initial) -> ValueId {
+        match initial {
+            Initial::Absent => ABSENT,
+            Initial::Unknown => self.intern_state("", true),
+        }
+    }
+
     /// The key-value model: the value after `step` takes effect on `before`,
-    /// or None when the step's outcome contradicts `before`.
+    /// or None when the step's outcome contradicts `before`. A read after an
+    /// unknown value fits when it ends with what was appended since, and
+    /// reveals the value.
     fn apply(&mut self, before: ValueId, step: usize, effect: &Effect) -> Option<ValueId> {
         match *effect {
+            Effect::Read(seen) if self.follows_unknown(before) => {
+                self.text(seen).ends_with(self.text(before)).then_some(seen)
+            }
             Effect::Read(seen) => (seen == before).then_some(before),
             Effect::Put(written) => Some(written),
             Effect::Append(suffix) => Some(self.append(before, step, suffix)),
@@ -293,7 +466,8 @@ impl Values {
         if let Some(&after) = self.appended.get(&(before, step)) {
             return after;
         }
-        let after = self.intern(&[self.text(before), suffix].concat());
+        let text = [self.text(before), suffix].concat();
+        let after = self.intern_state(&text, self.follows_unknown(before));
         self.appended.insert((before, step), after);
         after
     }
@@ -384,8 +558,15 @@ impl WritesByValue {
 /// was sent, which returned before the Get was sent; after that Put, only
 /// a later write could begin the value again. This catches stale reads,
 /// lost writes and values never written without the search, which would
-/// first try every order of all that preceded them.
-fn some_read_is_impossible(steps: &[Step], origins: &[Vec<usize>], values: &Values) -> bool {
+/// first try every order of all that preceded them. An unknown initial value
+/// may begin any read, as the initial "" begins every one: only a Put can
+/// rule it out.
+fn some_read_is_impossible(
+    steps: &[Step],
+    origins: &[Vec<usize>],
+    values: &Values,
+    initial: Initial,
+) -> bool {
     // Steps are in call order, so these Puts are too.
     let puts: Vec<(&Step, &str)> = steps
         .iter()
@@ -399,7 +580,7 @@ fn some_read_is_impossible(steps: &[Step], origins: &[Vec<usize>], values: &Valu
             return false;
         };
         let seen = values.text(seen);
-        if origins.is_empty() && !seen.is_empty() {
+        if origins.is_empty() && !seen.is_empty() && initial == Initial::Absent {
             return true;
         }
         // An origin that never returned may have taken effect at any time.
@@ -648,13 +829,18 @@ struct Search<'a> {
 }
 
 impl<'a> Search<'a> {
-    fn new(steps: &'a [Step<'a>], values: Values, origins: Vec<Vec<usize>>) -> Search<'a> {
+    fn new(
+        steps: &'a [Step<'a>],
+        mut values: Values,
+        origins: Vec<Vec<usize>>,
+        initial: Initial,
+    ) -> Search<'a> {
         Search {
             steps,
             origins,
+            state: values.initial(initial),
             values,
             events: EventList::new(steps),
-            state: ABSENT,
             linearized: StepSet::new(steps.len()),
             taken: Vec::new(),
             seen: HashSet::default(),
@@ -714,8 +900,12 @@ impl<'a> Search<'a> {
     /// Whether some order of the steps not yet linearized might make the
     /// value `seen` (a quick necessary condition): every later value is the
     /// current one followed by appends, or else one of the read's origins
-    /// not yet linearized followed by appends.
+    /// not yet linearized followed by appends. While the value is unknown,
+    /// any read might still fit.
     fn can_still_read(&self, read: usize, seen: ValueId) -> bool {
+        if self.values.follows_unknown(self.state) {
+            return true;
+        }
         let current = self.values.text(self.state);
         (!current.is_empty() && self.values.text(seen).starts_with(current))
             || self.origins[read]

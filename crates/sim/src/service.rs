@@ -468,20 +468,20 @@ impl Simulation {
         self.schedule(next, Action::ClientThink { client });
     }
 
-    /// Checks every client operation so far against a linearizable
-    /// key-value store.
+    /// Checks the client operations against a linearizable key-value store:
+    /// every one so far, or the history's window when it keeps one.
     pub fn check_linearizable(&self) -> crate::linearizability::Verdict {
-        crate::linearizability::check(self.history.operations())
+        self.history.check()
     }
 
     /// Why the client history is not linearizable, if it is not. Drawn
-    /// every frame, so the verdict is kept until the history changes.
+    /// every frame, so the verdict is kept until the history changes; once
+    /// found, a violation stays (the window that showed it may move on, but
+    /// the whole history has it).
     pub fn linearizability_problem(&self) -> Option<String> {
-        let operations = self.history.operations();
-        let returned = operations.iter().filter(|op| op.ret.is_some()).count();
-        let key = (operations.len(), returned);
+        let changes = self.history.changes();
         let mut cache = self.linearizability_verdict.borrow_mut();
-        if cache.0 != key {
+        if cache.0 != changes && cache.1.is_none() {
             let problem = match self.check_linearizable() {
                 crate::linearizability::Verdict::Linearizable => None,
                 crate::linearizability::Verdict::Violation { key, operations } => Some(format!(
@@ -489,9 +489,18 @@ impl Simulation {
                     operations.len()
                 )),
             };
-            *cache = (key, problem);
+            *cache = (changes, problem);
         }
         cache.1.clone()
+    }
+
+    /// What the linearizability verdict covers, when not the whole history.
+    pub fn linearizability_scope(&self) -> Option<String> {
+        let start = self.history.window_start()?;
+        Some(format!(
+            "checked over the last {} operations (since {start} ms)",
+            self.history.operations().len()
+        ))
     }
 }
 

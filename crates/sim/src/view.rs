@@ -36,6 +36,8 @@ pub struct InvariantStatus {
     pub name: &'static str,
     pub ok: bool,
     pub detail: Option<String>,
+    /// What the verdict covers, when it is not the whole run.
+    pub scope: Option<String>,
 }
 
 impl Simulation {
@@ -86,7 +88,7 @@ impl Simulation {
     }
 
     /// Every invariant's state. Linearizability is judged on the client
-    /// history so far (cached until the history changes).
+    /// history so far, or its window (cached until the history changes).
     pub fn invariants(&self) -> Vec<InvariantStatus> {
         INVARIANTS
             .iter()
@@ -97,6 +99,7 @@ impl Simulation {
                         name,
                         ok: detail.is_none(),
                         detail,
+                        scope: self.linearizability_scope(),
                     };
                 }
                 let broken = self
@@ -107,6 +110,7 @@ impl Simulation {
                     name,
                     ok: broken.is_none(),
                     detail: broken.map(|violation| violation.detail.clone()),
+                    scope: None,
                 }
             })
             .collect()

@@ -1,5 +1,5 @@
 //! One badge per safety invariant, green while it holds. A broken one links to the
-//! event that broke it.
+//! event that broke it; one judged over a window of the run says which.
 
 use yew::prelude::*;
 
@@ -29,6 +29,9 @@ pub fn invariant_badges(props: &InvariantBadgesProps) -> Html {
                 </a>
             }
         });
+        let scope = invariant.scope.clone().map(|scope| {
+            html! { <span class="scope" data-scope="">{ scope }</span> }
+        });
         html! {
             <li class={classes!("badge", if invariant.ok { "ok" } else { "broken" })}
                 data-invariant={invariant.name} data-ok={invariant.ok.to_string()}
@@ -36,6 +39,7 @@ pub fn invariant_badges(props: &InvariantBadgesProps) -> Html {
                 <span aria-hidden="true">{ if invariant.ok { "✓ " } else { "✗ " } }</span>
                 { invariant_title(invariant.name) }
                 <span class="visually-hidden">{ if invariant.ok { " holds" } else { " broken" } }</span>
+                { scope.unwrap_or_default() }
                 { broken_at.unwrap_or_default() }
             </li>
         }
