@@ -41,8 +41,10 @@ pub struct Checker {
     /// For every (index, term) any log has held: the hash of the prefix
     /// through it, and who held it first.
     prefix_of: HashMap<(Index, Term), (u64, NodeId)>,
-    /// Entries applied anywhere, by index.
+    /// Entries applied anywhere, by index from `applied_from` on (indices
+    /// below it were forgotten: see [`Checker::forget_below`]).
     applied: Vec<Option<AppliedRecord>>,
+    applied_from: usize,
     /// By the term in which it was seen committed: the highest index
     /// committed then, with its prefix hash. Leader Completeness speaks of
     /// leaders of later terms only: a leader of an older term can still be
@@ -167,7 +169,9 @@ impl Checker {
     /// through this entry, so a server whose earlier history differs is
     /// caught too.
     pub(crate) fn on_apply(&mut self, server: NodeId, entry: &Entry, digest: u64) -> Found {
-        let slot = usize::try_from(entry.index).unwrap_or(usize::MAX);
+        let Some(slot) = self.slot(entry.index) else {
+            return Ok(());
+        };
         if self.applied.len() <= slot {
             self.applied.resize(slot + 1, None);
         }
@@ -206,8 +210,8 @@ impl Checker {
     /// A snapshot installed at `index` must stand for the same history
     /// every server applied through it.
     pub(crate) fn on_install(&mut self, server: NodeId, index: Index, digest: u64) -> Found {
-        let known = usize::try_from(index)
-            .ok()
+        let known = self
+            .slot(index)
             .and_then(|slot| self.applied.get(slot))
             .cloned()
             .flatten();
@@ -226,9 +230,40 @@ impl Checker {
         }
     }
 
+    /// The indices and terms remembered: they grow with the log and with
+    /// elections.
+    pub(crate) fn records(&self) -> usize {
+        self.leader_of_term.len()
+            + self.prefix_of.len()
+            + self.applied.len()
+            + self.committed_in.len()
+    }
+
+    /// Where `index`'s record is kept, unless it was forgotten.
+    fn slot(&self, index: Index) -> Option<usize> {
+        usize::try_from(index).ok()?.checked_sub(self.applied_from)
+    }
+
+    /// Forgets what was applied and held below `index`: no server will apply,
+    /// append or install there again (every server's snapshot is at or above
+    /// it), so nothing there is left to compare.
+    pub(crate) fn forget_below(&mut self, index: Index) {
+        let Ok(index) = usize::try_from(index) else {
+            return;
+        };
+        if index <= self.applied_from {
+            return;
+        }
+        let forgotten = (index - self.applied_from).min(self.applied.len());
+        self.applied.drain(..forgotten);
+        self.applied_from = index;
+        self.prefix_of
+            .retain(|&(held, _), _| usize::try_from(held).is_ok_and(|held| held >= index));
+    }
+
     /// What was applied at `index`, wherever it first was.
     pub(crate) fn applied_data(&self, index: Index) -> Option<EntryData> {
-        let slot = usize::try_from(index).ok()?;
+        let slot = self.slot(index)?;
         self.applied
             .get(slot)?
             .as_ref()

@@ -173,6 +173,13 @@ pub struct Retention {
     /// The latest client operations the linearizability history keeps; the check
     /// then covers those (see [`crate::linearizability::History`]).
     pub operations: usize,
+    /// Every command each server applied, by index, as the lab's tester reads
+    /// them ([`crate::Simulation::applied`]), and the checker's record of every
+    /// index. Without, the checker forgets indices below every running
+    /// server's snapshot, in memory that a snapshotting run keeps bounded: a
+    /// broken invariant is still found, though one a restarted server breaks
+    /// there is found at the first index remembered.
+    pub applied_commands: bool,
 }
 
 impl Retention {
@@ -182,17 +189,20 @@ impl Retention {
     pub const PAGE: Retention = Retention {
         events: 10_000,
         operations: 1_000,
+        applied_commands: false,
     };
     /// Seed sweeps: no events, only the trace hash; the whole client history,
-    /// so every operation is checked.
+    /// so every operation is checked, and every applied command.
     pub const HASH_ONLY: Retention = Retention {
         events: 0,
         operations: usize::MAX,
+        applied_commands: true,
     };
     /// Tests that read a whole (short) run's events.
     pub const EVERYTHING: Retention = Retention {
         events: usize::MAX,
         operations: usize::MAX,
+        applied_commands: true,
     };
 
     /// The lab's runs print every event when `RAFT_LOG` is set.

@@ -13,6 +13,7 @@ pub mod lab;
 pub mod linearizability;
 mod liveness;
 mod network;
+mod retained;
 mod run;
 pub mod scenario;
 mod service;
@@ -36,6 +37,7 @@ pub use checker::{Violation, INVARIANTS};
 pub use config::{Delivery, NetworkConfig, RaftOptions, Retention, SimConfig, SnapshotPolicy};
 pub use liveness::{LivenessState, LivenessThresholds, LivenessView};
 pub use network::{InFlight, LinkCut};
+pub use retained::Retained;
 pub use run::{RecordedAction, UserAction};
 pub use service::{Client, ClientId, ReadMode, Reply, Workload, CLIENT_TIMEOUT_MS};
 pub use storage::Storage;
@@ -103,8 +105,8 @@ struct Server {
     incarnation: u32,
     kv: KvStore,
     service: ServiceState,
-    /// Every command this server has applied, by index: kept across
-    /// restarts, as the lab's tester keeps them, until
+    /// Every command this server has applied, by index, when the retention
+    /// says so: kept across restarts, as the lab's tester keeps them, until
     /// [`Simulation::restart_applied_record`].
     applied: Vec<EntryData>,
     seen_role: (Role, Term),
@@ -484,6 +486,9 @@ impl Simulation {
         self.checker.on_install(id, snapshot.index, store.digest)?;
         let server = &mut self.servers[id];
         server.kv = store;
+        if !self.config.retention.applied_commands {
+            return Ok(());
+        }
         // The lab's tester reads what each server applied; a snapshot
         // stands for everything through its index.
         let through = usize::try_from(snapshot.index).unwrap_or(usize::MAX);
@@ -557,6 +562,7 @@ impl Simulation {
                 storage.compact(index, term, hash.unwrap_or_default());
                 self.trace
                     .record(self.now, Some(id), EventKind::Compact { index });
+                self.forget_below_snapshots();
                 continue;
             }
             storage.persist(change);
@@ -588,6 +594,26 @@ impl Simulation {
         Ok(())
     }
 
+    /// No running server applies, appends or installs at or below its own
+    /// snapshot again, so below every running server's snapshot the checker
+    /// has nothing left to compare. A crashed server may, once restarted,
+    /// apply from its older snapshot again: those indices go unchecked, but the
+    /// digest compared at the first index still remembered covers them.
+    fn forget_below_snapshots(&mut self) {
+        if self.config.retention.applied_commands {
+            return;
+        }
+        let lowest = self
+            .servers
+            .iter()
+            .filter(|server| server.node.is_some())
+            .map(|server| server.storage.log.base_index())
+            .min();
+        if let Some(lowest) = lowest {
+            self.checker.forget_below(lowest);
+        }
+    }
+
     fn flush_append(&mut self, id: NodeId, appended: &mut Option<(Index, Index, Term)>) {
         if let Some((first, last, term)) = appended.take() {
             self.trace
@@ -600,15 +626,17 @@ impl Simulation {
         let applied = server.kv.apply(entry);
         // A run that goes on after a violation still applies the entry.
         let verdict = self.checker.on_apply(id, entry, server.kv.digest);
-        let server = &mut self.servers[id];
-        let slot = usize::try_from(entry.index)
-            .unwrap_or(usize::MAX)
-            .saturating_sub(1);
-        if slot < server.applied.len() {
-            server.applied[slot] = entry.data.clone();
-        } else {
-            server.applied.resize(slot, EntryData::Noop);
-            server.applied.push(entry.data.clone());
+        if self.config.retention.applied_commands {
+            let server = &mut self.servers[id];
+            let slot = usize::try_from(entry.index)
+                .unwrap_or(usize::MAX)
+                .saturating_sub(1);
+            if slot < server.applied.len() {
+                server.applied[slot] = entry.data.clone();
+            } else {
+                server.applied.resize(slot, EntryData::Noop);
+                server.applied.push(entry.data.clone());
+            }
         }
         self.on_applied(id, entry.index, applied.as_ref());
         self.maybe_snapshot(id, entry.index);

@@ -2,7 +2,7 @@
 //! can be rebuilt by replay. Periodic checkpoints keep every seek short:
 //! copies of the simulation without its events, marks and actions (the
 //! live run holds those; a seek takes back the part it needs). Thinning
-//! them keeps their memory bounded however long the
+//! them, by count and by size, keeps their memory bounded however long the
 //! run, and the live run keeps only a window of recent events: a moment
 //! older than the window gets its events back from the replay.
 use std::rc::Rc;
@@ -130,6 +130,9 @@ impl Markers {
 
 /// Checkpoints beyond this many are thinned (every other one dropped).
 pub const MAX_CHECKPOINTS: usize = 256;
+/// Checkpoints whose estimated size passes this are thinned too, so that a
+/// run with long logs keeps fewer of them (and seeks replay further).
+pub const CHECKPOINT_BUDGET_BYTES: usize = 16 << 20;
 /// Virtual time between checkpoints before any thinning.
 pub const FIRST_SPACING_MS: u64 = 500;
 /// A rebuilt moment's trace holds at least this much virtual time before it
@@ -143,6 +146,7 @@ pub const CONTEXT_MS: u64 = 1_000;
 struct Checkpoint {
     sim: Simulation,
     actions: usize,
+    bytes: usize,
 }
 
 impl Checkpoint {
@@ -175,6 +179,7 @@ impl Simulation {
         self.trace = trace;
         self.actions = actions;
         Checkpoint {
+            bytes: sim.retained().approx_bytes(),
             actions: self.actions.len(),
             sim,
         }
@@ -219,7 +224,9 @@ impl Timeline {
             return;
         }
         self.checkpoints.push(Rc::new(live.checkpoint()));
-        if self.checkpoints.len() > MAX_CHECKPOINTS {
+        while self.checkpoints.len() > 2
+            && (self.checkpoints.len() > MAX_CHECKPOINTS || self.bytes() > CHECKPOINT_BUDGET_BYTES)
+        {
             let mut index = 0;
             self.checkpoints.retain(|_| {
                 index += 1;
@@ -231,6 +238,11 @@ impl Timeline {
 
     pub fn checkpoints(&self) -> usize {
         self.checkpoints.len()
+    }
+
+    /// The estimated bytes the checkpoints hold.
+    pub fn bytes(&self) -> usize {
+        self.checkpoints.iter().map(|c| c.bytes).sum()
     }
 
     /// The run as it was at `target`, which must not lie past `live`.

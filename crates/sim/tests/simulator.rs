@@ -39,6 +39,7 @@ fn same_seed_same_settings_same_actions_same_run() {
         Retention {
             events: 100,
             operations: 10,
+            applied_commands: false,
         },
     );
     assert_eq!(first.trace().hash(), windowed.trace().hash());
@@ -676,7 +677,7 @@ fn a_trace_keeps_a_window_of_the_latest_events_numbered_in_the_run() {
         9,
         Retention {
             events: 100,
-            operations: usize::MAX,
+            ..Retention::EVERYTHING
         },
     );
     let trace = windowed.trace();
