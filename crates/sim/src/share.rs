@@ -20,6 +20,7 @@ use raftviz_raft::{Bugs, NodeId};
 use serde_json::{Map, Value};
 
 use crate::kv::Op;
+use crate::timeline::FIRST_SPACING_MS;
 use crate::{
     Delivery, EventKind, NetworkConfig, RaftOptions, ReadMode, RecordedAction, SimConfig,
     Simulation, SnapshotPolicy, UserAction,
@@ -197,16 +198,27 @@ impl SharedRun {
 
     /// Replays the run; when a hash came with it, the replay must match it.
     pub fn replay(&self) -> Result<Simulation, ImportError> {
+        self.replay_observed(|_| {})
+    }
+
+    /// Replays the run, showing it to `observe` from its start and then every
+    /// [`FIRST_SPACING_MS`] of virtual time (a timeline keeps its checkpoints
+    /// this way, as it does of a live run).
+    pub fn replay_observed(
+        &self,
+        mut observe: impl FnMut(&mut Simulation),
+    ) -> Result<Simulation, ImportError> {
         self.validate()?;
         // Not `Simulation::replay`: it ends with `run_until`, which would
         // also run the rest of the last millisecond, past where a run
         // paused by single steps stood.
         let mut sim = Simulation::new(self.config.clone());
+        observe(&mut sim);
         for recorded in &self.actions {
-            run_to(&mut sim, recorded.event, recorded.time);
+            run_to(&mut sim, recorded.event, recorded.time, &mut observe);
             sim.act(recorded.action.clone());
         }
-        run_to(&mut sim, self.events_processed, self.time);
+        run_to(&mut sim, self.events_processed, self.time, &mut observe);
         match self.hash {
             Some(expected) if expected != sim.trace().hash() => {
                 Err(ImportError::ReplaysDifferently {
@@ -221,15 +233,23 @@ impl SharedRun {
 
 /// Processes events until `event` of them have been, or the next would
 /// pass `time`, then sets the clock to `time`: the point where the original
-/// run stood, even in the middle of a millisecond.
-fn run_to(sim: &mut Simulation, event: u64, time: u64) {
-    while sim.events_processed() < event
-        && !sim.halted()
-        && sim.next_event_time().is_some_and(|next| next <= time)
-    {
-        sim.process_next_event();
+/// run stood, even in the middle of a millisecond. `observe` sees the run
+/// every [`FIRST_SPACING_MS`] on the way.
+fn run_to(sim: &mut Simulation, event: u64, time: u64, observe: &mut impl FnMut(&mut Simulation)) {
+    loop {
+        let until = sim.now().saturating_add(FIRST_SPACING_MS).min(time);
+        while sim.events_processed() < event
+            && !sim.halted()
+            && sim.next_event_time().is_some_and(|next| next <= until)
+        {
+            sim.process_next_event();
+        }
+        sim.advance_clock_to(until);
+        observe(sim);
+        if until >= time || sim.halted() {
+            break;
+        }
     }
-    sim.advance_clock_to(time);
 }
 
 fn check_timing(field: &str, ms: u64) -> Result<(), ImportError> {
@@ -414,10 +434,35 @@ fn bad_value(path: &str, found: impl fmt::Display, expected: &str) -> ImportErro
 
 // ---- JSON trace: export ----
 
-/// The run as a JSON trace: format, version, settings, time, hash, actions
-/// and the events kept (`null` when the run keeps none).
-pub fn export_trace(sim: &Simulation) -> String {
+/// Runs with more events than this are not replayed for an export: their
+/// events could not fit in [`MAX_TRACE_BYTES`] (each takes at least 64 bytes).
+const MAX_EXPORTED_EVENTS: u64 = (MAX_TRACE_BYTES / 64) as u64;
+
+/// A JSON trace, and how many of the run's events it lists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Export {
+    pub text: String,
+    /// The run's events, and how many of the latest the trace lists.
+    pub total_events: u64,
+    pub listed_events: u64,
+}
+
+impl Export {
+    /// Whether the trace lists every event of the run.
+    pub fn is_whole(&self) -> bool {
+        self.listed_events == self.total_events
+    }
+}
+
+/// The run as a JSON trace: format, version, settings, time, hash, actions and
+/// its events, which the page does not all keep, so they are rebuilt by
+/// replaying the run. A trace stays importable: when the whole list would take
+/// the file past [`MAX_TRACE_BYTES`], it lists the latest events that fit among
+/// those kept (the run still replays whole from its settings and actions).
+/// `null` events for a run that keeps none.
+pub fn export(sim: &Simulation) -> Export {
     let run = SharedRun::of(sim);
+    let trace = sim.trace();
     let mut out = String::new();
     let _ = writeln!(out, "{{");
     let _ = writeln!(out, "  \"format\": {},", json_string(TRACE_FORMAT));
@@ -426,7 +471,7 @@ pub fn export_trace(sim: &Simulation) -> String {
     let _ = writeln!(out, "  \"time\": {},", run.time);
     let _ = writeln!(out, "  \"events_processed\": {},", run.events_processed);
     // A string: JavaScript numbers lose integers above 2^53.
-    let _ = writeln!(out, "  \"hash\": \"{}\",", sim.trace().hash());
+    let _ = writeln!(out, "  \"hash\": \"{}\",", trace.hash());
     out.push_str("  \"actions\": [");
     for (position, recorded) in run.actions.iter().enumerate() {
         out.push_str(if position == 0 { "\n" } else { ",\n" });
@@ -443,29 +488,67 @@ pub fn export_trace(sim: &Simulation) -> String {
     } else {
         "\n  ],\n"
     });
-    match sim.trace().keeps_events().then(|| sim.trace().events()) {
-        None => out.push_str("  \"events\": null\n"),
-        Some(events) => {
-            out.push_str("  \"events\": [");
-            let none = events.len() == 0;
-            for (position, event) in events.enumerate() {
-                out.push_str(if position == 0 { "\n" } else { ",\n" });
-                let server = event
-                    .server
-                    .map_or_else(|| "null".to_string(), |server| server.to_string());
-                let _ = write!(
-                    out,
-                    "    {{\"time\": {}, \"server\": {server}, \"kind\": \"{}\", \"text\": {}}}",
-                    event.time,
-                    event_kind_name(&event.kind),
-                    json_string(&event.kind.to_string())
-                );
-            }
-            out.push_str(if none { "]\n" } else { "\n  ]\n" });
-        }
+    let total_events = trace.len();
+    if !trace.keeps_events() {
+        out.push_str("  \"events\": null\n}\n");
+        return Export {
+            text: out,
+            total_events,
+            listed_events: 0,
+        };
     }
-    out.push_str("}\n");
-    out
+    let replayed = (trace.first_kept() > 0 && total_events <= MAX_EXPORTED_EVENTS)
+        .then(|| replay_keeping_every_event(&run, total_events))
+        .flatten();
+    let events = replayed.as_ref().map_or(trace, Simulation::trace);
+    let lines: Vec<String> = events.events().map(event_json).collect();
+    // Room for the event count lines, the list's brackets and the closing brace.
+    let room = MAX_TRACE_BYTES.saturating_sub(out.len() + 128);
+    let mut used = 0;
+    let listed = lines
+        .iter()
+        .rev()
+        .take_while(|line| {
+            used += line.len() + 2;
+            used <= room
+        })
+        .count();
+    let first_listed = total_events - listed as u64;
+    let _ = writeln!(out, "  \"events_total\": {total_events},");
+    let _ = writeln!(out, "  \"events_first\": {first_listed},");
+    out.push_str("  \"events\": [");
+    out.push_str(if listed == 0 { "" } else { "\n" });
+    out.push_str(&lines[lines.len() - listed..].join(",\n"));
+    out.push_str(if listed == 0 { "]\n}\n" } else { "\n  ]\n}\n" });
+    Export {
+        text: out,
+        total_events,
+        listed_events: listed as u64,
+    }
+}
+
+/// [`export`]'s text.
+pub fn export_trace(sim: &Simulation) -> String {
+    export(sim).text
+}
+
+/// The run replayed with a trace long enough for every one of its events.
+fn replay_keeping_every_event(run: &SharedRun, events: u64) -> Option<Simulation> {
+    let mut whole = run.clone();
+    whole.config.retention.events = usize::try_from(events).ok()?;
+    whole.replay().ok()
+}
+
+fn event_json(event: &crate::Event) -> String {
+    let server = event
+        .server
+        .map_or_else(|| "null".to_string(), |server| server.to_string());
+    format!(
+        "    {{\"time\": {}, \"server\": {server}, \"kind\": \"{}\", \"text\": {}}}",
+        event.time,
+        event_kind_name(&event.kind),
+        json_string(&event.kind.to_string())
+    )
 }
 
 fn json_string(text: &str) -> String {

@@ -3,7 +3,7 @@
 use raftviz_sim::kv::Op;
 use raftviz_sim::scenario::{self, ScenarioPlayer};
 use raftviz_sim::share::{
-    decode_run, encode_run, export_trace, import_trace, SharedRun, MAX_RUN_FRAGMENT_BYTES,
+    decode_run, encode_run, export, export_trace, import_trace, SharedRun, MAX_RUN_FRAGMENT_BYTES,
     MAX_TRACE_BYTES,
 };
 use raftviz_sim::{
@@ -314,6 +314,95 @@ fn the_trace_lists_every_event_with_its_text() {
         document["actions"][0]["action"],
         serde_json::json!({"type": "crash", "server": server})
     );
+}
+
+/// A run's events as a trace lists them, and those of the same run replayed
+/// keeping every event.
+fn listed_and_replayed(original: &Simulation, text: &str) -> (Vec<Value>, Vec<String>) {
+    let document: Value = serde_json::from_str(text).unwrap();
+    let listed = document["events"].as_array().unwrap().clone();
+    let everything = SimConfig {
+        retention: Retention::EVERYTHING,
+        ..original.initial_config().clone()
+    };
+    let mut whole = Simulation::new(everything);
+    whole.replay_to_position(original.actions(), original.events_processed());
+    assert_eq!(whole.trace().hash(), original.trace().hash());
+    let texts = whole.trace().events().map(|e| e.kind.to_string()).collect();
+    (listed, texts)
+}
+
+#[test]
+fn a_run_longer_than_the_page_keeps_exports_every_event_by_replaying() {
+    let mut original = Simulation::new(SimConfig::visual(12));
+    for second in 0..90 {
+        original.run_for(1_000);
+        let server = (second / 10) % 5;
+        match second % 10 {
+            0 => original.act(UserAction::Crash { server }),
+            5 => original.act(UserAction::Restart { server }),
+            _ => {}
+        }
+    }
+    assert!(original.trace().first_kept() > 0, "the page dropped events");
+    let exported = export(&original);
+    assert!(exported.is_whole());
+    assert_eq!(exported.total_events, original.trace().len());
+    assert!(exported.text.len() <= MAX_TRACE_BYTES);
+    let (listed, replayed) = listed_and_replayed(&original, &exported.text);
+    assert_eq!(listed.len(), replayed.len());
+    assert!(listed
+        .iter()
+        .zip(&replayed)
+        .all(|(l, r)| l["text"] == r.as_str()));
+    let document: Value = serde_json::from_str(&exported.text).unwrap();
+    assert_eq!(document["events_first"], 0);
+    assert_eq!(document["events_total"], original.trace().len());
+}
+
+#[test]
+fn a_run_too_long_for_a_trace_file_lists_its_latest_events_and_still_imports() {
+    let mut original = Simulation::new(SimConfig::visual(13));
+    for minute in 0..10 {
+        original.act(UserAction::Timeout { server: minute % 5 });
+        original.run_for(60_000);
+    }
+    let exported = export(&original);
+    assert!(!exported.is_whole());
+    assert!(
+        exported.text.len() <= MAX_TRACE_BYTES,
+        "{} bytes",
+        exported.text.len()
+    );
+    assert!(exported.listed_events > 5_000, "{}", exported.listed_events);
+    let (listed, replayed) = listed_and_replayed(&original, &exported.text);
+    assert_eq!(listed.len() as u64, exported.listed_events);
+    let latest = &replayed[replayed.len() - listed.len()..];
+    assert!(listed
+        .iter()
+        .zip(latest)
+        .all(|(l, r)| l["text"] == r.as_str()));
+    let document: Value = serde_json::from_str(&exported.text).unwrap();
+    assert_eq!(
+        document["events_first"],
+        original.trace().len() - exported.listed_events
+    );
+    let imported = import_trace(&exported.text).and_then(|run| run.replay());
+    assert_same_run(&imported.unwrap(), &original, "the latest events only");
+}
+
+#[test]
+fn a_replay_shows_itself_as_it_goes() {
+    let original = clicking_session(SimConfig::visual(14), 10);
+    let run = SharedRun::of(&original);
+    let mut seen = Vec::new();
+    let replayed = run.replay_observed(|sim| seen.push(sim.now())).unwrap();
+    assert_same_run(&replayed, &original, "observed");
+    assert_eq!(seen.first(), Some(&0));
+    assert_eq!(seen.last(), Some(&original.now()));
+    assert!(seen
+        .windows(2)
+        .all(|pair| pair[0] <= pair[1] && pair[1] - pair[0] <= 500));
 }
 
 #[test]

@@ -112,7 +112,7 @@ pub fn app(props: &AppProps) -> Html {
             <Controls playing={state.playing} speed={state.speed} seed={config.seed} {clock_ms} {trace_hash}
                       sim_ms_last_frame={state.sim_ms_last_frame} presenting={state.presenting}
                       dispatch={dispatch.clone()} />
-            <ShareBar sim={shown.clone()} share={state.share.clone()} dispatch={dispatch.clone()} />
+            <ShareBar share={state.share.clone()} dispatch={dispatch.clone()} />
             { for props.start.errors.iter().map(|error| html! {
                 <div class="error" role="alert" data-error="">{ error }</div>
             }) }

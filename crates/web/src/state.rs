@@ -8,7 +8,9 @@ use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use raftviz_sim::scenario::{self, ScenarioPlayer, StepRun};
-use raftviz_sim::share::{decode_run, import_trace};
+use raftviz_sim::share::{
+    decode_run, export, import_trace, ImportError, SharedRun, MAX_TRACE_BYTES,
+};
 use raftviz_sim::timeline::{markers, Position, Timeline};
 use raftviz_sim::{
     EventKind, LinkCut, LivenessThresholds, NetworkConfig, RaftOptions, ReadMode, SimConfig,
@@ -17,6 +19,7 @@ use raftviz_sim::{
 use yew::prelude::*;
 
 use crate::announcer::Announcer;
+use crate::components::share_bar::download;
 use crate::names::server_name;
 use crate::params::StartParams;
 use crate::strings::{LIVENESS_THRESHOLDS_REFUSED, SCENARIO_NOT_FOUND, SCENARIO_NO_VARIANT};
@@ -256,6 +259,8 @@ pub enum Action {
     Share,
     /// The clipboard took the link of that Share press (`true`) or refused it.
     ShareCopied(u32, bool),
+    /// Download the run on screen as a JSON trace.
+    Export,
     /// A trace file's text (or the reason it could not be read), named for messages.
     Import(String, Result<String, String>),
     DismissError,
@@ -280,10 +285,10 @@ impl AppState {
             AppState::over(Simulation::new(config), start.speed)
         };
         if let Some(fragment) = &start.run_fragment {
-            return match decode_run(fragment).and_then(|run| run.replay()) {
-                Ok(sim) => AppState {
+            return match decode_run(fragment).and_then(|run| replay_with_timeline(&run)) {
+                Ok((sim, timeline)) => AppState {
                     playing: false,
-                    ..AppState::over(sim, start.speed)
+                    ..AppState::with_timeline(sim, timeline, start.speed)
                 },
                 Err(error) => AppState {
                     error: Some(format!(
@@ -339,9 +344,14 @@ impl AppState {
     }
 
     fn over(mut sim: Simulation, speed: f64) -> AppState {
+        let timeline = Timeline::new(&mut sim);
+        AppState::with_timeline(sim, timeline, speed)
+    }
+
+    fn with_timeline(sim: Simulation, timeline: Timeline, speed: f64) -> AppState {
         AppState {
             shown_ms: sim.now() as f64,
-            timeline: Rc::new(RefCell::new(Timeline::new(&mut sim))),
+            timeline: Rc::new(RefCell::new(timeline)),
             sim: SimHandle::new(sim),
             viewed: None,
             discarded_future: None,
@@ -632,16 +642,16 @@ impl AppState {
     fn import(self, name: &str, text: Result<String, String>) -> AppState {
         let replayed = text.and_then(|text| {
             import_trace(&text)
-                .and_then(|run| run.replay())
+                .and_then(|run| replay_with_timeline(&run))
                 .map_err(|error| error.to_string())
         });
         match replayed {
-            Ok(sim) => AppState {
+            Ok((sim, timeline)) => AppState {
                 playing: false,
                 notice: Some(format!("Imported {name}: the run is replayed exactly.")),
                 selected: self.selected,
                 hidden_topics: self.hidden_topics.clone(),
-                ..self.keeping_view(AppState::over(sim, self.speed))
+                ..self.keeping_view(AppState::with_timeline(sim, timeline, self.speed))
             },
             Err(error) => AppState {
                 error: Some(format!(
@@ -765,6 +775,43 @@ impl AppState {
         next
     }
 
+    /// Downloads the run on screen as a trace and says what the file holds: a long run's
+    /// file lists only its latest events, so that it stays small enough to import.
+    fn export(self) -> AppState {
+        let (exported, name, refusal) = {
+            let sim = self.shown();
+            let sim = sim.borrow();
+            let name = format!(
+                "raftviz-seed-{}-{}ms.json",
+                sim.initial_config().seed,
+                sim.now()
+            );
+            (export(&sim), name, refusal_on_opening(&sim))
+        };
+        // A refused download changes nothing on the page; the browser says why.
+        let _ = download(&name, &exported.text);
+        let listed = if exported.is_whole() {
+            format!("the run and all its {} events", exported.total_events)
+        } else {
+            format!(
+                "the run and the last {} of its {} events: a trace file must stay under {} MiB to \
+                 be imported. Importing it replays the whole run, every event, from its settings and \
+                 actions; Share makes a link to the same run",
+                exported.listed_events,
+                exported.total_events,
+                MAX_TRACE_BYTES >> 20
+            )
+        };
+        let notice = match refusal {
+            Some(error) => format!("Saved {name}, but it will not import: {error}."),
+            None => format!("Saved {name}: {listed}."),
+        };
+        AppState {
+            notice: Some(notice),
+            ..self
+        }
+    }
+
     fn drop_message(self, id: u64) -> AppState {
         let in_flight = self
             .shown()
@@ -800,10 +847,14 @@ impl AppState {
                     .map(str::to_owned),
             }
             .fragment(),
-            None => format!(
-                "#run={}",
-                raftviz_sim::share::encode_run(&self.shown().borrow())
-            ),
+            None => {
+                self.notice = refusal_on_opening(&self.shown().borrow())
+                    .map(|error| format!("This link will not open: {error}."));
+                format!(
+                    "#run={}",
+                    raftviz_sim::share::encode_run(&self.shown().borrow())
+                )
+            }
         };
         let url = crate::params::replace_url(Some(&fragment), self.presenting);
         let serial = self.share.as_ref().map_or(0, |share| share.serial + 1);
@@ -1108,6 +1159,7 @@ impl Reducible for AppState {
                 }
                 next
             }
+            Action::Export => next.export(),
             Action::Import(name, text) => next.import(&name, text),
             Action::DismissError => AppState {
                 error: None,
@@ -1120,6 +1172,23 @@ impl Reducible for AppState {
         }
         Rc::new(next.announce())
     }
+}
+
+/// Why a link or trace of `sim` would be refused when opened (e.g. a run past an hour).
+fn refusal_on_opening(sim: &Simulation) -> Option<ImportError> {
+    SharedRun::of(sim).validate().err()
+}
+
+/// A shared run replayed with checkpoints along the way, so that its past is as quick
+/// to revisit as a run watched live.
+fn replay_with_timeline(run: &SharedRun) -> Result<(Simulation, Timeline), ImportError> {
+    let mut timeline: Option<Timeline> = None;
+    let mut sim = run.replay_observed(|sim| match &mut timeline {
+        Some(timeline) => timeline.observe(sim),
+        None => timeline = Some(Timeline::new(sim)),
+    })?;
+    let timeline = timeline.unwrap_or_else(|| Timeline::new(&mut sim));
+    Ok((sim, timeline))
 }
 
 /// Positions compare in the order their moments happened.

@@ -2,18 +2,16 @@
 //! trace to load back by file picker or by dropping it anywhere on the page.
 
 use gloo_events::{EventListener, EventListenerOptions};
-use raftviz_sim::share::{export_trace, MAX_TRACE_BYTES};
+use raftviz_sim::share::MAX_TRACE_BYTES;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, File, HtmlAnchorElement, HtmlInputElement, Url};
 use yew::prelude::*;
 
-use crate::state::{Action, Dispatch, ShareOutcome, SimHandle};
+use crate::state::{Action, Dispatch, ShareOutcome};
 
 #[derive(Properties, PartialEq)]
 pub struct ShareBarProps {
-    /// The run on screen: what Share and Export capture.
-    pub sim: SimHandle,
     pub share: Option<ShareOutcome>,
     pub dispatch: Dispatch,
 }
@@ -26,17 +24,8 @@ pub fn share_bar(props: &ShareBarProps) -> Html {
         Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::Share))
     };
     let export = {
-        let sim = props.sim.clone();
-        Callback::from(move |_: MouseEvent| {
-            let sim = sim.borrow();
-            let name = format!(
-                "raftviz-seed-{}-{}ms.json",
-                sim.initial_config().seed,
-                sim.now()
-            );
-            // A refused download changes nothing on the page; the browser says why.
-            let _ = download(&name, &export_trace(&sim));
-        })
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::Export))
     };
     let import = {
         let dispatch = props.dispatch.clone();
@@ -143,7 +132,7 @@ fn read_trace(file: File, dispatch: Dispatch) {
     });
 }
 
-fn download(name: &str, text: &str) -> Result<(), JsValue> {
+pub fn download(name: &str, text: &str) -> Result<(), JsValue> {
     let options = BlobPropertyBag::new();
     options.set_type("application/json");
     let parts = js_sys::Array::of1(&JsValue::from_str(text));
