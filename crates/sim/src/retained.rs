@@ -5,11 +5,11 @@
 //! so that no run can grow until an allocation fails.
 use std::mem::size_of;
 
-use raftviz_raft::{Entry, EntryData};
+use raftviz_raft::{Entry, EntryData, Message};
 
 use crate::linearizability::Operation;
 use crate::timeline::Marker;
-use crate::{Event, RecordedAction, Simulation};
+use crate::{Event, InFlight, RecordedAction, Simulation};
 
 /// Counts of everything a run keeps that can grow while it runs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -21,7 +21,8 @@ pub struct Retained {
     pub actions: usize,
     /// Client operations in the linearizability history.
     pub operations: usize,
-    /// Log entries over every server, in memory and on disk.
+    /// Log entries over every server, in memory and on disk, and in messages
+    /// in flight.
     pub log_entries: usize,
     /// Commands the servers applied, as the lab's tester records them.
     pub applied: usize,
@@ -74,6 +75,7 @@ impl Simulation {
                 + self.pending_replies.len()
                 + self.network.in_flight().count()
                 + self.clients.len(),
+            log_entries: self.network.in_flight().map(carried_entries).sum(),
             ..Retained::default()
         };
         for server in &self.servers {
@@ -92,5 +94,12 @@ impl Simulation {
                 .sum::<usize>();
         }
         retained
+    }
+}
+
+fn carried_entries(flight: &InFlight) -> usize {
+    match &flight.message {
+        Message::AppendEntries { entries, .. } => entries.len(),
+        _ => 0,
     }
 }

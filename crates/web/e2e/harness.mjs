@@ -89,6 +89,7 @@ export async function stopBrowser({ server, browser } = {}) {
 
 export async function openPage(browser, baseUrl, pathAndQuery) {
   const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  await watchWasmMemory(page);
   const problems = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {
@@ -100,6 +101,23 @@ export async function openPage(browser, baseUrl, pathAndQuery) {
   });
   await page.goto(baseUrl + pathAndQuery);
   return { page, problems };
+}
+
+/**
+ * Keeps hold of the page's WebAssembly memory once the app starts (call before the page
+ * loads), so that `wasmMemoryBytes` can read its size: the JS heap does not include it.
+ */
+export async function watchWasmMemory(page) {
+  await page.addInitScript(() => {
+    addEventListener('TrunkApplicationStarted', (event) => {
+      window.raftvizWasmMemory = event.detail.wasm.memory;
+    });
+  });
+}
+
+/** Bytes of WebAssembly memory the page has reserved (it grows and never shrinks). */
+export async function wasmMemoryBytes(page) {
+  return page.evaluate(() => window.raftvizWasmMemory?.buffer.byteLength ?? 0);
 }
 
 /** Reads one numeric data-* attribute of the first element matching `selector`. */

@@ -35,6 +35,19 @@ const EVENT_LOG_REFRESH_MS: f64 = 200.0;
 pub const DEFAULT_STEP_PACE_S: u32 = 5;
 pub const STEP_PACES_S: [u32; 5] = [3, 5, 8, 12, 20];
 
+/// Real ms of simulation a frame may spend. At the fastest speeds a frame's share of
+/// virtual time can take seconds to simulate (clients at 1000x); past this the run lags
+/// behind the speed asked for rather than freezing the page.
+const FRAME_SIMULATION_MS: f64 = 30.0;
+/// Virtual ms simulated between looks at the clock while a frame has work to spare.
+const FRAME_SLICE_MS: u64 = 1_000;
+
+/// The most state a run may hold in its servers (estimated) before the page pauses it.
+/// The page keeps a bounded window of everything else, but logs that nothing compacts
+/// grow with every request: without this, clients run at the fastest speed would grow
+/// until an allocation failed.
+const MOST_RUN_BYTES: usize = 32 << 20;
+
 pub type NodeId = usize;
 pub type Dispatch = UseReducerDispatcher<AppState>;
 
@@ -687,20 +700,49 @@ impl AppState {
         if let Some(viewed) = self.viewed.clone() {
             return self.replay_forward(&viewed, target, started);
         }
-        self.sim_mut().run_until(target as u64);
+        let reached = self.run_live_until(target, started + FRAME_SIMULATION_MS);
         self.timeline.borrow_mut().observe(&mut self.sim_mut());
         self.sim_ms_last_frame = now_ms() - started;
         let sim = self.sim.borrow();
         // The simulator stops at a broken invariant; so does the page, to show it.
         let stopped = sim.halted();
         let now = sim.now() as f64;
+        let retained = sim.retained();
         drop(sim);
-        self.shown_ms = if stopped { now } else { target };
+        self.shown_ms = if stopped { now } else { reached };
         self.playing &= !stopped;
+        if retained.approx_bytes() > MOST_RUN_BYTES {
+            self.playing = false;
+            self.notice = Some(format!(
+                "Paused: this run now holds about {} MB in its servers ({} log entries, {} \
+                 key-value pairs), as much as the page lets a run keep. Snapshots (in the \
+                 settings) keep logs short; the run starts over with them.",
+                retained.approx_bytes() >> 20,
+                retained.log_entries,
+                retained.kv_pairs
+            ));
+        }
         if stopped || started - self.event_log_shown_at >= EVENT_LOG_REFRESH_MS {
             self.show_latest_events(started);
         }
         self
+    }
+
+    /// Runs the live simulation towards `target` (virtual ms) until the real clock passes
+    /// `deadline`; returns the virtual time reached.
+    fn run_live_until(&self, target: f64, deadline: f64) -> f64 {
+        let mut sim = self.sim_mut();
+        loop {
+            let slice = sim.now().saturating_add(FRAME_SLICE_MS) as f64;
+            if slice >= target {
+                sim.run_until(target as u64);
+                return target;
+            }
+            sim.run_until(slice as u64);
+            if sim.halted() || now_ms() > deadline {
+                return sim.now() as f64;
+            }
+        }
     }
 
     /// Playing in the past replays the live run's actions forward, until it catches up

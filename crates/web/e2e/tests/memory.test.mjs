@@ -1,0 +1,90 @@
+// A long session keeps WebAssembly memory bounded and never reaches the panic panel
+// (issue 10: at ?speed=1000 the page used to pass 2 GB in half a minute and panic with
+// `capacity overflow` after about a minute). Memory is read from the wasm instance
+// itself: the JS heap does not include it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import {
+  openPage, numberAttribute, screenshot, startBrowser, stopBrowser, wasmMemoryBytes,
+} from '../harness.mjs';
+
+const SOAK_MS = 60_000;
+const SAMPLE_MS = 5_000;
+const MOST_BYTES = 128 * 1024 * 1024;
+const MB = 1024 * 1024;
+
+let server;
+let browser;
+
+before(async () => ({ server, browser } = await startBrowser()));
+after(() => stopBrowser({ server, browser }));
+
+/** Samples memory and the virtual clock every `SAMPLE_MS` for `duration` ms. */
+async function soak(page, duration) {
+  const samples = [];
+  for (let waited = 0; waited < duration; waited += SAMPLE_MS) {
+    await page.waitForTimeout(SAMPLE_MS);
+    samples.push({
+      bytes: await wasmMemoryBytes(page),
+      virtualMs: await numberAttribute(page, '[data-clock]', 'data-ms'),
+      panicked: (await page.$('[data-panic]')) !== null,
+    });
+  }
+  return samples;
+}
+
+test('a minute at the fastest speed keeps wasm memory bounded, without a panic', { timeout: SOAK_MS + 60_000 }, async () => {
+  const { page, problems } = await openPage(browser, server.url, '/?seed=1&speed=1000');
+  await page.waitForSelector('[data-node]');
+  const samples = await soak(page, SOAK_MS);
+  const most = Math.max(...samples.map((sample) => sample.bytes));
+  const covered = samples.at(-1).virtualMs;
+  console.log(`# ${SOAK_MS / 1000} s at 1000x: ${(covered / 3_600_000).toFixed(1)} virtual hours, wasm memory ${samples.map((s) => (s.bytes / MB).toFixed(1)).join(' ')} MB`);
+  await screenshot(page, 'fastest-speed-soak');
+  assert.ok(samples.every((sample) => !sample.panicked), 'the panic panel appeared');
+  assert.ok(most > 0, 'wasm memory was read');
+  assert.ok(most <= MOST_BYTES, `wasm memory reached ${(most / MB).toFixed(1)} MB`);
+  // The run really went on: more events than the page keeps, many times over.
+  assert.ok(covered > 3_600_000, `only ${covered} ms of virtual time`);
+  const events = Number((await page.textContent('.event-log h2')).match(/\d+/)[0]);
+  assert.ok(events > 1_000_000, `${events} events`);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('a run whose logs nothing compacts is paused before it outgrows the page', { timeout: 120_000 }, async () => {
+  // A trace of this page's settings in which 60,000 client requests reach the leader
+  // at once: every log grows by 60,000 entries and every state machine by as many keys.
+  const { page, problems } = await openPage(browser, server.url, '/?seed=4&speed=1');
+  await page.waitForSelector('[data-node]');
+  await page.click('[data-action=pause]');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-action=export]')]);
+  const trace = JSON.parse(await readFile(await download.path(), 'utf8'));
+  const request = { event: 1_000_000_000, time: 1_000, action: { type: 'request', server: null } };
+  Object.assign(trace, {
+    time: 1_000,
+    events_processed: 1_000_000_000,
+    hash: null,
+    actions: Array(60_000).fill(request),
+    events: [],
+  });
+  await page.setInputFiles('[data-import]', {
+    name: 'requests.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(trace)),
+  });
+  await page.waitForFunction(() => /Imported requests\.json/.test(document.querySelector('[data-notice]').textContent),
+    null, { timeout: 60_000 });
+  await page.click('[data-action=play]');
+  await page.waitForFunction(() => /Paused: this run now holds/.test(document.querySelector('[data-notice]').textContent),
+    null, { timeout: 60_000 });
+  await screenshot(page, 'run-paused-for-memory');
+  const clock = await numberAttribute(page, '[data-clock]', 'data-ms');
+  await page.waitForTimeout(1_000);
+  assert.equal(await numberAttribute(page, '[data-clock]', 'data-ms'), clock, 'the run is paused');
+  const bytes = await wasmMemoryBytes(page);
+  console.log(`# paused at ${clock} ms with 60,000 entries in every log: wasm memory ${(bytes / MB).toFixed(1)} MB`);
+  assert.ok(bytes <= MOST_BYTES, `wasm memory reached ${(bytes / MB).toFixed(1)} MB`);
+  assert.equal(await page.$('[data-panic]'), null);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
