@@ -299,6 +299,36 @@ impl Timeline {
     /// The visible moment just before `at`: after the last event that recorded
     /// something, or the last action, before it.
     pub fn previous(&self, live: &Simulation, at: Position) -> Option<Position> {
+        self.previous_from(live, at, None)
+    }
+
+    /// The run one visible moment before `shown` (a moment of `live`). The events
+    /// `shown` keeps tell where that moment is, so it is rebuilt once.
+    pub fn step_back(&self, live: &Simulation, shown: &Simulation) -> Option<Simulation> {
+        let moment = self.previous_from(live, shown.position(), Some(shown))?;
+        Some(self.seek(live, moment))
+    }
+
+    /// The run one visible moment after `shown`, short of the live run's own
+    /// moment: `shown` runs on to it, with no rebuilding.
+    pub fn step_forward(&self, live: &Simulation, shown: &Simulation) -> Option<Simulation> {
+        let moment = self.next_from(live, shown.position(), Some(shown))?;
+        if order(&moment) >= order(&live.position()) {
+            return None;
+        }
+        let mut sim = shown.clone();
+        let actions = &live.actions()[..moment.actions.min(live.actions().len())];
+        sim.replay_to_position(actions, moment.processed);
+        Some(sim)
+    }
+
+    /// [`Timeline::previous`], with the run as it is at `at` when at hand.
+    fn previous_from(
+        &self,
+        live: &Simulation,
+        at: Position,
+        shown: Option<&Simulation>,
+    ) -> Option<Position> {
         let after_action = live
             .actions()
             .iter()
@@ -309,17 +339,23 @@ impl Timeline {
                 actions: index + 1,
             })
             .find(|moment| order(moment) < order(&at));
-        let after_event = self.event_moment_before(live, at);
+        let after_event = self.event_moment_before(live, at, shown);
         after_action
             .into_iter()
             .chain(after_event)
             .max_by_key(order)
     }
 
-    fn event_moment_before(&self, live: &Simulation, at: Position) -> Option<Position> {
+    fn event_moment_before(
+        &self,
+        live: &Simulation,
+        at: Position,
+        shown: Option<&Simulation>,
+    ) -> Option<Position> {
         let before = |sim: &Simulation| sim.event_moments().find(|m| order(m) < order(&at));
-        if let Some(moment) = before(live) {
-            // The live run keeps the newest events: none later is missing.
+        // The live run keeps its newest events, and the run shown at `at` those
+        // just before it: when either has one before `at`, none later is missing.
+        if let Some(moment) = before(live).or_else(|| shown.and_then(before)) {
             return Some(moment);
         }
         if live.trace.first_kept() == 0 {
@@ -340,6 +376,16 @@ impl Timeline {
 
     /// The visible moment just after `at`, within the live run.
     pub fn next(&self, live: &Simulation, at: Position) -> Option<Position> {
+        self.next_from(live, at, None)
+    }
+
+    /// [`Timeline::next`], with the run as it is at `at` when at hand.
+    fn next_from(
+        &self,
+        live: &Simulation,
+        at: Position,
+        shown: Option<&Simulation>,
+    ) -> Option<Position> {
         let after_action = live
             .actions()
             .iter()
@@ -349,14 +395,19 @@ impl Timeline {
                 actions: index + 1,
             })
             .find(|moment| order(moment) > order(&at));
-        let after_event = self.event_moment_after(live, at);
+        let after_event = self.event_moment_after(live, at, shown);
         after_action
             .into_iter()
             .chain(after_event)
             .min_by_key(order)
     }
 
-    fn event_moment_after(&self, live: &Simulation, at: Position) -> Option<Position> {
+    fn event_moment_after(
+        &self,
+        live: &Simulation,
+        at: Position,
+        shown: Option<&Simulation>,
+    ) -> Option<Position> {
         let oldest_kept = live
             .trace
             .events()
@@ -367,10 +418,10 @@ impl Timeline {
             let later = live.event_moments().take_while(|m| order(m) > order(&at));
             return later.last();
         }
-        // Rebuild `at` and run on until something is recorded, up to the next
-        // action: taken, it is a moment of its own, and events it records are
-        // stamped with the moment just before it.
-        let mut sim = self.seek(live, at);
+        // Rebuild `at` (or copy it) and run on until something is recorded, up
+        // to the next action: taken, it is a moment of its own, and events it
+        // records are stamped with the moment just before it.
+        let mut sim = shown.map_or_else(|| self.seek(live, at), Simulation::clone);
         let recorded = sim.trace.len();
         let next_action = live.actions().get(at.actions);
         let end = next_action.map_or(live.events_processed(), |action| action.event);
@@ -378,6 +429,7 @@ impl Timeline {
             sim.process_next_event();
         }
         if let Some(action) = next_action.filter(|_| sim.trace.len() == recorded) {
+            sim.advance_clock_to(action.time);
             sim.act(action.action.clone());
         }
         let newest = sim.trace.events().next_back()?;

@@ -140,6 +140,36 @@ fn stepping_works_before_the_window_of_kept_events() {
 }
 
 #[test]
+fn the_run_shown_steps_back_and_forward_through_the_same_moments() {
+    let (live, timeline) = lively_minute(7);
+    let mut shown = timeline.seek_time(&live, 25_000);
+    let mut visited = Vec::new();
+    for _ in 0..40 {
+        let previous = timeline.previous(&live, shown.position());
+        shown = timeline
+            .step_back(&live, &shown)
+            .expect("an earlier moment");
+        assert_eq!(Some(shown.position()), previous);
+        visited.push(shown.position());
+    }
+    let rebuilt = timeline.seek(&live, shown.position());
+    assert_eq!(shown.trace().hash(), rebuilt.trace().hash());
+    for retraced in visited.iter().rev().skip(1) {
+        let next = timeline.next(&live, shown.position());
+        shown = timeline
+            .step_forward(&live, &shown)
+            .expect("a later moment");
+        assert_eq!(Some(shown.position()), next);
+        assert_eq!(shown.position(), *retraced);
+    }
+    let rebuilt = timeline.seek(&live, shown.position());
+    assert_eq!(shown.trace().hash(), rebuilt.trace().hash());
+    // From the moment before the live run's own, a step forward is the live run.
+    let before_live = timeline.step_back(&live, &live).expect("an earlier moment");
+    assert!(timeline.step_forward(&live, &before_live).is_none());
+}
+
+#[test]
 fn acting_in_the_past_forks_and_the_old_future_can_be_restored() {
     let (live, mut timeline) = lively_minute(3);
     let fork_at = timeline.seek_time(&live, 20_000).position();

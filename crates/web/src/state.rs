@@ -11,7 +11,7 @@ use raftviz_sim::scenario::{self, ScenarioPlayer, StepRun};
 use raftviz_sim::share::{
     decode_run, export, import_trace, ImportError, SharedRun, MAX_TRACE_BYTES,
 };
-use raftviz_sim::timeline::{markers, Position, Timeline};
+use raftviz_sim::timeline::{markers, Timeline};
 use raftviz_sim::{
     EventKind, LinkCut, LivenessThresholds, NetworkConfig, RaftOptions, ReadMode, SimConfig,
     Simulation, SnapshotPolicy, UserAction,
@@ -592,11 +592,9 @@ impl AppState {
     fn step_back(self) -> AppState {
         let past = {
             let live = self.sim.borrow();
-            let at = self.shown().borrow().position();
-            let timeline = self.timeline.borrow();
-            timeline
-                .previous(&live, at)
-                .map(|moment| timeline.seek(&live, moment))
+            let shown = self.shown();
+            let shown = shown.borrow();
+            self.timeline.borrow().step_back(&live, &shown)
         };
         match past {
             Some(past) => self.view(Some(past)),
@@ -611,13 +609,8 @@ impl AppState {
     fn step_forward_in_past(self, viewed: &SimHandle) -> AppState {
         let past = {
             let live = self.sim.borrow();
-            let at = viewed.borrow().position();
-            let live_at = live.position();
-            let timeline = self.timeline.borrow();
-            timeline
-                .next(&live, at)
-                .filter(|moment| order(moment) < order(&live_at))
-                .map(|moment| timeline.seek(&live, moment))
+            let viewed = viewed.borrow();
+            self.timeline.borrow().step_forward(&live, &viewed)
         };
         self.view(past)
     }
@@ -1231,11 +1224,6 @@ fn replay_with_timeline(run: &SharedRun) -> Result<(Simulation, Timeline), Impor
     })?;
     let timeline = timeline.unwrap_or_else(|| Timeline::new(&mut sim));
     Ok((sim, timeline))
-}
-
-/// Positions compare in the order their moments happened.
-fn order(position: &Position) -> (u64, usize) {
-    (position.processed, position.actions)
 }
 
 /// A high-resolution clock for measuring the simulator's share of a frame.
