@@ -116,14 +116,15 @@ pub fn run_browser_tests(root: &Path) -> Result<(), StepError> {
     Ok(())
 }
 
-/// Runs the browser benchmark script over the built `dist/`.
-/// Measures the built page; returns what the bench printed (its table).
-pub fn run_browser_bench(root: &Path) -> Result<String, StepError> {
+/// Runs the browser benchmark script over the built `dist/`; returns what it printed
+/// (its table). `long` runs its memory sessions for 10 and 5 minutes.
+pub fn run_browser_bench(root: &Path, long: bool) -> Result<String, StepError> {
     run_step_captured(
         "bench",
         Command::new("node")
             .arg("bench.mjs")
             .env("RAFTVIZ_DIST", root.join("dist"))
+            .env("RAFTVIZ_BENCH_LONG", if long { "1" } else { "0" })
             .current_dir(root.join(E2E_DIR)),
     )
 }

@@ -19,7 +19,9 @@ commands:
   test [STEP..]  run every test (or only the named steps: unit, nostd, web, size, browser)
   bench [ARGS..] run the simulator and core-vs-raft-rs benchmarks, print one table and
                  rewrite its section of docs/performance.md (extra ARGS go to each `cargo bench`)
-  bench browser  build the page (release) and measure it in headless Chromium
+  bench browser [--long]
+                 build the page (release) and measure it in headless Chromium;
+                 --long runs the memory sessions for 10 and 5 minutes, not 1 and 1
   explore [ARGS] seed explorer: --seeds N --faults <preset>|all [--first-seed S] [--faulty-commit]
                  (presets: gentle drops duplication reordering partitions one-way
                   snapshot-crashes clock-skew lease-reads nasty)";
@@ -197,7 +199,8 @@ fn explore(args: &[String]) -> Result<(), StepError> {
 
 fn bench(extra: &[String]) -> Result<(), StepError> {
     if extra.first().map(String::as_str) == Some("browser") {
-        return bench_browser().map(|_| ());
+        let long = extra[1..].iter().any(|arg| arg == "--long");
+        return bench_browser(long).map(|_| ());
     }
     let root = repo_root();
     announce("bench", "simulator benchmarks");
@@ -217,7 +220,7 @@ fn bench(extra: &[String]) -> Result<(), StepError> {
             .current_dir(&root),
     )?;
 
-    let browser = bench_browser()?;
+    let browser = bench_browser(false)?;
 
     let rows: Vec<String> = [&core_vs_raft_rs, &simulator, &browser]
         .into_iter()
@@ -253,8 +256,9 @@ fn bench(extra: &[String]) -> Result<(), StepError> {
 
 /// Frame times, simulator work per frame, time to the first leader and bundle size of
 /// the release page, as docs/performance.md records them.
-/// Builds the page and measures it; returns the bench's table.
-fn bench_browser() -> Result<String, StepError> {
+/// Builds the page and measures it; returns the bench's table. `long` runs the memory
+/// sessions for as long as issue 10 asks.
+fn bench_browser(long: bool) -> Result<String, StepError> {
     let root = repo_root();
     tools::ensure_tools(&root)?;
     browser::ensure_browser()?;
@@ -266,7 +270,7 @@ fn bench_browser() -> Result<String, StepError> {
             .current_dir(&root),
     )?;
     announce("bench", "the page in headless Chromium");
-    browser::run_browser_bench(&root)
+    browser::run_browser_bench(&root, long)
 }
 
 fn announce(step: &str, what: &str) {

@@ -6,17 +6,29 @@
 //   - simulator work per frame, as the page measures it (data-sim-ms on the clock);
 //   - main-thread work per frame once every log holds 500 entries;
 //   - time to the first leader at the default speed, in real and virtual time;
-//   - gzipped size of the .wasm + .js the browser downloads.
+//   - gzipped size of the .wasm + .js the browser downloads;
+//   - WebAssembly memory over a long session at 10x and at the URL's fastest speed,
+//     sampled every 30 s (1 minute each; RAFTVIZ_BENCH_LONG=1, which
+//     `cargo xtask bench browser --long` sets, runs 10 and 5 minutes as issue 10 asks);
+//   - seeking and stepping back in a run of an hour: from asking to the frame drawn.
 // Run: `cargo xtask bench browser`, or `node bench.mjs` after `trunk build --release`.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
 import { gzipSync } from 'node:zlib';
-import { serveStatic, launchBrowser, distDir } from './harness.mjs';
+import {
+  serveStatic, launchBrowser, distDir, watchWasmMemory, wasmMemoryBytes,
+} from './harness.mjs';
 
 const WARM_UP_MS = 2_000;
 const MEASURE_MS = 15_000;
 const LONG_LOG_ENTRIES = 500;
+const LONG = process.env.RAFTVIZ_BENCH_LONG === '1';
+const MINUTES_AT_10X = LONG ? 10 : 1;
+const MINUTES_AT_FASTEST = LONG ? 5 : 1;
+const MEMORY_SAMPLE_MS = 30_000;
+const MB = 1024 * 1024;
+const HOUR_MS = 3_600_000;
 
 function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -101,6 +113,87 @@ async function firstLeader(browser, baseUrl) {
   return { firstRender, leaderReal, leaderVirtual };
 }
 
+/**
+ * WebAssembly memory every 30 s over `minutes` of a run at `speed`: the samples in MB,
+ * the virtual time reached and whether the panic panel ever showed.
+ */
+async function memoryOverSession(browser, baseUrl, speed, minutes) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  await watchWasmMemory(page);
+  await page.goto(`${baseUrl}/?seed=1&speed=${speed}`);
+  await page.waitForSelector('[data-node]');
+  if (speed === 10) {
+    await page.$eval('[data-setting=drop]', (input) => {
+      input.value = '10';
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+  }
+  const samples = [await wasmMemoryBytes(page) / MB];
+  let panicked = false;
+  for (let waited = 0; waited < minutes * 60_000; waited += MEMORY_SAMPLE_MS) {
+    await page.waitForTimeout(MEMORY_SAMPLE_MS);
+    samples.push(await wasmMemoryBytes(page) / MB);
+    panicked ||= (await page.$('[data-panic]')) !== null;
+  }
+  const virtualMs = Number(await page.getAttribute('[data-clock]', 'data-ms'));
+  await page.close();
+  return { samples, virtualMs, panicked };
+}
+
+/** Growth in MB per minute over the second half of a session's samples. */
+function lateGrowthPerMinute(samples) {
+  const half = Math.floor((samples.length - 1) / 2);
+  const minutes = ((samples.length - 1 - half) * MEMORY_SAMPLE_MS) / 60_000;
+  return minutes > 0 ? (samples.at(-1) - samples[half]) / minutes : 0;
+}
+
+/**
+ * An hour of a run, made at the fastest speed with a client request now and then, then
+ * paused: 100 seeks to moments spread over it (timeline drag) and 50 steps back (← Back)
+ * from moments spread over it. Each is timed until the page has rebuilt the moment (the
+ * event's dispatch returns: the reducer runs in it, the drawing comes after) and until
+ * the next frame is drawn.
+ */
+async function timeTravelInAnHour(browser, baseUrl) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  await page.goto(`${baseUrl}/?seed=1&speed=1000`);
+  await page.waitForSelector('[data-node][data-role=leader]');
+  while (Number(await page.getAttribute('[data-clock]', 'data-ms')) < HOUR_MS) {
+    await page.keyboard.press('r');
+    await page.waitForTimeout(100);
+  }
+  await page.click('[data-action=pause]');
+  const liveMs = Number(await page.getAttribute('[data-clock]', 'data-ms'));
+  const timings = await page.evaluate(async (liveMs) => {
+    const seek = document.querySelector('[data-action=seek]');
+    const back = document.querySelector('[data-action=back]');
+    const frame = () => new Promise(requestAnimationFrame);
+    const seekTo = (time) => {
+      seek.value = String(time);
+      seek.dispatchEvent(new Event('input', { bubbles: true }));
+    };
+    const seeks = { rebuilt: [], drawn: [] };
+    const backs = { rebuilt: [], drawn: [] };
+    const time = async (ask, into) => {
+      const started = performance.now();
+      ask();
+      into.rebuilt.push(performance.now() - started);
+      await frame();
+      into.drawn.push(performance.now() - started);
+    };
+    for (let k = 1; k <= 100; k += 1) {
+      await time(() => seekTo((k * 2_999_987) % liveMs), seeks);
+      if (k % 2 === 0) {
+        await frame();
+        await time(() => back.click(), backs);
+      }
+    }
+    return { seeks, backs };
+  }, liveMs);
+  await page.close();
+  return { liveMs, ...timings };
+}
+
 const server = await serveStatic();
 const browser = await launchBrowser();
 try {
@@ -108,6 +201,9 @@ try {
   const longLog = await framesWithLongLog(browser, server.url, LONG_LOG_ENTRIES);
   const leader = await firstLeader(browser, server.url);
   const size = await bundleSize();
+  const at10x = await memoryOverSession(browser, server.url, 10, MINUTES_AT_10X);
+  const atFastest = await memoryOverSession(browser, server.url, 1000, MINUTES_AT_FASTEST);
+  const travel = await timeTravelInAnHour(browser, server.url);
   const ms = (value) => `${value.toFixed(2)} ms`;
   const met = (ok, goal) => `${goal} ${ok ? '✔' : '✘'}`;
   const intervalP95 = percentile(load.intervals, 95);
@@ -123,10 +219,24 @@ try {
     ['browser: page load to first render', `${leader.firstRender} ms`, '—'],
     ['browser: first leader at default speed (1/50)', `${(leader.leaderReal / 1000).toFixed(1)} s real, ${leader.leaderVirtual} ms virtual`, 'seconds'],
     ['browser: gzipped .wasm + .js', `${(size / 1024).toFixed(1)} KiB (${size} bytes)`, met(size <= 200 * 1024, '≤ 200 KiB (issue 10)')],
+    [`browser: wasm memory after ${MINUTES_AT_10X} min at 10× with 10 % drops (${(at10x.virtualMs / 60_000).toFixed(0)} virtual min), most / growth over the last half`,
+      `${at10x.samples.at(-1).toFixed(1)} MB, most ${Math.max(...at10x.samples).toFixed(1)} MB / ${lateGrowthPerMinute(at10x.samples).toFixed(2)} MB/min`,
+      met(Math.max(...at10x.samples) <= 64 && lateGrowthPerMinute(at10x.samples) < 1, '≤ 64 MB, < 1 MB/min')],
+    [`browser: wasm memory over ${MINUTES_AT_FASTEST} min at ?speed=1000 (${(atFastest.virtualMs / HOUR_MS).toFixed(1)} virtual hours), most; panic panel`,
+      `${Math.max(...atFastest.samples).toFixed(1)} MB; ${atFastest.panicked ? 'panicked' : 'no panic'}`,
+      met(Math.max(...atFastest.samples) <= 128 && !atFastest.panicked, '≤ 128 MB, no panic')],
+    ...[['seek', travel.seeks], ['← Back', travel.backs]].flatMap(([what, timings]) => [
+      [`browser: ${what} in a ${(travel.liveMs / HOUR_MS).toFixed(1)}-hour run, moment rebuilt (median / worst of ${timings.rebuilt.length})`,
+        `${ms(percentile(timings.rebuilt, 50))} / ${ms(Math.max(...timings.rebuilt))}`,
+        met(percentile(timings.rebuilt, 50) <= 50 && Math.max(...timings.rebuilt) <= 250, '≤ 50 ms / ≤ 250 ms')],
+      [`browser: ${what} in that run, until the next frame is drawn (median / worst)`,
+        `${ms(percentile(timings.drawn, 50))} / ${ms(Math.max(...timings.drawn))}`, '—'],
+    ]),
   ];
   console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${new Date().toISOString().slice(0, 10)}`);
   console.log('| measure | value | goal |\n|---|---|---|');
   for (const [name, value, goal] of rows) console.log(`| ${name} | ${value} | ${goal} |`);
+  console.log(`\nwasm memory every ${MEMORY_SAMPLE_MS / 1000} s (MB): at 10× ${at10x.samples.map((m) => m.toFixed(1)).join(' ')}; at 1000× ${atFastest.samples.map((m) => m.toFixed(1)).join(' ')}`);
 } finally {
   await browser.close();
   await server.close();
