@@ -7,7 +7,7 @@
 //! older than the window gets its events back from the replay.
 use std::rc::Rc;
 
-use crate::{EventKind, Simulation};
+use crate::{EventKind, RecordedAction, Simulation};
 
 /// A moment of a run: after `processed` events and the first `actions`
 /// actions.
@@ -157,7 +157,7 @@ impl Checkpoint {
     /// The run as it was here, its trace and actions taken back from `live`.
     fn restore(&self, live: &Simulation) -> Simulation {
         let mut sim = self.sim.clone();
-        sim.actions = live.actions[..self.actions.min(live.actions.len())].to_vec();
+        sim.actions = live.first_actions(self.actions).to_vec();
         sim.trace.restore_from(&live.trace);
         sim
     }
@@ -198,6 +198,22 @@ impl Simulation {
             .events()
             .rev()
             .map(|event| self.moment_after(event.step))
+    }
+
+    /// The moment after each action, in order.
+    fn action_moments(&self) -> impl DoubleEndedIterator<Item = Position> + '_ {
+        self.actions
+            .iter()
+            .enumerate()
+            .map(|(index, action)| Position {
+                processed: action.event,
+                actions: index + 1,
+            })
+    }
+
+    /// The first `count` actions taken (all of them, if fewer).
+    fn first_actions(&self, count: usize) -> &[RecordedAction] {
+        &self.actions[..count.min(self.actions.len())]
     }
 
     /// The moment after processing event `step`, before the actions taken there.
@@ -247,7 +263,7 @@ impl Timeline {
 
     /// The run as it was at `target`, which must not lie past `live`.
     pub fn seek(&self, live: &Simulation, target: Position) -> Simulation {
-        let actions = &live.actions()[..target.actions.min(live.actions().len())];
+        let actions = live.first_actions(target.actions);
         self.rebuild(
             live,
             |c| c.at_or_before(target),
@@ -317,7 +333,7 @@ impl Timeline {
             return None;
         }
         let mut sim = shown.clone();
-        let actions = &live.actions()[..moment.actions.min(live.actions().len())];
+        let actions = live.first_actions(moment.actions);
         sim.replay_to_position(actions, moment.processed);
         Some(sim)
     }
@@ -330,14 +346,8 @@ impl Timeline {
         shown: Option<&Simulation>,
     ) -> Option<Position> {
         let after_action = live
-            .actions()
-            .iter()
-            .enumerate()
+            .action_moments()
             .rev()
-            .map(|(index, action)| Position {
-                processed: action.event,
-                actions: index + 1,
-            })
             .find(|moment| order(moment) < order(&at));
         let after_event = self.event_moment_before(live, at, shown);
         after_action
@@ -363,7 +373,7 @@ impl Timeline {
         }
         // The moment lies before the live run's window: replay up to `at` from
         // ever earlier checkpoints until an event before it turns up.
-        let actions = &live.actions()[..at.actions.min(live.actions().len())];
+        let actions = live.first_actions(at.actions);
         for checkpoint in self.checkpoints.iter().rev().filter(|c| c.at_or_before(at)) {
             let mut sim = checkpoint.restore(live);
             sim.replay_to_position(actions, at.processed);
@@ -387,13 +397,7 @@ impl Timeline {
         shown: Option<&Simulation>,
     ) -> Option<Position> {
         let after_action = live
-            .actions()
-            .iter()
-            .enumerate()
-            .map(|(index, action)| Position {
-                processed: action.event,
-                actions: index + 1,
-            })
+            .action_moments()
             .find(|moment| order(moment) > order(&at));
         let after_event = self.event_moment_after(live, at, shown);
         after_action

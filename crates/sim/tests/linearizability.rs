@@ -438,24 +438,36 @@ fn tiny_random_history(random: &mut SplitMix64) -> Vec<Operation> {
 
 #[test]
 fn small_random_histories_agree_with_exhaustive_search() {
-    let mut random = SplitMix64(7);
-    let mut violations = 0;
-    for case in 0..20_000 {
-        let history = tiny_random_history(&mut random);
-        let expected = brute_force_linearizable(&history);
-        let verdict = check(&history);
-        assert_eq!(
-            verdict == Verdict::Linearizable,
-            expected,
-            "case {case}: {verdict:?} for {history:#?}"
-        );
-        violations += usize::from(!expected);
-    }
+    let violations = agree_on_tiny_histories(7, 20_000, brute_force_linearizable, check);
     // Both verdicts must be well represented for the comparison to mean much.
     assert!(
         (2_000..18_000).contains(&violations),
         "{violations} violations"
     );
+}
+
+/// Asserts that `verdict` agrees with `expected` on `cases` tiny random histories;
+/// returns how many of them are violations.
+fn agree_on_tiny_histories(
+    seed: u64,
+    cases: usize,
+    expected: impl Fn(&[Operation]) -> bool,
+    verdict: impl Fn(&[Operation]) -> Verdict,
+) -> usize {
+    let mut random = SplitMix64(seed);
+    let mut violations = 0;
+    for case in 0..cases {
+        let history = tiny_random_history(&mut random);
+        let linearizable = expected(&history);
+        let verdict = verdict(&history);
+        assert_eq!(
+            verdict == Verdict::Linearizable,
+            linearizable,
+            "case {case}: {verdict:?} for {history:#?}"
+        );
+        violations += usize::from(!linearizable);
+    }
+    violations
 }
 
 /// Whether some value the keys held before the history began explains it:
@@ -474,19 +486,12 @@ fn brute_force_linearizable_from_any_start(history: &[Operation]) -> bool {
 
 #[test]
 fn small_random_windows_agree_with_exhaustive_search_from_any_start() {
-    let mut random = SplitMix64(11);
-    let mut violations = 0;
-    for case in 0..6_000 {
-        let history = tiny_random_history(&mut random);
-        let expected = brute_force_linearizable_from_any_start(&history);
-        let verdict = check_window(&history, |_| true);
-        assert_eq!(
-            verdict == Verdict::Linearizable,
-            expected,
-            "case {case}: {verdict:?} for {history:#?}"
-        );
-        violations += usize::from(!expected);
-    }
+    let violations = agree_on_tiny_histories(
+        11,
+        6_000,
+        brute_force_linearizable_from_any_start,
+        |history| check_window(history, |_| true),
+    );
     assert!(
         (300..5_700).contains(&violations),
         "{violations} violations"

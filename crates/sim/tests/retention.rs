@@ -44,6 +44,11 @@ fn heap_bytes() -> usize {
     HEAP.load(Ordering::Relaxed)
 }
 
+/// How far apart the largest and smallest of some heap samples are.
+fn spread(samples: &[usize]) -> usize {
+    samples.iter().max().unwrap_or(&0) - samples.iter().min().unwrap_or(&0)
+}
+
 const MINUTE: u64 = 60_000;
 const HOUR: u64 = 60 * MINUTE;
 
@@ -136,8 +141,7 @@ fn ten_virtual_hours_with_the_page_settings_keep_bounded_memory() {
     );
     println!("retained by hour: {retained_by_hour:#?}");
     println!("heap of the run by hour: {heap_by_hour:?}");
-    let late = &heap_by_hour[4..];
-    let spread = late.iter().max().unwrap() - late.iter().min().unwrap();
+    let spread = spread(&heap_by_hour[4..]);
     assert!(
         spread < 1 << 20,
         "the heap moved {spread} bytes in the last six hours"
@@ -195,8 +199,7 @@ fn tens_of_millions_of_events_the_way_the_page_runs_them_stay_bounded() {
         timeline.bytes() / timeline.checkpoints()
     );
     println!("heap of the run and its timeline every 50 frames: {heap_samples:?}");
-    let late = &heap_samples[heap_samples.len() / 2..];
-    let spread = late.iter().max().unwrap() - late.iter().min().unwrap();
+    let spread = spread(&heap_samples[heap_samples.len() / 2..]);
     assert!(
         spread < 2 << 20,
         "the heap moved {spread} bytes in the second half"
@@ -207,13 +210,14 @@ fn tens_of_millions_of_events_the_way_the_page_runs_them_stay_bounded() {
 fn checkpoints_of_a_run_with_long_logs_stay_within_their_budget() {
     let mut live = Simulation::new(SimConfig::visual(2));
     let mut timeline = Timeline::new(&mut live);
-    for _ in 0..20_000 {
+    for _ in 0..4_000 {
         live.act(UserAction::Request { server: None });
         live.run_for(50);
         timeline.observe(&mut live);
     }
+    // Every request is an entry in ten logs (five servers, memory and disk).
     assert!(
-        live.retained().log_entries > 100_000,
+        live.retained().log_entries > 30_000,
         "{:?}",
         live.retained()
     );
