@@ -48,11 +48,12 @@ pub const MAX_OPERATION_TEXT: usize = 64;
 const MAX_DRIFT_BOUND_PERCENT: u32 = 100;
 /// Longer `#run=` fragments are refused before decoding.
 pub const MAX_RUN_FRAGMENT_BYTES: usize = 64 * 1024;
-/// Opening a shared run replays it from the start and keeps its events, so
-/// its length bounds the page's wait and memory: an hour of a visual
-/// cluster is about 4 M simulated events (0.4 s natively) and 1.2 M kept
-/// events, far beyond any run a person watches.
-pub const MAX_RUN_TIME_MS: u64 = 60 * 60 * 1000;
+/// Opening a shared run replays it from the start, so its length bounds the
+/// wait (not the memory: the page keeps a bounded window of any run). Two
+/// days of virtual time: a three-hour lab left at the slider's top speed
+/// (10×, 30 virtual hours) opens, over several seconds that the page counts
+/// out (replay times in docs/performance.md).
+pub const MAX_RUN_TIME_MS: u64 = 48 * 60 * 60 * 1000;
 /// Bounds tick, election timeout and heartbeat so that every clock sum in
 /// the simulator stays far from overflow. Scenarios use huge timeouts to
 /// keep elections out of the way (Figure 8 waits 100 s), so the bound is
@@ -117,7 +118,7 @@ impl SharedRun {
             return Err(bad_value(
                 "time",
                 self.time,
-                &format!("at most {MAX_RUN_TIME_MS} ms (an hour)"),
+                &format!("at most {MAX_RUN_TIME_MS} ms (two days)"),
             ));
         }
         let mut previous: Option<&RecordedAction> = None;
@@ -208,35 +209,54 @@ impl SharedRun {
         &self,
         mut observe: impl FnMut(&mut Simulation),
     ) -> Result<Simulation, ImportError> {
+        let mut replaying = self.start_replay(&mut observe)?;
+        while !replaying.advance(&mut observe) {}
+        replaying.finish()
+    }
+
+    /// A replay of the run that goes [`FIRST_SPACING_MS`] at a time, so that a
+    /// page can open a long run over many frames and say how far it got. The
+    /// fresh simulation is shown to `observe` first.
+    pub fn start_replay(
+        &self,
+        observe: &mut impl FnMut(&mut Simulation),
+    ) -> Result<Replaying, ImportError> {
         self.validate()?;
-        // Not `Simulation::replay`: it ends with `run_until`, which would
-        // also run the rest of the last millisecond, past where a run
-        // paused by single steps stood.
         let mut sim = Simulation::new(self.config.clone());
         observe(&mut sim);
-        for recorded in &self.actions {
-            run_to(&mut sim, recorded.event, recorded.time, &mut observe);
-            sim.act(recorded.action.clone());
-        }
-        run_to(&mut sim, self.events_processed, self.time, &mut observe);
-        match self.hash {
-            Some(expected) if expected != sim.trace().hash() => {
-                Err(ImportError::ReplaysDifferently {
-                    expected,
-                    found: sim.trace().hash(),
-                })
-            }
-            _ => Ok(sim),
-        }
+        Ok(Replaying {
+            sim,
+            run: self.clone(),
+            next_action: 0,
+        })
     }
 }
 
-/// Processes events until `event` of them have been, or the next would
-/// pass `time`, then sets the clock to `time`: the point where the original
-/// run stood, even in the middle of a millisecond. `observe` sees the run
-/// every [`FIRST_SPACING_MS`] on the way.
-fn run_to(sim: &mut Simulation, event: u64, time: u64, observe: &mut impl FnMut(&mut Simulation)) {
-    loop {
+/// A shared run being replayed ([`SharedRun::start_replay`]).
+#[derive(Clone, Debug)]
+pub struct Replaying {
+    run: SharedRun,
+    sim: Simulation,
+    /// The recorded action taken next.
+    next_action: usize,
+}
+
+impl Replaying {
+    /// Replays the next [`FIRST_SPACING_MS`] of virtual time (less up to the
+    /// next action, which it then takes) and shows the run to `observe`;
+    /// `true` once the run stands where the original stood.
+    ///
+    /// Not `Simulation::replay`: it ends with `run_until`, which would also
+    /// run the rest of the last millisecond, past where a run paused by single
+    /// steps stood. This processes events until as many have been as when the
+    /// action was recorded, or the next would pass its time, then sets the
+    /// clock to that time, even in the middle of a millisecond.
+    pub fn advance(&mut self, observe: &mut impl FnMut(&mut Simulation)) -> bool {
+        let action = self.run.actions.get(self.next_action);
+        let (event, time) = action.map_or((self.run.events_processed, self.run.time), |recorded| {
+            (recorded.event, recorded.time)
+        });
+        let sim = &mut self.sim;
         let until = sim.now().saturating_add(FIRST_SPACING_MS).min(time);
         while sim.events_processed() < event
             && !sim.halted()
@@ -246,8 +266,35 @@ fn run_to(sim: &mut Simulation, event: u64, time: u64, observe: &mut impl FnMut(
         }
         sim.advance_clock_to(until);
         observe(sim);
-        if until >= time || sim.halted() {
-            break;
+        if until < time && !sim.halted() {
+            return false;
+        }
+        match action {
+            Some(recorded) => {
+                sim.act(recorded.action.clone());
+                self.next_action += 1;
+                false
+            }
+            None => true,
+        }
+    }
+
+    /// The virtual time replayed so far, and the run's.
+    pub fn progress(&self) -> (u64, u64) {
+        (self.sim.now(), self.run.time)
+    }
+
+    /// The replayed run, once [`Replaying::advance`] said it is done; it must
+    /// have the hash that came with the run.
+    pub fn finish(self) -> Result<Simulation, ImportError> {
+        match self.run.hash {
+            Some(expected) if expected != self.sim.trace().hash() => {
+                Err(ImportError::ReplaysDifferently {
+                    expected,
+                    found: self.sim.trace().hash(),
+                })
+            }
+            _ => Ok(self.sim),
         }
     }
 }

@@ -405,6 +405,48 @@ fn a_replay_shows_itself_as_it_goes() {
         .all(|pair| pair[0] <= pair[1] && pair[1] - pair[0] <= 500));
 }
 
+/// A page opens a long run a slice at a time, saying how far it got: the
+/// same run as replaying it at once, every session of the suite.
+#[test]
+fn a_replay_taken_a_slice_at_a_time_is_the_same_run() {
+    for original in sessions() {
+        let seed = original.initial_config().seed;
+        let run = SharedRun::of(&original);
+        let mut observed = 0;
+        let mut replaying = run.start_replay(&mut |_| observed += 1).unwrap();
+        let mut progress = Vec::new();
+        while !replaying.advance(&mut |_| observed += 1) {
+            progress.push(replaying.progress());
+        }
+        let replayed = replaying.finish().unwrap();
+        assert_same_run(&replayed, &original, &format!("sliced, seed {seed}"));
+        assert!(progress
+            .iter()
+            .all(|&(at, of)| at <= of && of == original.now()));
+        assert!(progress.windows(2).all(|pair| pair[0].0 <= pair[1].0));
+        assert!(observed > progress.len(), "seed {seed}");
+    }
+}
+
+/// A three-hour lab at the slider's top speed (10×) is 30 virtual hours; it
+/// must stay shareable. Past two days a link is refused, with the reason.
+#[test]
+fn a_run_of_thirty_virtual_hours_can_be_shared_but_not_one_of_three_days() {
+    let hour = 3_600_000;
+    let run = |time: u64| SharedRun {
+        time,
+        events_processed: u64::MAX,
+        hash: None,
+        ..SharedRun::of(&sample())
+    };
+    assert_eq!(run(30 * hour).validate(), Ok(()));
+    let error = decode_run(&run(72 * hour).to_fragment()).unwrap_err();
+    assert_says(
+        &error.to_string(),
+        "`time` is 259200000, but it must be at most 172800000 ms (two days)",
+    );
+}
+
 #[test]
 fn a_run_that_kept_no_events_still_exports() {
     let config = SimConfig {

@@ -88,3 +88,34 @@ test('a run whose logs nothing compacts is paused before it outgrows the page', 
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('a long run exports its latest events in a file that imports; a link past an hour says it will not open', { timeout: 120_000 }, async () => {
+  const { page, problems } = await openPage(browser, server.url, '/?seed=2&speed=1000');
+  await page.waitForFunction(() => Number(document.querySelector('[data-clock]').dataset.ms) > 300_000);
+  await page.click('[data-action=pause]');
+  const hash = await page.getAttribute('[data-clock]', 'data-trace-hash');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-action=export]')]);
+  const text = await readFile(await download.path(), 'utf8');
+  const trace = JSON.parse(text);
+  assert.ok(text.length <= 5 * MB, `${text.length} bytes`);
+  assert.ok(trace.events_first > 0 && trace.events.length === trace.events_total - trace.events_first);
+  assert.match(await page.textContent('[data-notice]'), /the last \d+ of its \d+ events/);
+
+  const other = await openPage(browser, server.url, '/?seed=3&speed=1');
+  await other.page.waitForSelector('[data-import]');
+  await other.page.setInputFiles('[data-import]', {
+    name: 'long.json', mimeType: 'application/json', buffer: Buffer.from(text),
+  });
+  await other.page.waitForFunction((expected) =>
+    document.querySelector('[data-clock]').dataset.traceHash === expected, hash, { timeout: 60_000 });
+  await other.page.close();
+
+  await page.click('[data-action=play]');
+  await page.waitForFunction(() => Number(document.querySelector('[data-clock]').dataset.ms) > 3_700_000,
+    null, { timeout: 60_000 });
+  await page.click('[data-action=pause]');
+  await page.click('[data-action=share]');
+  assert.match(await page.textContent('[data-notice]'), /This link will not open: .*an hour/);
+  assert.deepEqual([...problems, ...other.problems], []);
+  await page.close();
+});
