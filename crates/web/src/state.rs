@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use raftviz_sim::scenario::{self, ScenarioPlayer, StepRun};
 use raftviz_sim::share::{
-    decode_run, export, import_trace, ImportError, SharedRun, MAX_TRACE_BYTES,
+    decode_run, export, import_trace, ImportError, Replaying, SharedRun, MAX_TRACE_BYTES,
 };
 use raftviz_sim::timeline::{markers, Timeline};
 use raftviz_sim::{
@@ -41,6 +41,10 @@ pub const STEP_PACES_S: [u32; 5] = [3, 5, 8, 12, 20];
 const FRAME_SIMULATION_MS: f64 = 30.0;
 /// Virtual ms simulated between looks at the clock while a frame has work to spare.
 const FRAME_SLICE_MS: u64 = 1_000;
+
+/// Real ms a shared run's replay may take before the page shows anything: a short run
+/// opens at once, a long one (a lab's afternoon is millions of events) a frame at a time.
+const OPENING_AT_ONCE_MS: f64 = 200.0;
 
 /// The most state a run may hold in its servers (estimated) before the page pauses it.
 /// The page keeps a bounded window of everything else, but logs that nothing compacts
@@ -77,6 +81,63 @@ impl PartialEq for SimHandle {
 impl SimHandle {
     fn new(sim: Simulation) -> SimHandle {
         SimHandle(Rc::new(RefCell::new(sim)))
+    }
+}
+
+/// A shared run (a `#run=` link or an imported trace) being replayed, a slice per
+/// frame, until it replaces the run on screen.
+/// Every state the reducer makes while it opens holds the same one, so the finished
+/// replay is taken out (`None` after).
+#[derive(Clone)]
+pub struct Opening(Rc<RefCell<Option<OpeningRun>>>);
+
+struct OpeningRun {
+    replaying: Replaying,
+    /// Checkpoints taken along the way, as of a run watched live.
+    timeline: Option<Timeline>,
+    /// The trace file's name; `None` for a `#run=` link.
+    file: Option<String>,
+}
+
+impl Opening {
+    fn start(run: &SharedRun, file: Option<String>) -> Result<Opening, ImportError> {
+        let mut timeline = None;
+        let replaying = run.start_replay(&mut keep_checkpoints(&mut timeline))?;
+        Ok(Opening(Rc::new(RefCell::new(Some(OpeningRun {
+            replaying,
+            timeline,
+            file,
+        })))))
+    }
+
+    /// Replays until done or until the real clock passes `deadline`; whether done.
+    fn replay_until(&self, deadline: f64) -> bool {
+        let mut opening = self.0.borrow_mut();
+        let Some(OpeningRun {
+            replaying,
+            timeline,
+            ..
+        }) = &mut *opening
+        else {
+            return true;
+        };
+        let mut observe = keep_checkpoints(timeline);
+        loop {
+            if replaying.advance(&mut observe) {
+                return true;
+            }
+            if now_ms() > deadline {
+                return false;
+            }
+        }
+    }
+}
+
+/// Shows a replayed run to a timeline, made at the first look.
+fn keep_checkpoints(timeline: &mut Option<Timeline>) -> impl FnMut(&mut Simulation) + '_ {
+    move |sim| match timeline {
+        Some(timeline) => timeline.observe(sim),
+        None => *timeline = Some(Timeline::new(sim)),
     }
 }
 
@@ -141,6 +202,8 @@ pub struct AppState {
     pub scenario: Option<ScenarioHandle>,
     /// The step being unfolded, when one is; `sim` is its simulation meanwhile.
     pub unfolding: Option<Unfolding>,
+    /// A shared run being replayed; the page shows how far it got meanwhile.
+    pub opening: Option<Opening>,
     /// Real seconds a step takes to unfold.
     pub step_pace_s: u32,
     /// The scenario left by Continue freely or by acting, so it can be reopened.
@@ -298,18 +361,14 @@ impl AppState {
             AppState::over(Simulation::new(config), start.speed)
         };
         if let Some(fragment) = &start.run_fragment {
-            return match decode_run(fragment).and_then(|run| replay_with_timeline(&run)) {
-                Ok((sim, timeline)) => AppState {
+            // Until the shared run is replayed, the page shows a fresh one, paused.
+            return match decode_run(fragment).and_then(|run| Opening::start(&run, None)) {
+                Ok(opening) => AppState {
                     playing: false,
-                    ..AppState::with_timeline(sim, timeline, start.speed)
-                },
-                Err(error) => AppState {
-                    error: Some(format!(
-                        "This #run= link could not be opened: {error}. Running seed {} instead.",
-                        start.seed
-                    )),
                     ..fresh()
-                },
+                }
+                .open(opening, now_ms() + OPENING_AT_ONCE_MS),
+                Err(error) => fresh().not_opened(None, &error.to_string()),
             };
         }
         if let Some(link) = &start.scenario_link {
@@ -370,6 +429,7 @@ impl AppState {
             discarded_future: None,
             scenario: None,
             unfolding: None,
+            opening: None,
             step_pace_s: DEFAULT_STEP_PACE_S,
             left_scenario: None,
             presenting: false,
@@ -646,25 +706,81 @@ impl AppState {
 
     /// A trace that validates and replays replaces the run; anything else leaves it be.
     fn import(self, name: &str, text: Result<String, String>) -> AppState {
-        let replayed = text.and_then(|text| {
+        let opening = text.and_then(|text| {
             import_trace(&text)
-                .and_then(|run| replay_with_timeline(&run))
+                .and_then(|run| Opening::start(&run, Some(name.to_owned())))
                 .map_err(|error| error.to_string())
         });
-        match replayed {
-            Ok((sim, timeline)) => AppState {
-                playing: false,
-                notice: Some(format!("Imported {name}: the run is replayed exactly.")),
-                selected: self.selected,
-                hidden_topics: self.hidden_topics.clone(),
-                ..self.keeping_view(AppState::with_timeline(sim, timeline, self.speed))
-            },
-            Err(error) => AppState {
-                error: Some(format!(
-                    "Could not import {name}: {error}. The current run is unchanged."
-                )),
-                ..self
-            },
+        match opening {
+            Ok(opening) => self.open(opening, now_ms() + OPENING_AT_ONCE_MS),
+            Err(error) => self.not_opened(Some(name), &error),
+        }
+    }
+
+    /// Goes on replaying a shared run until `deadline` (real ms); once it is replayed it
+    /// takes the place of the run on screen, and until then the page says how far it got.
+    fn open(mut self, opening: Opening, deadline: f64) -> AppState {
+        if !opening.replay_until(deadline) {
+            let (at, of) = opening
+                .0
+                .borrow()
+                .as_ref()
+                .map_or((0, 0), |run| run.replaying.progress());
+            self.notice = Some(format!(
+                "Opening the shared run: {} of its {} replayed ({} %)…",
+                clock_text(at),
+                clock_text(of),
+                at * 100 / of.max(1)
+            ));
+            self.opening = Some(opening);
+            return self;
+        }
+        self.opening = None;
+        let Some(OpeningRun {
+            replaying,
+            timeline,
+            file,
+        }) = opening.0.borrow_mut().take()
+        else {
+            return self;
+        };
+        match replaying.finish() {
+            Ok(mut sim) => {
+                let timeline = timeline.unwrap_or_else(|| Timeline::new(&mut sim));
+                AppState {
+                    playing: false,
+                    notice: file
+                        .map(|name| format!("Imported {name}: the run is replayed exactly.")),
+                    selected: self.selected,
+                    hidden_topics: self.hidden_topics.clone(),
+                    ..self.keeping_view(AppState::with_timeline(sim, timeline, self.speed))
+                }
+            }
+            Err(error) => self.not_opened(file.as_deref(), &error.to_string()),
+        }
+    }
+
+    /// Says why a shared run (a trace `file`, or a `#run=` link) could not be opened;
+    /// the run on screen goes on (a link's is the seed's own run).
+    fn not_opened(self, file: Option<&str>, error: &str) -> AppState {
+        let (error, playing) = match file {
+            Some(name) => (
+                format!("Could not import {name}: {error}. The current run is unchanged."),
+                self.playing,
+            ),
+            None => (
+                format!(
+                    "This #run= link could not be opened: {error}. Running seed {} instead.",
+                    self.sim.borrow().initial_config().seed
+                ),
+                true,
+            ),
+        };
+        AppState {
+            error: Some(error),
+            notice: None,
+            playing,
+            ..self
         }
     }
 
@@ -813,7 +929,7 @@ impl AppState {
     /// Downloads the run on screen as a trace and says what the file holds: a long run's
     /// file lists only its latest events, so that it stays small enough to import.
     fn export(self) -> AppState {
-        let (exported, name, refusal) = {
+        let (exported, name) = {
             let sim = self.shown();
             let sim = sim.borrow();
             let name = format!(
@@ -821,8 +937,10 @@ impl AppState {
                 sim.initial_config().seed,
                 sim.now()
             );
-            (export(&sim), name, refusal_on_opening(&sim))
+            (export(&sim), name)
         };
+        // Exactly what importing it would say, short of replaying it.
+        let refusal = import_trace(&exported.text).err();
         // A refused download changes nothing on the page; the browser says why.
         let _ = download(&name, &exported.text);
         let listed = if exported.is_whole() {
@@ -883,12 +1001,12 @@ impl AppState {
             }
             .fragment(),
             None => {
-                self.notice = refusal_on_opening(&self.shown().borrow())
+                let run = raftviz_sim::share::encode_run(&self.shown().borrow());
+                // Exactly what opening it would say, short of replaying it.
+                self.notice = decode_run(&run)
+                    .err()
                     .map(|error| format!("This link will not open: {error}."));
-                format!(
-                    "#run={}",
-                    raftviz_sim::share::encode_run(&self.shown().borrow())
-                )
+                format!("#run={run}")
             }
         };
         let url = crate::params::replace_url(Some(&fragment), self.presenting);
@@ -943,6 +1061,10 @@ impl Reducible for AppState {
         let is_frame = matches!(action, Action::Frame(_));
         next = match action {
             // Returning the same Rc tells Yew nothing changed, so a paused page stays idle.
+            Action::Frame(_) if self.opening.is_some() => match next.opening.take() {
+                Some(opening) => next.open(opening, now_ms() + FRAME_SIMULATION_MS),
+                None => next,
+            },
             Action::Frame(_) if !self.playing && !self.announcer.borrow().has_pending() => {
                 return self
             }
@@ -1209,21 +1331,14 @@ impl Reducible for AppState {
     }
 }
 
-/// Why a link or trace of `sim` would be refused when opened (e.g. a run past an hour).
-fn refusal_on_opening(sim: &Simulation) -> Option<ImportError> {
-    SharedRun::of(sim).validate().err()
-}
-
-/// A shared run replayed with checkpoints along the way, so that its past is as quick
-/// to revisit as a run watched live.
-fn replay_with_timeline(run: &SharedRun) -> Result<(Simulation, Timeline), ImportError> {
-    let mut timeline: Option<Timeline> = None;
-    let mut sim = run.replay_observed(|sim| match &mut timeline {
-        Some(timeline) => timeline.observe(sim),
-        None => timeline = Some(Timeline::new(sim)),
-    })?;
-    let timeline = timeline.unwrap_or_else(|| Timeline::new(&mut sim));
-    Ok((sim, timeline))
+/// Virtual ms as hours, minutes and seconds: "2 h 05 min 09 s".
+fn clock_text(ms: u64) -> String {
+    let seconds = ms / 1000;
+    match (seconds / 3600, seconds / 60 % 60, seconds % 60) {
+        (0, 0, s) => format!("{s} s"),
+        (0, m, s) => format!("{m} min {s:02} s"),
+        (h, m, s) => format!("{h} h {m:02} min {s:02} s"),
+    }
 }
 
 /// A high-resolution clock for measuring the simulator's share of a frame.
