@@ -546,7 +546,7 @@ fn under_labrpc_a_request_to_a_down_server_is_lost_when_sent() {
         sim.crash(follower);
         let sent = event_count(&sim);
         let first_send = |sim: &Simulation| {
-            all_events(&sim)[sent..].iter().find_map(|e| match e.kind {
+            all_events(sim)[sent..].iter().find_map(|e| match e.kind {
                 EventKind::Send { id, to, .. } if to == follower => Some(id),
                 _ => None,
             })
