@@ -12,6 +12,7 @@ pub mod kv;
 pub mod lab;
 pub mod linearizability;
 mod liveness;
+pub mod membership;
 mod network;
 mod retained;
 mod run;
@@ -26,7 +27,7 @@ mod view;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-pub use raftviz_raft::TransferError;
+pub use raftviz_raft::{ConfChange, Configuration, Membership, MembershipError, TransferError};
 use raftviz_raft::{
     Entry, EntryData, Envelope, Index, LogChange, NodeId, Payload, Raft, Ready, Role, Term,
 };
@@ -36,6 +37,7 @@ use rand_pcg::Pcg64;
 pub use checker::{Violation, INVARIANTS};
 pub use config::{Delivery, NetworkConfig, RaftOptions, Retention, SimConfig, SnapshotPolicy};
 pub use liveness::{LivenessState, LivenessThresholds, LivenessView};
+pub use membership::{ChangeError, Joining, SERVER_SLOTS};
 pub use network::{InFlight, LinkCut};
 pub use retained::Retained;
 pub use run::{RecordedAction, UserAction};
@@ -43,7 +45,8 @@ pub use service::{Client, ClientId, ReadMode, Reply, Workload, CLIENT_TIMEOUT_MS
 pub use storage::Storage;
 pub use trace::{DropReason, Event, EventKind, MessageSummary, Trace};
 pub use view::{
-    EntryView, InvariantStatus, LogView, MessageView, ProgressView, ServerView, TimerView,
+    ConfigurationView, EntryView, InvariantStatus, LogView, MessageView, ProgressView, ServerView,
+    TimerView,
 };
 
 use checker::{Checker, Finding};
@@ -111,6 +114,8 @@ struct Server {
     applied: Vec<EntryData>,
     seen_role: (Role, Term),
     seen_commit: Index,
+    /// The configuration in use when last looked at, and its index.
+    seen_configuration: (raftviz_raft::Configuration, Index),
 }
 
 #[derive(Clone, Debug)]
@@ -143,6 +148,8 @@ pub struct Simulation {
     /// The settings the run started with (`config` follows live changes).
     initial_config: SimConfig,
     liveness: LivenessTracker,
+    /// The latest configuration committed anywhere, with its index.
+    committed_configuration: (Index, raftviz_raft::Configuration),
 }
 
 impl Simulation {
@@ -176,6 +183,7 @@ impl Simulation {
             linearizability_verdict: Default::default(),
             actions: Vec::new(),
             liveness: LivenessTracker::default(),
+            committed_configuration: (0, raftviz_raft::Configuration::bootstrap(servers)),
             initial_config: SimConfig {
                 servers,
                 ..config.clone()
@@ -192,6 +200,7 @@ impl Simulation {
                 applied: Vec::new(),
                 seen_role: (Role::Follower, 0),
                 seen_commit: 0,
+                seen_configuration: (raftviz_raft::Configuration::bootstrap(servers), 0),
             });
             sim.boot(id);
         }
@@ -219,6 +228,7 @@ impl Simulation {
         let server = &mut self.servers[id];
         server.seen_role = (node.role(), node.term());
         server.seen_commit = node.commit_index();
+        server.seen_configuration = (*node.configuration(), node.configuration_index());
         server.node = Some(node);
         // The state machine restarts from the snapshot on disk, if any.
         server.kv = server
@@ -455,6 +465,9 @@ impl Simulation {
                 self.report(finding);
             }
         }
+        for &report in &ready.catch_ups {
+            self.note_catch_up(id, report);
+        }
         for read in &ready.reads {
             self.trace.record(
                 self.now,
@@ -483,6 +496,7 @@ impl Simulation {
             },
         );
         let store = KvStore::decode(&snapshot.data).unwrap_or_default();
+        self.note_committed_configuration(id, snapshot.index, snapshot.configuration);
         self.checker.on_install(id, snapshot.index, store.digest)?;
         let server = &mut self.servers[id];
         server.kv = store;
@@ -638,6 +652,9 @@ impl Simulation {
                 server.applied.push(entry.data.clone());
             }
         }
+        if let EntryData::Configuration(configuration) = &entry.data {
+            self.note_committed_configuration(id, entry.index, *configuration);
+        }
         self.on_applied(id, entry.index, applied.as_ref());
         self.maybe_snapshot(id, entry.index);
         verdict
@@ -651,10 +668,21 @@ impl Simulation {
         };
         let role = (node.role(), node.term());
         let commit = node.commit_index();
+        let configuration = (*node.configuration(), node.configuration_index());
         let role_changed = role != server.seen_role;
         let committed = commit > server.seen_commit;
+        // The index alone moves when a snapshot swallows the entry.
+        let reconfigured = configuration.0 != server.seen_configuration.0;
         server.seen_role = role;
         server.seen_commit = commit;
+        server.seen_configuration = configuration;
+        if reconfigured {
+            let kind = EventKind::ConfigurationInUse {
+                index: configuration.1,
+                configuration: configuration.0,
+            };
+            self.trace.record(self.now, Some(id), kind);
+        }
         if committed {
             self.trace
                 .record(self.now, Some(id), EventKind::Commit { index: commit });

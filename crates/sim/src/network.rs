@@ -79,15 +79,38 @@ impl Network {
         }
     }
 
+    /// Makes room for one more server, its links whole and not held.
+    pub fn add_server(&mut self) {
+        let old = self.servers;
+        let new = old + 1;
+        let widen = |links: &[bool]| {
+            (0..new * new)
+                .map(|slot| {
+                    let (from, to) = (slot / new, slot % new);
+                    from < old && to < old && links[from * old + to]
+                })
+                .collect::<Vec<bool>>()
+        };
+        self.cut = widen(&self.cut);
+        self.held = widen(&self.held);
+        self.servers = new;
+    }
+
+    /// Where the link `from → to` is kept; `None` for a server that does
+    /// not exist (whose id must not alias another pair's slot).
+    fn slot(&self, from: NodeId, to: NodeId) -> Option<usize> {
+        (from < self.servers && to < self.servers).then(|| from * self.servers + to)
+    }
+
     pub fn is_cut(&self, from: NodeId, to: NodeId) -> bool {
-        self.cut
-            .get(from * self.servers + to)
+        self.slot(from, to)
+            .and_then(|slot| self.cut.get(slot))
             .copied()
             .unwrap_or(true)
     }
 
     pub fn set_cut(&mut self, from: NodeId, to: NodeId, cut: bool) {
-        if let Some(link) = self.cut.get_mut(from * self.servers + to) {
+        if let Some(link) = self.slot(from, to).and_then(|slot| self.cut.get_mut(slot)) {
             *link = cut;
         }
     }
@@ -145,8 +168,8 @@ impl Network {
     }
 
     pub fn is_held(&self, from: NodeId, to: NodeId) -> bool {
-        self.held
-            .get(from * self.servers + to)
+        self.slot(from, to)
+            .and_then(|slot| self.held.get(slot))
             .copied()
             .unwrap_or(false)
     }
@@ -154,7 +177,7 @@ impl Network {
     /// Holds or releases the link `from → to`; on release, returns the ids
     /// of the messages that were waiting on it, oldest first.
     pub fn set_held(&mut self, from: NodeId, to: NodeId, hold: bool) -> Vec<u64> {
-        if let Some(link) = self.held.get_mut(from * self.servers + to) {
+        if let Some(link) = self.slot(from, to).and_then(|slot| self.held.get_mut(slot)) {
             *link = hold;
         }
         if hold {

@@ -2,10 +2,10 @@
 //! scenario) did, each stamped with how many events had been processed
 //! when it happened. Replaying that list on a fresh simulation reproduces
 //! the run exactly; this is what sharing, traces and time travel rest on.
-use raftviz_raft::NodeId;
+use raftviz_raft::{ConfChange, NodeId};
 
 use crate::kv::Op;
-use crate::{NetworkConfig, RaftOptions, SimConfig, Simulation};
+use crate::{Joining, NetworkConfig, RaftOptions, SimConfig, Simulation};
 
 /// Everything a person or a scenario can do to a running cluster.
 #[derive(Clone, Debug, PartialEq)]
@@ -72,6 +72,17 @@ pub enum UserAction {
         key: String,
         value: String,
     },
+    /// Boot a new server with the next free id and ask the leader to add
+    /// it (dissertation §4.2.1 when `joining` is `CaughtUp`).
+    AddServer {
+        joining: Joining,
+    },
+    /// Ask the leader for membership changes: one is a single-server change
+    /// (remove, promote, demote, add), several a joint one (§4.3). New
+    /// servers named here take the next free ids and boot once accepted.
+    ChangeMembership {
+        changes: Vec<ConfChange>,
+    },
 }
 
 /// An action and the moment it happened: after `event` events had been
@@ -128,6 +139,13 @@ impl Simulation {
                 ref value,
             } => {
                 self.submit_to(server, op, key, value);
+            }
+            // A refused change is part of the run too (it is traced).
+            UserAction::AddServer { joining } => {
+                let _ = self.add_server(joining);
+            }
+            UserAction::ChangeMembership { ref changes } => {
+                let _ = self.change_membership(changes);
             }
         }
     }

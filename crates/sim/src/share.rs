@@ -16,14 +16,14 @@
 
 use std::fmt::{self, Write as _};
 
-use raftviz_raft::{Bugs, NodeId};
+use raftviz_raft::{Bugs, ConfChange, NodeId};
 use serde_json::{Map, Value};
 
 use crate::kv::Op;
 use crate::timeline::FIRST_SPACING_MS;
 use crate::{
-    Delivery, EventKind, NetworkConfig, RaftOptions, ReadMode, RecordedAction, SimConfig,
-    Simulation, SnapshotPolicy, UserAction,
+    Delivery, EventKind, Joining, NetworkConfig, RaftOptions, ReadMode, RecordedAction, SimConfig,
+    Simulation, SnapshotPolicy, UserAction, SERVER_SLOTS,
 };
 
 /// The `"format"` name every trace file carries.
@@ -31,8 +31,10 @@ pub const TRACE_FORMAT: &str = "raftviz-trace";
 /// The trace version this code writes. It reads every version from 1 on:
 /// version 1 has no leader stickiness, clock-drift bound, lease reads or
 /// single client operations, versions 1 and 2 no network delivery (theirs
-/// is the simulator's own), and their runs replay as they always did.
-pub const TRACE_VERSION: u64 = 3;
+/// is the simulator's own), versions 1 to 3 no membership change (adding
+/// servers, changing the configuration, the 2015 bug switch); their runs
+/// replay as they always did.
+pub const TRACE_VERSION: u64 = 4;
 /// Larger files are refused before parsing, so a wrong file cannot make
 /// the page parse for long or run out of memory.
 /// The most clients one action may start.
@@ -40,8 +42,8 @@ pub const MAX_CLIENTS: usize = 16;
 
 pub const MAX_TRACE_BYTES: usize = 5 * 1024 * 1024;
 /// The first byte of every `#run=` payload this code writes; links of
-/// versions 1 and 2 are read too.
-pub const RUN_LINK_VERSION: u8 = 3;
+/// versions 1 to 3 are read too.
+pub const RUN_LINK_VERSION: u8 = 4;
 /// The longest key or value one client operation may carry, in bytes.
 pub const MAX_OPERATION_TEXT: usize = 64;
 /// A clock-drift bound is a percentage of a clock's rate.
@@ -122,6 +124,9 @@ impl SharedRun {
             ));
         }
         let mut previous: Option<&RecordedAction> = None;
+        // Servers added during the run take the next ids: an action may
+        // name any id the actions before it could have brought in.
+        let mut possible = config.servers;
         for (index, recorded) in self.actions.iter().enumerate() {
             if let Some(before) = previous {
                 if recorded.event < before.event || recorded.time < before.time {
@@ -153,13 +158,20 @@ impl SharedRun {
                 });
             }
             for (field, server) in servers_named(&recorded.action) {
-                if server >= config.servers {
+                if server >= possible {
                     return Err(bad_value(
                         &format!("actions[{index}].action.{field}"),
                         server,
-                        &format!("a server id below {} (ids count from 0)", config.servers),
+                        &format!("a server id below {possible} (ids count from 0)"),
                     ));
                 }
+            }
+            match &recorded.action {
+                UserAction::AddServer { .. } => possible = (possible + 1).min(SERVER_SLOTS),
+                UserAction::ChangeMembership { changes } => {
+                    possible = check_changes(index, changes, possible)?;
+                }
+                _ => {}
             }
             if let UserAction::SetNetwork(network) = &recorded.action {
                 check_network(&format!("actions[{index}].action.network"), network)?;
@@ -351,6 +363,29 @@ fn check_options(path: &str, options: &RaftOptions) -> Result<(), ImportError> {
     Ok(())
 }
 
+/// A membership change lists 1 to [`SERVER_SLOTS`] changes. Its ids need
+/// not exist (the leader refuses what makes no sense, and the refusal is
+/// part of the run); returns the ids possible after it, counting every
+/// server it might add.
+fn check_changes(
+    index: usize,
+    changes: &[ConfChange],
+    possible: usize,
+) -> Result<usize, ImportError> {
+    if changes.is_empty() || changes.len() > SERVER_SLOTS {
+        return Err(bad_value(
+            &format!("actions[{index}].action.changes"),
+            format!("{} changes", changes.len()),
+            &format!("1 to {SERVER_SLOTS} changes"),
+        ));
+    }
+    let adds = changes
+        .iter()
+        .filter(|change| !matches!(change, ConfChange::Remove(_)))
+        .count();
+    Ok((possible + adds).min(SERVER_SLOTS))
+}
+
 /// The server ids an action names, with the JSON field holding each.
 fn servers_named(action: &UserAction) -> Vec<(&'static str, NodeId)> {
     match *action {
@@ -372,7 +407,9 @@ fn servers_named(action: &UserAction) -> Vec<(&'static str, NodeId)> {
         | UserAction::SetNetwork(_)
         | UserAction::SetOptions(_)
         | UserAction::StartClients { .. }
-        | UserAction::StopClients => Vec::new(),
+        | UserAction::StopClients
+        | UserAction::AddServer { .. }
+        | UserAction::ChangeMembership { .. } => Vec::new(),
     }
 }
 
@@ -645,11 +682,13 @@ fn settings_json(config: &SimConfig) -> String {
             "bugs",
             format!(
                 "{{\"commit_earlier_terms\": {}, \"forget_vote_on_restart\": {}, \
-                 \"skip_up_to_date_check\": {}, \"keep_conflicting_entries\": {}}}",
+                 \"skip_up_to_date_check\": {}, \"keep_conflicting_entries\": {}, \
+                 \"change_membership_before_term_commit\": {}}}",
                 bugs.commit_earlier_terms,
                 bugs.forget_vote_on_restart,
                 bugs.skip_up_to_date_check,
-                bugs.keep_conflicting_entries
+                bugs.keep_conflicting_entries,
+                bugs.change_membership_before_term_commit
             ),
         ),
         (
@@ -759,6 +798,34 @@ fn action_json(action: &UserAction) -> String {
             json_string(key),
             json_string(value)
         ),
+        UserAction::AddServer { joining } => format!(
+            "{{\"type\": \"add_server\", \"joining\": \"{}\"}}",
+            joining.name()
+        ),
+        UserAction::ChangeMembership { changes } => {
+            let changes: Vec<String> = changes
+                .iter()
+                .map(|change| {
+                    format!(
+                        "{{\"op\": \"{}\", \"server\": {}}}",
+                        change_op_name(change),
+                        change.server()
+                    )
+                })
+                .collect();
+            format!(
+                "{{\"type\": \"change_membership\", \"changes\": [{}]}}",
+                changes.join(", ")
+            )
+        }
+    }
+}
+
+fn change_op_name(change: &ConfChange) -> &'static str {
+    match change {
+        ConfChange::AddVoter(_) => "add_voter",
+        ConfChange::AddLearner(_) => "add_learner",
+        ConfChange::Remove(_) => "remove",
     }
 }
 
@@ -785,6 +852,12 @@ fn event_kind_name(kind: &EventKind) -> &'static str {
         EventKind::Cut { .. } => "cut",
         EventKind::Heal { .. } => "heal",
         EventKind::Violation { .. } => "violation",
+        EventKind::ServerAdded { .. } => "server_added",
+        EventKind::MembershipProposed { .. } => "membership_proposed",
+        EventKind::MembershipRefused { .. } => "membership_refused",
+        EventKind::ConfigurationInUse { .. } => "configuration_in_use",
+        EventKind::ConfigurationCommitted { .. } => "configuration_committed",
+        EventKind::CatchUp { .. } => "catch_up",
     }
 }
 
@@ -989,7 +1062,7 @@ fn read_settings(settings: &Object, version: u64) -> Result<SimConfig, ImportErr
         snapshot_chunk_bytes: settings.usize("snapshot_chunk_bytes")?,
         snapshot_policy: read_snapshot_policy(&settings.object("snapshot_policy")?)?,
         options: read_options(&settings.object("options")?, version)?,
-        bugs: read_bugs(&settings.object("bugs")?)?,
+        bugs: read_bugs(&settings.object("bugs")?, version)?,
         read_mode: match settings.string("read_mode")? {
             "read_index" => ReadMode::ReadIndex,
             "log" => ReadMode::Log,
@@ -1030,13 +1103,15 @@ fn read_snapshot_policy(policy: &Object) -> Result<SnapshotPolicy, ImportError> 
     })
 }
 
-fn read_bugs(bugs: &Object) -> Result<Bugs, ImportError> {
+/// Versions 1 and 2 knew four bug switches; the fifth is off there.
+fn read_bugs(bugs: &Object, version: u64) -> Result<Bugs, ImportError> {
     Ok(Bugs {
         commit_earlier_terms: bugs.bool("commit_earlier_terms")?,
         forget_vote_on_restart: bugs.bool("forget_vote_on_restart")?,
         skip_up_to_date_check: bugs.bool("skip_up_to_date_check")?,
         keep_conflicting_entries: bugs.bool("keep_conflicting_entries")?,
-        change_membership_before_term_commit: false,
+        change_membership_before_term_commit: version >= 4
+            && bugs.bool("change_membership_before_term_commit")?,
     })
 }
 
@@ -1143,21 +1218,68 @@ fn read_action(action: &Object, version: u64) -> Result<UserAction, ImportError>
             key: action.string("key")?.to_string(),
             value: action.string("value")?.to_string(),
         },
+        "add_server" if version >= 4 => UserAction::AddServer {
+            joining: {
+                let name = action.string("joining")?;
+                Joining::parse(name).ok_or_else(|| {
+                    bad_value(
+                        &action.path_of("joining"),
+                        shorten(&Value::from(name)),
+                        "\"learner\", \"caught_up\" or \"voter\"",
+                    )
+                })?
+            },
+        },
+        "change_membership" if version >= 4 => UserAction::ChangeMembership {
+            changes: read_changes(action)?,
+        },
         other => {
             return Err(bad_value(
                 &action.path_of("type"),
                 shorten(&Value::from(other)),
                 "an action type: crash, restart, timeout, request, set_link, isolate, \
                  heal_all, hold_link, drop_message, deliver_now, transfer, set_network, \
-                 set_options, start_clients, stop_clients or (version 2) submit",
+                 set_options, start_clients, stop_clients or (version 2) submit, \
+                 (version 4) add_server or change_membership",
             ))
         }
     })
 }
 
+fn read_changes(action: &Object) -> Result<Vec<ConfChange>, ImportError> {
+    let listed = action.field("changes")?;
+    let Some(items) = listed.as_array() else {
+        return Err(bad_value(
+            &action.path_of("changes"),
+            shorten(listed),
+            "a list",
+        ));
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(position, item)| {
+            let change = as_object(item, format!("{}[{position}]", action.path_of("changes")))?;
+            let server = change.server("server")?;
+            Ok(match change.string("op")? {
+                "add_voter" => ConfChange::AddVoter(server),
+                "add_learner" => ConfChange::AddLearner(server),
+                "remove" => ConfChange::Remove(server),
+                other => {
+                    return Err(bad_value(
+                        &change.path_of("op"),
+                        shorten(&Value::from(other)),
+                        "\"add_voter\", \"add_learner\" or \"remove\"",
+                    ))
+                }
+            })
+        })
+        .collect()
+}
+
 // ---- #run= link ----
 //
-// Byte layout (version 3), every number an unsigned LEB128 varint unless
+// Byte layout (version 4), every number an unsigned LEB128 varint unless
 // said otherwise:
 //   version byte (1), seed, settings mask, each setting whose mask bit is
 //   set, time, events processed, hash (8 bytes little-endian), action
@@ -1208,6 +1330,11 @@ const TAG_SET_OPTIONS: u8 = 12;
 const TAG_START_CLIENTS: u8 = 13;
 const TAG_STOP_CLIENTS: u8 = 14;
 const TAG_SUBMIT: u8 = 15;
+const TAG_ADD_SERVER: u8 = 16;
+const TAG_CHANGE_MEMBERSHIP: u8 = 17;
+
+// Bugs (version 4): bit 4 is the 2015 membership bug.
+const BUG_MEMBERSHIP_BEFORE_TERM_COMMIT: u8 = 1 << 4;
 
 // Options (version 2): the byte's bit 4 is leader stickiness; the
 // clock-drift bound follows as a varint.
@@ -1347,7 +1474,12 @@ fn run_bytes(run: &SharedRun) -> Vec<u8> {
             u8::from(bugs.commit_earlier_terms)
                 | u8::from(bugs.forget_vote_on_restart) << 1
                 | u8::from(bugs.skip_up_to_date_check) << 2
-                | u8::from(bugs.keep_conflicting_entries) << 3,
+                | u8::from(bugs.keep_conflicting_entries) << 3
+                | if bugs.change_membership_before_term_commit {
+                    BUG_MEMBERSHIP_BEFORE_TERM_COMMIT
+                } else {
+                    0
+                },
         );
     }
     if mask & SETTING_READ_MODE != 0 {
@@ -1517,6 +1649,30 @@ fn write_action(out: &mut Writer, action: &UserAction) {
             write_text(out, key);
             write_text(out, value);
         }
+        UserAction::AddServer { joining } => {
+            out.byte(TAG_ADD_SERVER);
+            out.byte(joining_code(joining));
+        }
+        UserAction::ChangeMembership { ref changes } => {
+            out.byte(TAG_CHANGE_MEMBERSHIP);
+            out.varint(changes.len() as u64);
+            for change in changes {
+                out.byte(match change {
+                    ConfChange::AddVoter(_) => 0,
+                    ConfChange::AddLearner(_) => 1,
+                    ConfChange::Remove(_) => 2,
+                });
+                out.varint(change.server() as u64);
+            }
+        }
+    }
+}
+
+fn joining_code(joining: Joining) -> u8 {
+    match joining {
+        Joining::Learner => 0,
+        Joining::CaughtUp => 1,
+        Joining::Voter => 2,
     }
 }
 
@@ -1563,7 +1719,8 @@ fn read_run(reader: &mut Reader) -> Result<SharedRun, ImportError> {
     }
     if mask & SETTING_BUGS != 0 {
         let bits = reader.byte("bugs")?;
-        if bits >> 4 != 0 {
+        let known = if reader.version >= 4 { 5 } else { 4 };
+        if bits >> known != 0 {
             return Err(unknown_code("bugs", bits));
         }
         config.bugs = Bugs {
@@ -1571,7 +1728,7 @@ fn read_run(reader: &mut Reader) -> Result<SharedRun, ImportError> {
             forget_vote_on_restart: bits & 2 != 0,
             skip_up_to_date_check: bits & 4 != 0,
             keep_conflicting_entries: bits & 8 != 0,
-            change_membership_before_term_commit: false,
+            change_membership_before_term_commit: bits & BUG_MEMBERSHIP_BEFORE_TERM_COMMIT != 0,
         };
     }
     if mask & SETTING_READ_MODE != 0 {
@@ -1734,6 +1891,37 @@ fn read_action_bytes(reader: &mut Reader) -> Result<UserAction, ImportError> {
             key: reader.text("a key")?,
             value: reader.text("a value")?,
         },
+        TAG_ADD_SERVER if reader.version >= 4 => UserAction::AddServer {
+            joining: match reader.byte("a way of joining")? {
+                0 => Joining::Learner,
+                1 => Joining::CaughtUp,
+                2 => Joining::Voter,
+                other => return Err(unknown_code("a way of joining", other)),
+            },
+        },
+        TAG_CHANGE_MEMBERSHIP if reader.version >= 4 => {
+            let count = reader.usize("a number of changes")?;
+            if count > SERVER_SLOTS {
+                return Err(ImportError::BadLink {
+                    reason: format!(
+                        "a membership change lists {count} changes, over {SERVER_SLOTS}"
+                    ),
+                });
+            }
+            let changes = (0..count)
+                .map(|_| {
+                    let op = reader.byte("a membership change")?;
+                    let server = reader.usize("a server id")?;
+                    Ok(match op {
+                        0 => ConfChange::AddVoter(server),
+                        1 => ConfChange::AddLearner(server),
+                        2 => ConfChange::Remove(server),
+                        other => return Err(unknown_code("a membership change", other)),
+                    })
+                })
+                .collect::<Result<Vec<_>, ImportError>>()?;
+            UserAction::ChangeMembership { changes }
+        }
         other => return Err(unknown_code("an action", other)),
     })
 }

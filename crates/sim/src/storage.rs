@@ -1,5 +1,7 @@
 //! What a server keeps across crashes: the persisted half of Figure 2.
-use raftviz_raft::{Entry, EntryData, HardState, Index, Log, LogChange, Snapshot, Term};
+use raftviz_raft::{
+    Configuration, Entry, EntryData, HardState, Index, Log, LogChange, Snapshot, Term,
+};
 
 /// One server's disk. It mirrors the core's log by applying the
 /// [`LogChange`]s of each `Ready`, and keeps a running hash of every log
@@ -110,16 +112,20 @@ impl Fnv {
             EntryData::Noop => self.write(&[0]),
             EntryData::Configuration(configuration) => {
                 self.write(&[2]);
-                for set in [
-                    configuration.voters,
-                    configuration.outgoing,
-                    configuration.learners,
-                    configuration.learners_next,
-                    configuration.removed,
-                ] {
-                    self.write(&set.bits().to_le_bytes());
-                }
+                self.configuration(configuration);
             }
+        }
+    }
+
+    pub fn configuration(&mut self, configuration: &Configuration) {
+        for set in [
+            configuration.voters,
+            configuration.outgoing,
+            configuration.learners,
+            configuration.learners_next,
+            configuration.removed,
+        ] {
+            self.write(&set.bits().to_le_bytes());
         }
     }
 

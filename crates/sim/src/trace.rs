@@ -4,8 +4,12 @@
 use std::collections::{vec_deque, VecDeque};
 use std::fmt::{self, Write as _};
 
-use raftviz_raft::{Index, Message, MessageKind, NodeId, Role, Term};
+use raftviz_raft::{
+    CatchUpOutcome, ConfChange, Configuration, Index, Message, MessageKind, NodeId, Role, Term,
+};
 
+use crate::membership::{describe_catch_up, describe_change, describe_configuration};
+use crate::membership::{ChangeError, Joining};
 use crate::storage::Fnv;
 use crate::timeline::{Marker, MarkerKind, Markers, CONTEXT_MS};
 
@@ -202,6 +206,36 @@ pub enum EventKind {
         invariant: &'static str,
         detail: String,
     },
+    /// A new server starts, empty, to join as `joining` says.
+    ServerAdded {
+        joining: Joining,
+    },
+    /// The leader accepted a membership change: its entry is at `index`.
+    MembershipProposed {
+        index: Index,
+        changes: Vec<ConfChange>,
+    },
+    /// A membership request was refused (at the leader, or for want of one).
+    MembershipRefused {
+        reason: ChangeError,
+    },
+    /// The configuration this server uses changed: an entry appended or
+    /// truncated away, a snapshot installed.
+    ConfigurationInUse {
+        index: Index,
+        configuration: Configuration,
+    },
+    /// A configuration entry is committed (the first server applied it).
+    ConfigurationCommitted {
+        index: Index,
+        configuration: Configuration,
+    },
+    /// The leader's catching up of learner `server` ended.
+    CatchUp {
+        server: NodeId,
+        rounds: u32,
+        outcome: CatchUpOutcome,
+    },
 }
 
 impl EventKind {
@@ -221,6 +255,12 @@ impl EventKind {
             | EventKind::Cut { .. }
             | EventKind::Heal { .. } => "fault",
             EventKind::Violation { .. } => "violation",
+            EventKind::ServerAdded { .. }
+            | EventKind::MembershipProposed { .. }
+            | EventKind::MembershipRefused { .. }
+            | EventKind::ConfigurationInUse { .. }
+            | EventKind::ConfigurationCommitted { .. }
+            | EventKind::CatchUp { .. } => "member",
         }
     }
 }
@@ -268,6 +308,45 @@ impl fmt::Display for EventKind {
             EventKind::Violation { invariant, detail } => {
                 write!(f, "VIOLATION {invariant}: {detail}")
             }
+            EventKind::ServerAdded { joining } => match joining {
+                Joining::Learner => write!(f, "starts, to join as a learner"),
+                Joining::CaughtUp => write!(f, "starts, to join as a learner and catch up"),
+                Joining::Voter => write!(f, "starts, to join straight as a voter"),
+            },
+            EventKind::MembershipProposed { index, changes } => {
+                let changes: Vec<String> = changes.iter().map(describe_change).collect();
+                write!(f, "proposes at {index}: {}", changes.join(", "))
+            }
+            EventKind::MembershipRefused { reason } => {
+                write!(f, "membership change refused: {reason}")
+            }
+            EventKind::ConfigurationInUse {
+                index,
+                configuration,
+            } => write!(
+                f,
+                "uses configuration {} (entry {index})",
+                describe_configuration(configuration)
+            ),
+            EventKind::ConfigurationCommitted {
+                index,
+                configuration,
+            } => write!(
+                f,
+                "configuration {} committed at {index}",
+                describe_configuration(configuration)
+            ),
+            EventKind::CatchUp {
+                server,
+                rounds,
+                outcome,
+            } => write!(
+                f,
+                "S{} after {rounds} round{}: {}",
+                server + 1,
+                if *rounds == 1 { "" } else { "s" },
+                describe_catch_up(*outcome)
+            ),
         }
     }
 }
@@ -493,10 +572,52 @@ fn hash_kind(hash: &mut Fnv, kind: &EventKind) {
         EventKind::InstallSnapshot { index } => [18, *index, 0, 0],
         EventKind::Read { request, index } => [19, *request, *index, 0],
         EventKind::Transfer { to } => [20, *to as u64, 0, 0],
+        EventKind::ServerAdded { joining } => [21, *joining as u64, 0, 0],
+        EventKind::MembershipProposed { index, changes } => {
+            let mut bits = Fnv(0);
+            for change in changes {
+                let (op, server) = match *change {
+                    ConfChange::AddVoter(server) => (0u8, server),
+                    ConfChange::AddLearner(server) => (1, server),
+                    ConfChange::Remove(server) => (2, server),
+                };
+                bits.write(&[op]);
+                bits.write(&(server as u64).to_le_bytes());
+            }
+            [22, *index, bits.0, changes.len() as u64]
+        }
+        EventKind::MembershipRefused { reason } => [23, refusal_code(reason), 0, 0],
+        EventKind::ConfigurationInUse {
+            index,
+            configuration,
+        } => [24, *index, configuration_bits(configuration), 0],
+        EventKind::ConfigurationCommitted {
+            index,
+            configuration,
+        } => [25, *index, configuration_bits(configuration), 0],
+        EventKind::CatchUp {
+            server,
+            rounds,
+            outcome,
+        } => [26, *server as u64, u64::from(*rounds), *outcome as u64],
     };
     for number in numbers {
         hash.write(&number.to_le_bytes());
     }
+}
+
+fn configuration_bits(configuration: &Configuration) -> u64 {
+    let mut bits = Fnv(0);
+    bits.configuration(configuration);
+    bits.0
+}
+
+/// A refusal as a number: its kind and the server it names, through the
+/// derived Debug text (refusals are rare; a table would only repeat it).
+fn refusal_code(reason: &ChangeError) -> u64 {
+    let mut bits = Fnv(0);
+    bits.write(format!("{reason:?}").as_bytes());
+    bits.0
 }
 
 fn summary_bits(message: &MessageSummary) -> u64 {

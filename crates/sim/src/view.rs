@@ -1,5 +1,5 @@
 //! Plain snapshots of the simulation for drawing; nothing here changes it.
-use raftviz_raft::{EntryData, Message, NodeId};
+use raftviz_raft::{Configuration, EntryData, Message, NodeId};
 
 use crate::checker::INVARIANTS;
 use crate::kv::{Command, Op};
@@ -18,6 +18,55 @@ pub struct ServerView {
     pub applied: u64,
     pub last_index: u64,
     pub snapshot_index: u64,
+    /// voter | learner | removed: what the server is in the cluster's
+    /// configuration ([`Simulation::cluster_configuration`]), which a
+    /// removed server may not know yet.
+    pub member: &'static str,
+    /// The configuration this server itself uses (its disk's while down).
+    pub configuration: ConfigurationView,
+}
+
+/// A configuration as drawn: voters (C_new while joint), C_old while joint,
+/// learners, and the index of the entry it comes from (0: the starting
+/// cluster).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigurationView {
+    pub index: u64,
+    pub voters: Vec<NodeId>,
+    /// Empty unless joint.
+    pub outgoing: Vec<NodeId>,
+    pub learners: Vec<NodeId>,
+}
+
+impl ConfigurationView {
+    pub fn of(configuration: &Configuration, index: u64) -> ConfigurationView {
+        ConfigurationView {
+            index,
+            voters: configuration.voters.iter().collect(),
+            outgoing: configuration.outgoing.iter().collect(),
+            learners: configuration.learners.iter().collect(),
+        }
+    }
+
+    pub fn is_joint(&self) -> bool {
+        !self.outgoing.is_empty()
+    }
+
+    /// The voters' ids for `data-config`: `0,1,2`, or C_old|C_new while
+    /// joint: `0,1,2|0,1,3`. Learners are not listed (`data-member` says).
+    pub fn data_config(&self) -> String {
+        let ids = |ids: &[NodeId]| {
+            ids.iter()
+                .map(|id| id.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        if self.is_joint() {
+            format!("{}|{}", ids(&self.outgoing), ids(&self.voters))
+        } else {
+            ids(&self.voters)
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,6 +92,9 @@ pub struct InvariantStatus {
 impl Simulation {
     pub fn server_view(&self, id: NodeId) -> ServerView {
         let storage = self.storage(id).cloned().unwrap_or_default();
+        let member = self.membership_of(id).name();
+        let (configuration, index) = self.configuration_of(id);
+        let configuration = ConfigurationView::of(&configuration, index);
         match self.node(id) {
             Some(node) => ServerView {
                 id,
@@ -54,6 +106,8 @@ impl Simulation {
                 applied: node.last_applied(),
                 last_index: node.log().last_index(),
                 snapshot_index: node.log().base_index(),
+                member,
+                configuration,
             },
             // Down: only what the disk kept is known.
             None => ServerView {
@@ -66,8 +120,18 @@ impl Simulation {
                 applied: 0,
                 last_index: storage.log.last_index(),
                 snapshot_index: storage.log.base_index(),
+                member,
+                configuration,
             },
         }
+    }
+
+    /// The cluster's configuration ([`Simulation::cluster_configuration`])
+    /// as drawn: the voters, and while joint both C_old and C_new, each
+    /// with its own majority.
+    pub fn cluster_configuration_view(&self) -> ConfigurationView {
+        let (configuration, index) = self.cluster_configuration();
+        ConfigurationView::of(&configuration, index)
     }
 
     pub fn messages_in_flight(&self) -> Vec<MessageView> {
@@ -130,8 +194,12 @@ pub struct LogView {
 pub struct EntryView {
     pub index: u64,
     pub term: u64,
-    /// What the entry asks of the state machine, e.g. "put k3=v3" or "no-op".
+    /// What the entry asks of the state machine, e.g. "put k3=v3" or
+    /// "no-op", or the configuration it holds, e.g. "config S1 S2 S3 → S1
+    /// S2 S4".
     pub command: String,
+    /// A configuration entry's configuration, to draw it apart.
+    pub configuration: Option<ConfigurationView>,
 }
 
 /// A leader's Figure 2 bookkeeping for one follower.
@@ -173,6 +241,12 @@ impl Simulation {
                     index: entry.index,
                     term: entry.term,
                     command: describe_entry(&entry.data),
+                    configuration: match &entry.data {
+                        EntryData::Configuration(configuration) => {
+                            Some(ConfigurationView::of(configuration, entry.index))
+                        }
+                        _ => None,
+                    },
                 })
                 .collect(),
         }
@@ -365,7 +439,10 @@ fn describe_entry(data: &EntryData) -> String {
             },
             None => format!("{} bytes", bytes.len()),
         },
-        EntryData::Configuration(_) => "configuration".into(),
+        EntryData::Configuration(configuration) => format!(
+            "config {}",
+            crate::membership::describe_configuration(configuration)
+        ),
     }
 }
 

@@ -7,8 +7,8 @@ use raftviz_sim::share::{
     MAX_TRACE_BYTES,
 };
 use raftviz_sim::{
-    Delivery, NetworkConfig, RaftOptions, Retention, SimConfig, Simulation, SnapshotPolicy,
-    UserAction,
+    ConfChange, Delivery, Joining, NetworkConfig, RaftOptions, Retention, SimConfig, Simulation,
+    SnapshotPolicy, UserAction,
 };
 use rand_core::{RngCore, SeedableRng};
 use rand_pcg::Pcg64;
@@ -20,7 +20,7 @@ fn clicking_session(config: SimConfig, random_actions: usize) -> Simulation {
     let mut rng = Pcg64::seed_from_u64(config.seed);
     let servers = config.servers;
     let mut sim = Simulation::new(config);
-    let every_kind = 14;
+    let every_kind = 16;
     for turn in 0..every_kind + random_actions {
         if rng.next_u64() % 3 == 0 {
             for _ in 0..rng.next_u64() % 5 {
@@ -86,12 +86,28 @@ fn clicking_session(config: SimConfig, random_actions: usize) -> Simulation {
                 leader_stickiness: rng.next_u64() % 2 == 0,
                 clock_drift_bound_percent: (rng.next_u64() % 101) as u32,
             }),
-            _ => UserAction::Submit {
+            13 => UserAction::Submit {
                 server,
                 op: [Op::Put, Op::Append, Op::Get][(rng.next_u64() % 3) as usize],
                 key: format!("k{}", rng.next_u64() % 3),
                 value: if flip { "é→v".into() } else { String::new() },
             },
+            14 => UserAction::AddServer {
+                joining: Joining::ALL[(rng.next_u64() % 3) as usize],
+            },
+            // A single change, or a joint one that may add the next id.
+            _ => {
+                let next = sim.server_count();
+                let mut changes = vec![if flip {
+                    ConfChange::Remove(server)
+                } else {
+                    ConfChange::AddVoter(server)
+                }];
+                if rng.next_u64() % 2 == 0 {
+                    changes.push(ConfChange::AddLearner(next));
+                }
+                UserAction::ChangeMembership { changes }
+            }
         };
         sim.act(action);
     }
@@ -270,7 +286,7 @@ fn every_played_scenario_is_shared_exactly() {
 
 #[test]
 fn a_link_for_twenty_actions_is_short() {
-    let original = clicking_session(SimConfig::visual(2026), 6);
+    let original = clicking_session(SimConfig::visual(2026), 4);
     assert_eq!(original.actions().len(), 20);
     let fragment = encode_run(&original);
     let trace = export_trace(&original);
@@ -292,7 +308,7 @@ fn the_trace_lists_every_event_with_its_text() {
     let original = clicking_session(SimConfig::visual(5), 5);
     let document: Value = serde_json::from_str(&export_trace(&original)).unwrap();
     assert_eq!(document["format"], "raftviz-trace");
-    assert_eq!(document["version"], 3);
+    assert_eq!(document["version"], 4);
     assert_eq!(document["settings"]["seed"], 5);
     assert_eq!(
         document["hash"].as_str(),
@@ -513,7 +529,7 @@ fn an_unknown_version_is_refused() {
     document["version"] = 99.into();
     assert_eq!(
         import_error(&document),
-        "trace version 99 is not supported: this raftviz reads versions 1 to 3"
+        "trace version 99 is not supported: this raftviz reads versions 1 to 4"
     );
     // The version byte of a link: "Yw" decodes to 0x63 = 99.
     let message = decode_run("YwAA").unwrap_err().to_string();
@@ -568,23 +584,25 @@ fn version_2_cannot_carry_labrpcs_delivery() {
     let labrpc = encode_run(&Simulation::new(config));
     assert!(decode_run(&labrpc).is_ok());
     assert_says(
-        &decode_run(&with_version_byte_2(&labrpc))
+        &decode_run(&with_version_byte(&labrpc, 2))
             .unwrap_err()
             .to_string(),
         "network has an unknown code 16",
     );
 }
 
-/// The link with its first byte, the version, turned from 3 into 2: that
+/// The link with its first byte, the version, turned into `version`: that
 /// byte's top six bits are the first character, its low two bits the top
 /// of the second.
-fn with_version_byte_2(fragment: &str) -> String {
+fn with_version_byte(fragment: &str, version: u8) -> String {
     const BASE64URL: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut chars = fragment.as_bytes().to_vec();
-    assert_eq!(chars[0], b'A', "version byte below 4");
-    let second = BASE64URL.iter().position(|&c| c == chars[1]).unwrap();
-    assert_eq!(second >> 4, 3, "version byte 3");
-    chars[1] = BASE64URL[(2 << 4) | (second & 0xf)];
+    let index = |c: u8| BASE64URL.iter().position(|&b| b == c).unwrap();
+    let written = (index(chars[0]) << 2) | (index(chars[1]) >> 4);
+    assert_eq!(written, usize::from(raftviz_sim::share::RUN_LINK_VERSION));
+    let second = index(chars[1]);
+    chars[0] = BASE64URL[usize::from(version >> 2)];
+    chars[1] = BASE64URL[(usize::from(version & 3) << 4) | (second & 0xf)];
     String::from_utf8(chars).unwrap()
 }
 
@@ -1013,8 +1031,70 @@ fn traces_and_links_of_version_1_replay_identically() {
     assert_eq!(replayed.trace().hash(), 17_962_866_732_887_283_758);
     assert_eq!(
         encode_run(&replayed),
-        "AyoA3gL8Ai6YbUkf7Ej5A8wCrAIAAhgUBAABARMZAwA",
-        "and as version 3 spells it"
+        "BCoA3gL8Ai6YbUkf7Ej5A8wCrAIAAhgUBAABARMZAwA",
+        "and as version 4 spells it"
+    );
+}
+
+/// The trace hash of the run in `data/v3-*`.
+const V3_FIXTURE_HASH: u64 = 14_573_724_731_733_309_288;
+
+/// A trace and a link written by the version-3 code (the commit before
+/// membership change, seed 12: unusual settings with log reads and labrpc's
+/// delivery, every kind of action including single operations): they
+/// still import, and replay to the very run they were made from.
+#[test]
+fn traces_and_links_of_version_3_replay_identically() {
+    let trace = include_str!("data/v3-trace.json");
+    let link = include_str!("data/v3-link.txt").trim();
+    let from_trace = import_trace(trace).unwrap();
+    let from_link = decode_run(link).unwrap();
+    assert_eq!(from_trace.config, from_link.config);
+    assert_eq!(from_trace.actions, from_link.actions);
+    assert!(!from_trace.config.bugs.change_membership_before_term_commit);
+    for (what, run) in [("trace", from_trace), ("link", from_link)] {
+        let replayed = run
+            .replay()
+            .unwrap_or_else(|error| panic!("{what}: {error}"));
+        assert_eq!(replayed.trace().hash(), V3_FIXTURE_HASH, "{what}");
+    }
+    // The example of docs/trace-format.md, as version 3 spelt it.
+    let example = decode_run("AyoA3gL8Ai6YbUkf7Ej5A8wCrAIAAhgUBAABARMZAwA").unwrap();
+    let replayed = example.replay().unwrap();
+    assert_eq!(replayed.trace().hash(), 17_962_866_732_887_283_758);
+    assert_eq!(
+        encode_run(&replayed),
+        "BCoA3gL8Ai6YbUkf7Ej5A8wCrAIAAhgUBAABARMZAwA",
+        "and as version 4 spells it"
+    );
+}
+
+#[test]
+fn version_3_cannot_carry_membership_change() {
+    let mut document: Value = serde_json::from_str(include_str!("data/v3-trace.json")).unwrap();
+    document["actions"][0]["action"] =
+        serde_json::json!({"type": "add_server", "joining": "learner"});
+    assert_says(
+        &import_error(&document),
+        "(version 4) add_server or change_membership",
+    );
+    let mut document: Value = serde_json::from_str(include_str!("data/v3-trace.json")).unwrap();
+    document["settings"]["bugs"]["change_membership_before_term_commit"] = true.into();
+    let run = import_trace(&document.to_string()).unwrap();
+    assert!(
+        !run.config.bugs.change_membership_before_term_commit,
+        "version 3 has no such switch: the field is not read"
+    );
+    // A version-3 link with the bugs byte's bit 4.
+    let mut config = SimConfig::visual(42);
+    config.bugs.change_membership_before_term_commit = true;
+    let buggy = encode_run(&Simulation::new(config));
+    assert!(decode_run(&buggy).is_ok());
+    assert_says(
+        &decode_run(&with_version_byte(&buggy, 3))
+            .unwrap_err()
+            .to_string(),
+        "bugs has an unknown code 16",
     );
 }
 
