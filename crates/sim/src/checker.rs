@@ -2,7 +2,7 @@
 //! event. Each check is incremental so a long run stays fast.
 use std::collections::HashMap;
 
-use raftviz_raft::{Entry, EntryData, Index, NodeId, Term};
+use raftviz_raft::{Configuration, Entry, EntryData, Index, NodeId, ServerSet, Term};
 
 use crate::storage::Storage;
 
@@ -13,13 +13,17 @@ pub const LOG_MATCHING: &str = "log-matching";
 pub const LEADER_COMPLETENESS: &str = "leader-completeness";
 pub const STATE_MACHINE_SAFETY: &str = "state-machine-safety";
 pub const LINEARIZABILITY: &str = "linearizability";
+/// Membership change (dissertation chapter 4): every committed entry stays
+/// committed under every configuration a leader uses later.
+pub const COMMITTED_STAYS_COMMITTED: &str = "committed-stays-committed";
 
-pub const INVARIANTS: [&str; 6] = [
+pub const INVARIANTS: [&str; 7] = [
     ELECTION_SAFETY,
     LEADER_APPEND_ONLY,
     LOG_MATCHING,
     LEADER_COMPLETENESS,
     STATE_MACHINE_SAFETY,
+    COMMITTED_STAYS_COMMITTED,
     LINEARIZABILITY,
 ];
 
@@ -74,6 +78,9 @@ type Found = Result<(), Finding>;
 
 impl Checker {
     /// Election Safety: at most one leader can be elected in a given term.
+    /// The record is one for the whole run, whatever configuration each
+    /// leader was elected under: two leaders of one term elected by the
+    /// majorities of two different configurations break it too.
     pub(crate) fn on_leader(&mut self, server: NodeId, term: Term, storage: &Storage) -> Found {
         match self.leader_of_term.insert(term, server) {
             Some(other) if other != server => {
@@ -261,6 +268,66 @@ impl Checker {
             .retain(|&(held, _), _| usize::try_from(held).is_ok_and(|held| held >= index));
     }
 
+    /// The latest entry seen committed: its index and prefix hash.
+    pub(crate) fn latest_committed(&self) -> Option<(Index, u64)> {
+        self.committed_in
+            .values()
+            .copied()
+            .max_by_key(|(index, _)| *index)
+    }
+
+    /// Committed stays committed under every later configuration: when
+    /// `server` leads under `configuration` (elected, or appending it),
+    /// every quorum of it must include one of `holders`, the servers that
+    /// store the latest committed entry (`index`), or a leader it elects
+    /// may lack the entry. A joint configuration's quorums need a majority
+    /// of each half, so one half whose every majority meets the holders
+    /// is enough.
+    pub(crate) fn on_configuration_used(
+        &self,
+        server: NodeId,
+        configuration: &Configuration,
+        index: Index,
+        holders: ServerSet,
+    ) -> Found {
+        // A set whose every majority contains a holder: its other servers
+        // are too few to be a majority (an empty set has no majority).
+        let covered = |set: ServerSet| set.minus(holders).len() <= set.len() / 2;
+        let safe = if configuration.is_joint() {
+            covered(configuration.voters) || covered(configuration.outgoing)
+        } else {
+            covered(configuration.voters)
+        };
+        if safe {
+            return Ok(());
+        }
+        let names = |set: ServerSet| {
+            set.iter()
+                .map(|id| format!("S{}", id + 1))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let voters = configuration.all_voters();
+        Err(Finding {
+            invariant: COMMITTED_STAYS_COMMITTED,
+            servers: std::iter::once(server)
+                .chain(voters.minus(holders).iter())
+                .collect(),
+            indices: vec![index],
+            detail: format!(
+                "committed entry {index} is on {} only: a majority of S{}'s configuration \
+                 ({}) can elect a leader without it",
+                if holders.is_empty() {
+                    "no server".to_string()
+                } else {
+                    names(holders)
+                },
+                server + 1,
+                crate::membership::describe_configuration(configuration)
+            ),
+        })
+    }
+
     /// What was applied at `index`, wherever it first was.
     pub(crate) fn applied_data(&self, index: Index) -> Option<EntryData> {
         let slot = self.slot(index)?;
@@ -268,5 +335,58 @@ impl Checker {
             .get(slot)?
             .as_ref()
             .map(|record| record.data.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use raftviz_raft::{Configuration, ServerSet};
+
+    use super::{Checker, COMMITTED_STAYS_COMMITTED};
+
+    fn set(ids: &[usize]) -> ServerSet {
+        ids.iter().copied().collect()
+    }
+
+    fn kept(voters: &[usize], outgoing: &[usize], holders: &[usize]) -> bool {
+        let configuration = Configuration {
+            voters: set(voters),
+            outgoing: set(outgoing),
+            ..Configuration::default()
+        };
+        match Checker::default().on_configuration_used(0, &configuration, 7, set(holders)) {
+            Ok(()) => true,
+            Err(finding) => {
+                assert_eq!(finding.invariant, COMMITTED_STAYS_COMMITTED);
+                assert_eq!(finding.indices, [7]);
+                false
+            }
+        }
+    }
+
+    #[test]
+    fn every_majority_of_a_configuration_must_meet_the_holders() {
+        // Three voters: two holders meet every majority, one does not.
+        assert!(kept(&[0, 1, 2], &[], &[0, 1]));
+        assert!(!kept(&[0, 1, 2], &[], &[0]));
+        // Holders outside the configuration do not count.
+        assert!(!kept(&[0, 1, 2], &[], &[0, 3, 4]));
+        // Five voters (C_old plus S4, S5 in the 2015 bug): two holders are
+        // not enough, three are.
+        assert!(!kept(&[0, 1, 2, 3, 4], &[], &[1, 2]));
+        assert!(kept(&[0, 1, 2, 3, 4], &[], &[1, 2, 3]));
+        // Four voters: a majority is three, so two holders meet every one
+        // (they need not be a majority themselves), one does not.
+        assert!(kept(&[0, 1, 2, 3], &[], &[0, 1]));
+        assert!(!kept(&[0, 1, 2, 3], &[], &[0]));
+    }
+
+    #[test]
+    fn a_joint_configuration_is_safe_when_either_half_is() {
+        // A quorum needs majorities of both halves: one covered half is
+        // enough.
+        assert!(kept(&[0, 1, 2], &[2, 3, 4], &[0, 1]));
+        assert!(kept(&[0, 1, 2], &[2, 3, 4], &[3, 4]));
+        assert!(!kept(&[0, 1, 2], &[2, 3, 4], &[0, 4]));
     }
 }

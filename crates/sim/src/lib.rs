@@ -591,6 +591,15 @@ impl Simulation {
                 LogChange::Append(entry) => {
                     self.checker
                         .on_append(id, entry, &self.servers[id].storage)?;
+                    if let (true, EntryData::Configuration(configuration)) =
+                        (is_leader, &entry.data)
+                    {
+                        // Reported at once: the rest of the Ready must still
+                        // reach the disk.
+                        if let Err(finding) = self.check_configuration_used(id, configuration) {
+                            self.report(finding);
+                        }
+                    }
                     appended = match appended {
                         Some((first, _, term)) if term == entry.term => {
                             Some((first, entry.index, term))
@@ -703,11 +712,44 @@ impl Simulation {
                 },
             );
             if role.0 == Role::Leader {
-                self.checker
-                    .on_leader(id, role.1, &self.servers[id].storage)?;
+                // Both checks of a new leader are reported: a lost entry
+                // breaks Leader Completeness and, across configurations,
+                // committed-stays-committed at the same election.
+                let completeness = self
+                    .checker
+                    .on_leader(id, role.1, &self.servers[id].storage);
+                let kept = self.check_configuration_used(id, &configuration.0);
+                match (completeness, kept) {
+                    (Err(lost), Err(not_kept)) => {
+                        self.report(lost);
+                        return Err(not_kept);
+                    }
+                    (completeness, kept) => completeness.and(kept)?,
+                }
             }
         }
         Ok(())
+    }
+
+    /// The latest committed entry must be on enough servers of the
+    /// configuration the leader `id` now uses (see
+    /// [`Checker::on_configuration_used`]).
+    fn check_configuration_used(
+        &self,
+        id: NodeId,
+        configuration: &raftviz_raft::Configuration,
+    ) -> Result<(), Finding> {
+        let Some((index, hash)) = self.checker.latest_committed() else {
+            return Ok(());
+        };
+        let holders = (0..self.servers.len())
+            .filter(|&server| {
+                let storage = &self.servers[server].storage;
+                storage.log.base_index() >= index || storage.prefix_hash(index) == Some(hash)
+            })
+            .collect();
+        self.checker
+            .on_configuration_used(id, configuration, index, holders)
     }
 
     fn report(&mut self, finding: Finding) {

@@ -14,7 +14,7 @@ const SERVER_HOOKS = [
 ];
 const INVARIANTS = [
   'election-safety', 'leader-append-only', 'log-matching', 'leader-completeness',
-  'state-machine-safety', 'linearizability',
+  'state-machine-safety', 'committed-stays-committed', 'linearizability',
 ];
 const BOUNDED_WAIT_MS = 20_000;
 
