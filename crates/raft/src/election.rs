@@ -65,12 +65,13 @@ impl Raft {
         self.take_ready()
     }
 
-    /// Only a voter of its own configuration campaigns: a learner, a
-    /// server not yet added and one that knows it was removed wait (§4.2).
+    /// Only a server that may be needed campaigns ([`Raft::may_campaign`]):
+    /// a learner, a server not yet added and one that knows its removal
+    /// committed wait (§4.2).
     fn campaign(&mut self) {
         // A peer may have pushed our term to the very end of the range;
         // there is no next term to campaign in, so wait for a leader.
-        if self.term == Term::MAX || !self.is_voter() {
+        if self.term == Term::MAX || !self.may_campaign() {
             self.reset_election_timer();
         } else if self.config.pre_vote {
             self.become_pre_candidate();

@@ -162,6 +162,26 @@ impl Raft {
         .unwrap_or((Configuration::bootstrap(self.config.cluster_size), 0))
     }
 
+    /// Voters of their own configuration campaign, and so does a voter of
+    /// the configuration before an uncommitted C_new that leaves it out:
+    /// §4.2.2, "a server that is not part of its own latest configuration
+    /// should still start new elections, as it might still be needed until
+    /// the C_new entry is committed" (a leader that removed itself and lost
+    /// its leadership may hold the only copy of C_new a majority of C_old
+    /// would elect). It does not count its own vote: elections count the
+    /// voters of its configuration only.
+    pub(crate) fn may_campaign(&self) -> bool {
+        if self.is_voter() {
+            return true;
+        }
+        self.configuration_index > self.commit_index
+            && self
+                .configuration_as_of(self.configuration_index - 1)
+                .0
+                .all_voters()
+                .contains(self.config.id)
+    }
+
     /// Finds the configuration in use anew from the log and snapshot
     /// (after a restart, a truncation or a snapshot).
     pub(crate) fn find_configuration(&mut self) {
@@ -439,9 +459,10 @@ mod tests {
     }
 
     /// §4.2.3: the leader stops sending to a removed server as soon as it
-    /// appends C_new, so only a removed server that got C_new some other
-    /// way (here by hand) knows, and it goes quiet; one that does not know
-    /// keeps campaigning, which `leader_stickiness` is for.
+    /// appends C_new, so only a removed server that got C_new and its
+    /// commitment some other way (here by hand) knows, and it goes quiet;
+    /// one that does not know keeps campaigning, which `leader_stickiness`
+    /// is for.
     #[test]
     fn a_server_that_knows_it_was_removed_stops_campaigning() {
         let mut nodes = ready_to_change();
@@ -451,8 +472,10 @@ mod tests {
         let to_2: Vec<_> = proposed.ready.messages.iter().map(|e| e.to).collect();
         assert_eq!(to_2, [1], "nothing more goes to the removed server");
         let c_new = nodes[0].log().get(proposed.index).unwrap().clone();
-        nodes[2].step(0, append(1, proposed.index - 1, 1, [c_new].into(), 0));
+        let index = proposed.index;
+        nodes[2].step(0, append(1, index - 1, 1, [c_new].into(), index));
         assert_eq!(nodes[2].membership(), Membership::Removed);
+        assert_eq!(nodes[2].commit_index(), index);
         for _ in 0..200 {
             assert!(nodes[2].tick().messages.is_empty());
         }
@@ -492,6 +515,41 @@ mod tests {
         );
         for _ in 0..200 {
             assert!(nodes[0].tick().messages.is_empty(), "never campaigns again");
+        }
+    }
+
+    /// §4.2.2: the leader removes itself, gets C_new to no one and loses
+    /// its leadership. The others cannot win (the old leader's log is
+    /// ahead of theirs); the old leader, left out of its own latest
+    /// configuration but needed until C_new commits, campaigns without
+    /// counting itself, wins both votes of C_new, commits it with an entry
+    /// of its term and steps down for good.
+    #[test]
+    fn a_removed_server_campaigns_until_its_removal_commits() {
+        let mut nodes = ready_to_change();
+        let proposed = nodes[0]
+            .propose_membership(&[ConfChange::Remove(0)])
+            .unwrap();
+        assert_eq!(voters(&nodes[0]), [1, 2]);
+        // Node 1 leads term 2 for a moment: node 0 follows, C_new unsent.
+        nodes[0].step(1, append(2, 0, 0, Vec::new(), 0));
+        assert_eq!(nodes[0].role(), Role::Follower);
+        assert_eq!(nodes[0].membership(), Membership::Removed);
+        let request = nodes[0].force_election_timeout();
+        let mut asked: Vec<_> = request.messages.iter().map(|e| e.to).collect();
+        asked.sort();
+        assert_eq!(asked, [1, 2], "it asks C_new's voters");
+        assert_eq!(nodes[0].role(), Role::Candidate, "its own vote is not one");
+        exchange(&mut nodes, request, 0, |_, _| true);
+        assert_eq!(nodes[0].role(), Role::Leader, "elected by C_new");
+        // An entry of its term commits C_new with it (Figure 2's rule).
+        let entry = nodes[0].propose(payload(9)).unwrap();
+        exchange(&mut nodes, entry.ready, 0, |_, _| true);
+        assert!(nodes[0].commit_index() >= proposed.index, "C_new committed");
+        assert_eq!(voters(&nodes[1]), [1, 2]);
+        assert_eq!(nodes[0].role(), Role::Follower, "then it steps down");
+        for _ in 0..200 {
+            assert!(nodes[0].tick().messages.is_empty(), "and stays quiet");
         }
     }
 

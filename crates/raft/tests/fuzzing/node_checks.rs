@@ -71,7 +71,7 @@ pub fn check_ready(node: &Raft, ready: &Ready, applied: &mut Index) {
 
 /// Chapter 4, as one node can vouch for it: the configuration in use is
 /// the latest in its log, else its snapshot's, else the starting cluster's;
-/// only voters campaign; a leader outside its voters leads only until that
+/// a server outside its voters campaigns, and leads, only until that
 /// configuration commits (§4.2.2); a joint configuration is only left by
 /// its own committed entry.
 fn assert_membership_coherent(node: &Raft) {
@@ -95,8 +95,11 @@ fn assert_membership_coherent(node: &Raft) {
         "the configuration in use is the latest the log and snapshot hold"
     );
     let voter = node.membership() == Membership::Voter;
-    if matches!(node.role(), Role::Candidate | Role::PreCandidate) {
-        assert!(voter, "only voters campaign");
+    if matches!(node.role(), Role::Candidate | Role::PreCandidate) && !voter {
+        assert!(
+            node.configuration_index() > node.commit_index(),
+            "a server outside its configuration campaigns only until that configuration commits"
+        );
     }
     if node.role() == Role::Leader && !voter {
         assert!(
