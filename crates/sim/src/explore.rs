@@ -7,7 +7,8 @@ use rand_pcg::Pcg64;
 
 use crate::linearizability::Verdict;
 use crate::{
-    NetworkConfig, RaftOptions, ReadMode, SimConfig, Simulation, SnapshotPolicy, UserAction,
+    ConfChange, Joining, NetworkConfig, RaftOptions, ReadMode, SimConfig, Simulation,
+    SnapshotPolicy, UserAction, SERVER_SLOTS,
 };
 
 /// Faults from gentle to nasty.
@@ -24,11 +25,16 @@ pub enum FaultPreset {
     /// Lease reads (§6.4.1) with clocks 20 % off and leases that allow for
     /// it, under partitions and crashes: reads must stay linearizable.
     LeaseReads,
+    /// Membership change (dissertation chapter 4): servers added (as
+    /// learners, caught up, or straight as voters), removed, promoted and
+    /// changed together through joint configurations, among crashes,
+    /// partitions and drops.
+    Membership,
     Nasty,
 }
 
 impl FaultPreset {
-    pub const ALL: [FaultPreset; 10] = [
+    pub const ALL: [FaultPreset; 11] = [
         FaultPreset::Gentle,
         FaultPreset::Drops,
         FaultPreset::Duplication,
@@ -38,6 +44,7 @@ impl FaultPreset {
         FaultPreset::SnapshotCrashes,
         FaultPreset::ClockSkew,
         FaultPreset::LeaseReads,
+        FaultPreset::Membership,
         FaultPreset::Nasty,
     ];
 
@@ -52,6 +59,7 @@ impl FaultPreset {
             FaultPreset::SnapshotCrashes => "snapshot-crashes",
             FaultPreset::ClockSkew => "clock-skew",
             FaultPreset::LeaseReads => "lease-reads",
+            FaultPreset::Membership => "membership",
             FaultPreset::Nasty => "nasty",
         }
     }
@@ -83,6 +91,13 @@ pub enum Fault {
     IsolateLeader,
     /// Restart one of the crashed servers, if any.
     RestartOne,
+    /// Ask the leader to remove one of the cluster's members.
+    RemoveMember,
+    /// Ask the leader to promote one of the cluster's learners, if any.
+    PromoteLearner,
+    /// Ask the leader for a joint change (§4.3): a learner promoted (or a
+    /// new server added as a voter) and a voter removed or demoted at once.
+    JointChange,
 }
 
 /// A run to try: settings and timed faults. The faults end with
@@ -163,13 +178,22 @@ pub fn schedule(seed: u64, preset: FaultPreset, base: &SimConfig) -> Schedule {
         config.clock_skew_percent = 20;
         config.options.clock_drift_bound_percent = 20;
     }
+    if preset == FaultPreset::Membership {
+        config.network.drop_probability = 0.05;
+        // §4.2.3: a removed server that never learns it was removed would
+        // otherwise depose every leader after healing (a liveness matter
+        // the membership scenarios show; safety is what is explored here).
+        config.options.leader_stickiness = true;
+    }
     let servers = config.servers;
     let mut actions = vec![(0, Fault::Do(UserAction::StartClients { count: CLIENTS }))];
     let mut time = 0;
     loop {
         // Nasty faults come fast, like the lab's Figure 8 test, so leaders
-        // die with entries only partly replicated.
-        time += if preset.has(FaultPreset::SnapshotCrashes) {
+        // die with entries only partly replicated; membership changes as
+        // fast, so that new leaders change the configuration early in
+        // their terms while an old leader's change is still about.
+        time += if preset.has(FaultPreset::SnapshotCrashes) || preset == FaultPreset::Membership {
             10 + rng.next_u64() % 140
         } else {
             200 + rng.next_u64() % 800
@@ -206,6 +230,10 @@ pub fn schedule(seed: u64, preset: FaultPreset, base: &SimConfig) -> Schedule {
             .map(|action| (heal_at, Fault::Do(action))),
     );
     actions.extend((0..servers).map(|server| (heal_at, Fault::Do(UserAction::Restart { server }))));
+    if preset == FaultPreset::Membership {
+        // Servers added during the run come back up too.
+        actions.extend((servers..SERVER_SLOTS).map(|_| (heal_at, Fault::RestartOne)));
+    }
     Schedule {
         config,
         actions,
@@ -246,8 +274,51 @@ fn pick_fault(preset: FaultPreset, rng: &mut Pcg64, servers: usize) -> Fault {
             Fault::RestartOne,
         ]);
     }
+    if preset == FaultPreset::Membership {
+        menu.extend([
+            Fault::IsolateLeader,
+            Fault::Do(UserAction::Isolate { server, cut: true }),
+            Fault::RemoveMember,
+            Fault::PromoteLearner,
+            Fault::PromoteLearner,
+            Fault::JointChange,
+        ]);
+        menu.extend(Joining::ALL.map(|joining| Fault::Do(UserAction::AddServer { joining })));
+    }
     let choice = (rng.next_u64() % menu.len() as u64) as usize;
     menu.swap_remove(choice)
+}
+
+/// A deterministic pick among `choices` for a fault at `time`.
+fn pick_at<T: Copy>(time: u64, choices: &[T]) -> Option<T> {
+    let pick = time.wrapping_mul(0x9e37_79b9) as usize;
+    (!choices.is_empty()).then(|| choices[pick % choices.len()])
+}
+
+/// The membership change a fault asks for at `time`, from the
+/// configuration the cluster uses then.
+fn reconfiguration(sim: &Simulation, fault: &Fault, time: u64) -> Option<UserAction> {
+    let configuration = sim.cluster_configuration().0;
+    let voters: Vec<NodeId> = configuration.all_voters().iter().collect();
+    let learners: Vec<NodeId> = configuration.learners.iter().collect();
+    let members: Vec<NodeId> = voters.iter().chain(&learners).copied().collect();
+    let changes = match fault {
+        Fault::RemoveMember => vec![ConfChange::Remove(pick_at(time, &members)?)],
+        Fault::PromoteLearner => vec![ConfChange::AddVoter(pick_at(time, &learners)?)],
+        Fault::JointChange => {
+            let next = sim.server_count();
+            let joining = pick_at(time, &learners).or((next < SERVER_SLOTS).then_some(next))?;
+            let leaving = pick_at(time / 7, &voters)?;
+            let leave = if time.is_multiple_of(2) {
+                ConfChange::Remove(leaving)
+            } else {
+                ConfChange::AddLearner(leaving)
+            };
+            vec![ConfChange::AddVoter(joining), leave]
+        }
+        _ => return None,
+    };
+    Some(UserAction::ChangeMembership { changes })
 }
 
 /// Runs a schedule; the simulation is returned for its trace and link.
@@ -265,10 +336,10 @@ pub fn run(schedule: &Schedule) -> (Simulation, Option<Failure>) {
                 let down: Vec<NodeId> = (0..sim.server_count())
                     .filter(|&id| !sim.is_up(id))
                     .collect();
-                let pick = time.wrapping_mul(0x9e37_79b9) as usize;
-                (!down.is_empty()).then(|| UserAction::Restart {
-                    server: down[pick % down.len()],
-                })
+                pick_at(*time, &down).map(|server| UserAction::Restart { server })
+            }
+            Fault::RemoveMember | Fault::PromoteLearner | Fault::JointChange => {
+                reconfiguration(&sim, fault, *time)
             }
         };
         if let Some(action) = action {

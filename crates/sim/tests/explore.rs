@@ -1,5 +1,6 @@
 //! The seed explorer finds no failure on a correct build, and finds and
-//! shrinks a Figure 8 violation when the faulty commit rule is on.
+//! shrinks a Figure 8 violation when the faulty commit rule is on, and a
+//! lost committed entry when the 2015 single-server membership bug is.
 use raftviz_sim::explore::{self, FaultPreset};
 use raftviz_sim::share::{decode_run, encode_run, export_trace, import_trace};
 use raftviz_sim::SimConfig;
@@ -44,6 +45,59 @@ fn the_shrinker_finds_and_shrinks_the_figure8_bug() {
     assert_eq!(linked.trace().hash(), sim.trace().hash());
     println!(
         "shrunk {} actions to {}: {shrunk_failure}",
+        schedule.actions.len(),
+        shrunk.actions.len()
+    );
+}
+
+/// The shrunk run of the 2015 bug that
+/// `the_shrinker_finds_and_shrinks_the_2015_membership_bug` finds, saved
+/// as a trace for the classroom scenario (`WRITE_SHRUNK_RUNS=1` rewrites it).
+const SHRUNK_2015_RUN: &str = "tests/data/membership-2015-bug-shrunk.json";
+
+#[test]
+fn the_shrinker_finds_and_shrinks_the_2015_membership_bug() {
+    let mut base = SimConfig::lab(5, 0);
+    base.bugs.change_membership_before_term_commit = true;
+    let found = (0..64).find_map(|seed| {
+        let schedule = explore::schedule(seed, FaultPreset::Membership, &base);
+        let (_, failure) = explore::run(&schedule);
+        failure.map(|failure| (seed, schedule, failure))
+    });
+    let (seed, schedule, failure) = found.expect("the 2015 bug is caught within 64 seeds");
+    let lost_entry = |failure: &explore::Failure| {
+        matches!(failure, explore::Failure::Safety(what)
+            if ["leader-completeness", "committed-stays-committed", "state-machine-safety"]
+                .iter()
+                .any(|invariant| what.starts_with(invariant)))
+    };
+    assert!(lost_entry(&failure), "seed {seed}: {failure}");
+    let (shrunk, shrunk_failure) = explore::shrink(&schedule, &failure);
+    assert!(shrunk.actions.len() < schedule.actions.len());
+    assert!(lost_entry(&shrunk_failure), "{shrunk_failure}");
+    // The same faults on the fixed build lose nothing.
+    let mut fixed = shrunk.clone();
+    fixed.config.bugs.change_membership_before_term_commit = false;
+    assert!(!matches!(
+        explore::run(&fixed).1,
+        Some(explore::Failure::Safety(_))
+    ));
+    let (sim, _) = explore::run(&shrunk);
+    let trace = export_trace(&sim);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(SHRUNK_2015_RUN);
+    if std::env::var_os("WRITE_SHRUNK_RUNS").is_some() {
+        std::fs::write(&path, &trace).unwrap();
+    }
+    let saved = import_trace(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(
+        saved.actions,
+        import_trace(&trace).unwrap().actions,
+        "the saved run is this one (WRITE_SHRUNK_RUNS=1 rewrites it)"
+    );
+    let replayed = saved.replay().unwrap();
+    assert!(replayed.violation().is_some());
+    println!(
+        "seed {seed}: shrunk {} actions to {}: {shrunk_failure}",
         schedule.actions.len(),
         shrunk.actions.len()
     );

@@ -16,6 +16,7 @@ struct Options {
     first_seed: u64,
     presets: Vec<FaultPreset>,
     faulty_commit: bool,
+    membership_bug: bool,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -24,6 +25,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         first_seed: 0,
         presets: FaultPreset::ALL.to_vec(),
         faulty_commit: false,
+        membership_bug: false,
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -49,6 +51,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 };
             }
             "--faulty-commit" => options.faulty_commit = true,
+            "--membership-bug" => options.membership_bug = true,
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -65,12 +68,13 @@ fn main() {
     let options = match parse(&args) {
         Ok(options) => options,
         Err(message) => {
-            eprintln!("explore: {message}\nusage: explore [--seeds N] [--first-seed S] [--faults <preset>|all] [--faulty-commit]");
+            eprintln!("explore: {message}\nusage: explore [--seeds N] [--first-seed S] [--faults <preset>|all] [--faulty-commit] [--membership-bug]");
             std::process::exit(2);
         }
     };
     let mut base = SimConfig::lab(5, 0);
     base.bugs.commit_earlier_terms = options.faulty_commit;
+    base.bugs.change_membership_before_term_commit = options.membership_bug;
     let jobs: Vec<(u64, FaultPreset)> = options
         .presets
         .iter()
