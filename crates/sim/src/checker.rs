@@ -268,11 +268,14 @@ impl Checker {
             .retain(|&(held, _), _| usize::try_from(held).is_ok_and(|held| held >= index));
     }
 
-    /// The latest entry seen committed: its index and prefix hash.
-    pub(crate) fn latest_committed(&self) -> Option<(Index, u64)> {
+    /// The latest entry seen committed in `term` or before: its index and
+    /// prefix hash. Like Leader Completeness, committed-stays-committed
+    /// speaks of leaders of the same or later terms: a leader of an older
+    /// term, elected late, commits nothing of the newer entries' quorums.
+    pub(crate) fn latest_committed_through(&self, term: Term) -> Option<(Index, u64)> {
         self.committed_in
-            .values()
-            .copied()
+            .range(..=term)
+            .map(|(_, known)| *known)
             .max_by_key(|(index, _)| *index)
     }
 

@@ -731,15 +731,16 @@ impl Simulation {
         Ok(())
     }
 
-    /// The latest committed entry must be on enough servers of the
-    /// configuration the leader `id` now uses (see
+    /// The latest entry committed in the leader's term or before must be
+    /// on enough servers of the configuration the leader `id` now uses (see
     /// [`Checker::on_configuration_used`]).
     fn check_configuration_used(
         &self,
         id: NodeId,
         configuration: &raftviz_raft::Configuration,
     ) -> Result<(), Finding> {
-        let Some((index, hash)) = self.checker.latest_committed() else {
+        let term = self.node(id).map_or(0, |node| node.term());
+        let Some((index, hash)) = self.checker.latest_committed_through(term) else {
             return Ok(());
         };
         let holders = (0..self.servers.len())

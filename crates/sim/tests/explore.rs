@@ -113,4 +113,12 @@ fn regression_seeds() {
     // asks exactly that.
     let schedule = explore::schedule(9674, FaultPreset::Nasty, &base);
     assert_eq!(explore::run(&schedule).1, None);
+    // A leader of an older term, elected late, appended a configuration
+    // whose majorities missed an entry committed in a later term: like
+    // Leader Completeness, committed-stays-committed now asks this of
+    // leaders of the entry's term or later only.
+    for seed in [2828, 11345] {
+        let schedule = explore::schedule(seed, FaultPreset::Membership, &base);
+        assert_eq!(explore::run(&schedule).1, None, "membership seed {seed}");
+    }
 }
