@@ -229,18 +229,33 @@ impl Simulation {
     }
 
     pub(crate) fn client_timeout(&mut self, client: ClientId, seq: u64, attempt: u32) {
+        let next = self.server_after(self.clients[client].leader_guess);
         let state = &mut self.clients[client];
         let current =
             state.seq == seq && state.pending.as_ref().is_some_and(|p| p.attempt == attempt);
         if current {
-            state.leader_guess = (state.leader_guess + 1) % self.servers.len();
+            state.leader_guess = next;
             self.send_attempt(client);
         }
     }
 
+    /// The server a client tries after `server`: the next voter of the
+    /// cluster's configuration, as a client told of membership changes
+    /// would (in a fixed cluster simply the next server). Removed servers
+    /// and learners cannot lead, and a removed server that never heard of
+    /// its removal may keep pointing at another such server.
+    fn server_after(&self, server: NodeId) -> NodeId {
+        let voters = self.cluster_configuration().0.all_voters();
+        let count = self.servers.len();
+        (1..=count)
+            .map(|step| (server + step) % count)
+            .find(|&id| voters.contains(id))
+            .unwrap_or((server + 1) % count)
+    }
+
     pub(crate) fn client_reply(&mut self, client: ClientId, seq: u64, attempt: u32, reply: Reply) {
         let now = self.now;
-        let servers = self.servers.len();
+        let next = self.server_after(self.clients[client].leader_guess);
         let state = &mut self.clients[client];
         let current =
             state.seq == seq && state.pending.as_ref().is_some_and(|p| p.attempt == attempt);
@@ -257,7 +272,7 @@ impl Simulation {
                 self.liveness.on_completed(now);
             }
             Reply::NotLeader(hint) => {
-                state.leader_guess = hint.unwrap_or((state.leader_guess + 1) % servers);
+                state.leader_guess = hint.unwrap_or(next);
                 self.send_attempt(client);
             }
         }
