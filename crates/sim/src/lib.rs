@@ -118,6 +118,24 @@ struct Server {
     seen_configuration: (raftviz_raft::Configuration, Index),
 }
 
+impl Server {
+    /// A server with an empty disk, before its first boot; `configuration`
+    /// is what it is taken to use until then.
+    fn unbooted(configuration: raftviz_raft::Configuration) -> Server {
+        Server {
+            node: None,
+            storage: Storage::default(),
+            incarnation: 0,
+            kv: KvStore::default(),
+            service: ServiceState::default(),
+            applied: Vec::new(),
+            seen_role: (Role::Follower, 0),
+            seen_commit: 0,
+            seen_configuration: (configuration, 0),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Simulation {
     config: SimConfig,
@@ -191,17 +209,8 @@ impl Simulation {
             config: SimConfig { servers, ..config },
         };
         for id in 0..servers {
-            sim.servers.push(Server {
-                node: None,
-                storage: Storage::default(),
-                incarnation: 0,
-                kv: KvStore::default(),
-                service: ServiceState::default(),
-                applied: Vec::new(),
-                seen_role: (Role::Follower, 0),
-                seen_commit: 0,
-                seen_configuration: (raftviz_raft::Configuration::bootstrap(servers), 0),
-            });
+            let configuration = raftviz_raft::Configuration::bootstrap(servers);
+            sim.servers.push(Server::unbooted(configuration));
             sim.boot(id);
         }
         sim

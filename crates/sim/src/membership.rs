@@ -11,7 +11,7 @@ use raftviz_raft::{
     NodeId, Proposed, Raft,
 };
 
-use crate::{EventKind, KvStore, Server, ServiceState, Simulation, Storage};
+use crate::{EventKind, Server, Simulation};
 
 /// Server ids a run may use, counting those of servers added later: the
 /// page has nine places. Ids are never reused.
@@ -206,17 +206,8 @@ impl Simulation {
     }
 
     fn boot_new_server(&mut self, id: NodeId, joining: Joining) {
-        self.servers.push(Server {
-            node: None,
-            storage: Storage::default(),
-            incarnation: 0,
-            kv: KvStore::default(),
-            service: ServiceState::default(),
-            applied: Vec::new(),
-            seen_role: (raftviz_raft::Role::Follower, 0),
-            seen_commit: 0,
-            seen_configuration: (Configuration::default(), 0),
-        });
+        self.servers
+            .push(Server::unbooted(Configuration::default()));
         self.network.add_server();
         self.rpc_counts.push(0);
         for client in &mut self.clients {

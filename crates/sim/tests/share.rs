@@ -536,6 +536,22 @@ fn an_unknown_version_is_refused() {
     assert_says(&message, "link version 99 is not supported");
 }
 
+/// A fixture's trace and link hold the same run, and each replays to
+/// `hash`; the run, as the trace has it.
+fn assert_fixture_replays(trace: &str, link: &str, hash: u64) -> SharedRun {
+    let from_trace = import_trace(trace).unwrap();
+    let from_link = decode_run(link.trim()).unwrap();
+    assert_eq!(from_trace.config, from_link.config);
+    assert_eq!(from_trace.actions, from_link.actions);
+    for (what, run) in [("trace", &from_trace), ("link", &from_link)] {
+        let replayed = run
+            .replay()
+            .unwrap_or_else(|error| panic!("{what}: {error}"));
+        assert_eq!(replayed.trace().hash(), hash, "{what}");
+    }
+    from_trace
+}
+
 /// The trace hash of the run in `data/v2-*`.
 const V2_FIXTURE_HASH: u64 = 16_226_058_479_529_113_239;
 
@@ -546,19 +562,12 @@ const V2_FIXTURE_HASH: u64 = 16_226_058_479_529_113_239;
 /// they were made from.
 #[test]
 fn traces_and_links_of_version_2_replay_identically() {
-    let trace = include_str!("data/v2-trace.json");
-    let link = include_str!("data/v2-link.txt").trim();
-    let from_trace = import_trace(trace).unwrap();
-    let from_link = decode_run(link).unwrap();
-    assert_eq!(from_trace.config, from_link.config);
-    assert_eq!(from_trace.actions, from_link.actions);
-    assert_eq!(from_trace.config.network.delivery, Delivery::AtArrival);
-    for (what, run) in [("trace", from_trace), ("link", from_link)] {
-        let replayed = run
-            .replay()
-            .unwrap_or_else(|error| panic!("{what}: {error}"));
-        assert_eq!(replayed.trace().hash(), V2_FIXTURE_HASH, "{what}");
-    }
+    let run = assert_fixture_replays(
+        include_str!("data/v2-trace.json"),
+        include_str!("data/v2-link.txt"),
+        V2_FIXTURE_HASH,
+    );
+    assert_eq!(run.config.network.delivery, Delivery::AtArrival);
     // The example of docs/trace-format.md, as version 2 spelt it.
     let example = decode_run("AioA3gL8Ai6YbUkf7Ej5A8wCrAIAAhgUBAABARMZAwA").unwrap();
     assert_eq!(
@@ -1045,19 +1054,12 @@ const V3_FIXTURE_HASH: u64 = 14_573_724_731_733_309_288;
 /// still import, and replay to the very run they were made from.
 #[test]
 fn traces_and_links_of_version_3_replay_identically() {
-    let trace = include_str!("data/v3-trace.json");
-    let link = include_str!("data/v3-link.txt").trim();
-    let from_trace = import_trace(trace).unwrap();
-    let from_link = decode_run(link).unwrap();
-    assert_eq!(from_trace.config, from_link.config);
-    assert_eq!(from_trace.actions, from_link.actions);
-    assert!(!from_trace.config.bugs.change_membership_before_term_commit);
-    for (what, run) in [("trace", from_trace), ("link", from_link)] {
-        let replayed = run
-            .replay()
-            .unwrap_or_else(|error| panic!("{what}: {error}"));
-        assert_eq!(replayed.trace().hash(), V3_FIXTURE_HASH, "{what}");
-    }
+    let run = assert_fixture_replays(
+        include_str!("data/v3-trace.json"),
+        include_str!("data/v3-link.txt"),
+        V3_FIXTURE_HASH,
+    );
+    assert!(!run.config.bugs.change_membership_before_term_commit);
     // The example of docs/trace-format.md, as version 3 spelt it.
     let example = decode_run("AyoA3gL8Ai6YbUkf7Ej5A8wCrAIAAhgUBAABARMZAwA").unwrap();
     let replayed = example.replay().unwrap();
