@@ -24,12 +24,7 @@ fn settled(seed: u64) -> Simulation {
 }
 
 fn events(sim: &Simulation) -> Vec<&EventKind> {
-    sim.trace()
-        .events
-        .iter()
-        .flatten()
-        .map(|event| &event.kind)
-        .collect()
+    sim.trace().events().map(|event| &event.kind).collect()
 }
 
 #[test]

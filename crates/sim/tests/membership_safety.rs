@@ -149,7 +149,7 @@ fn with_the_2015_bug_two_leaders_of_two_configurations_share_a_term() {
 #[test]
 fn with_the_fix_the_same_clicks_stay_green() {
     let mut sim = run_2015(false);
-    let refused = sim.trace().events.iter().flatten().any(|event| {
+    let refused = sim.trace().events().any(|event| {
         matches!(event.kind, EventKind::MembershipRefused { .. }) && event.server == Some(S2)
     });
     assert!(
