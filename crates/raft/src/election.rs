@@ -581,6 +581,89 @@ mod tests {
         assert_eq!(granted(&node.step(1, request_vote(1, 5, 1))), Some(false));
     }
 
+    /// Election Safety (§5.2): at most one vote per term. A candidate that
+    /// meets its term's leader steps down within the term and must keep
+    /// its vote for itself, so a second candidate of the term is refused.
+    #[test]
+    fn a_candidate_that_meets_its_leader_keeps_its_vote() {
+        let mut node = candidate(1, 3);
+        let ready = node.step(0, heartbeat(1, 0, 0, 0));
+        assert_eq!(
+            (node.role(), node.term(), node.voted_for()),
+            (Role::Follower, 1, Some(1))
+        );
+        assert_eq!(ready.hard_state, None, "nothing durable changed");
+        assert_eq!(granted(&node.step(2, request_vote(1, 0, 0))), Some(false));
+        assert_eq!(node.voted_for(), Some(1));
+    }
+
+    /// Election Safety (§5.2): a leader that steps down on check-quorum
+    /// (§6.2) stays in its term with its vote, and refuses a second
+    /// candidate of that term.
+    #[test]
+    fn a_leader_that_loses_its_quorum_keeps_its_vote() {
+        let mut config = Config::new(0, 3);
+        config.check_quorum = true;
+        let mut node = leader(0, 3);
+        node.reconfigure(config).unwrap();
+        for _ in 0..200 {
+            if node.role() != Role::Leader {
+                break;
+            }
+            node.tick();
+        }
+        assert_eq!(
+            (node.role(), node.term(), node.voted_for()),
+            (Role::Follower, 1, Some(0))
+        );
+        assert_eq!(granted(&node.step(2, request_vote(1, 0, 0))), Some(false));
+        assert_eq!(node.voted_for(), Some(0));
+    }
+
+    /// §9.6 with check-quorum off: a leader refuses pre-votes however long
+    /// it has led, so a server rejoining after a partition cannot gather
+    /// pre-votes from it and depose a healthy leader.
+    #[test]
+    fn a_leader_never_grants_a_pre_vote() {
+        let mut node = leader(0, 3);
+        for _ in 0..3 * 60 {
+            node.tick();
+        }
+        let ready = node.step(
+            2,
+            Message::PreVote {
+                term: 2,
+                last_log_index: 9,
+                last_log_term: 1,
+            },
+        );
+        assert_eq!(granted(&ready), Some(false));
+        assert_eq!((node.role(), node.term()), (Role::Leader, 1));
+    }
+
+    /// §9.6 and Figure 2 (All Servers): a pre-vote from an earlier term is
+    /// answered with our term, so a pre-candidate that was cut off learns
+    /// it is behind and stops campaigning in a term that has passed.
+    #[test]
+    fn a_stale_pre_vote_is_answered_with_our_term() {
+        let mut config = Config::new(2, 3);
+        config.pre_vote = true;
+        let mut behind = Raft::new(config, 5).unwrap();
+        let mut ahead = follower_with_log(0, 3, &[4]);
+        let request = behind.force_election_timeout();
+        assert_eq!(behind.role(), Role::PreCandidate);
+        let ready = ahead.step(2, request.messages[0].message.clone());
+        assert_eq!(
+            ready.messages[0].message,
+            Message::PreVoteReply {
+                term: 4,
+                granted: false
+            }
+        );
+        behind.step(0, ready.messages[0].message.clone());
+        assert_eq!((behind.role(), behind.term()), (Role::Follower, 4));
+    }
+
     #[test]
     fn single_server_elects_itself() {
         let mut node = Raft::new(Config::new(0, 1), 3).unwrap();
