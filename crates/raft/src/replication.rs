@@ -877,6 +877,77 @@ mod tests {
         assert_eq!((node.role(), node.leader_id()), (Role::Follower, Some(1)));
     }
 
+    /// Figure 2, AppendEntries receiver rule 1: "Reply false if term <
+    /// currentTerm", with our term, so a deposed leader learns of the newer
+    /// term and steps down instead of leading a term that has passed.
+    #[test]
+    fn a_stale_leader_is_told_the_newer_term_and_steps_down() {
+        let mut stale = leader(0, 3);
+        let mut ahead = follower_with_log(1, 3, &[4]);
+        let ready = ahead.step(0, heartbeat(1, 0, 0, 0));
+        assert_eq!(
+            ready.messages[0].message,
+            Message::AppendEntriesReply {
+                term: 4,
+                success: false,
+                prev_log_index: 0,
+                match_index: 0,
+                conflict: None,
+                round: 0,
+            }
+        );
+        assert_eq!(ready.messages[0].to, 0);
+        stale.step(1, ready.messages[0].message.clone());
+        assert_eq!((stale.role(), stale.term()), (Role::Follower, 4));
+    }
+
+    /// Figure 2, AppendEntries receiver rules 2–4 over a compacted prefix
+    /// (§7): entries the follower's snapshot already covers are committed
+    /// and match, so a legitimate AppendEntries that overlaps the snapshot
+    /// (its prefix before the snapshot index, one entry at it, new ones
+    /// after) is acknowledged and its new entries are appended.
+    #[test]
+    fn an_append_overlapping_the_snapshot_is_acknowledged_and_appended() {
+        let snapshot = Snapshot {
+            index: 5,
+            term: 2,
+            configuration: Configuration::bootstrap(3),
+            data: payload(5),
+        };
+        let hard_state = HardState {
+            term: 2,
+            voted_for: None,
+        };
+        let log = Log::restore(0, 0, entries(1, &[1, 1, 1, 1, 2]));
+        let mut node =
+            Raft::restore(Config::new(1, 3), 3, hard_state, Some(snapshot), log).unwrap();
+        assert_eq!((node.log().base_index(), node.log().base_term()), (5, 2));
+        let overlapping = entries(4, &[1, 2, 2, 2]);
+        let ready = node.step(0, append(2, 3, 1, overlapping, 7));
+        assert_eq!(
+            reply_of(&ready),
+            &Message::AppendEntriesReply {
+                term: 2,
+                success: true,
+                prev_log_index: 3,
+                match_index: 7,
+                conflict: None,
+                round: 0,
+            }
+        );
+        assert_eq!(terms_of(&node), [2, 2]);
+        assert_eq!((node.log().first_index(), node.log().last_index()), (6, 7));
+        assert_eq!(node.commit_index(), 7);
+        // One that contradicts the snapshot's own entry cannot come from a
+        // legitimate leader: dropped, unanswered.
+        let contradicting = entries(5, &[1, 1, 1]);
+        assert!(node
+            .step(0, append(2, 4, 1, contradicting, 7))
+            .messages
+            .is_empty());
+        assert_eq!(node.log().last_index(), 7);
+    }
+
     #[test]
     fn restart_keeps_durable_state_and_rebuilds_volatile() {
         let log = Log::restore(0, 0, entries(1, &[1, 2]));

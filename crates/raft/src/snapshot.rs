@@ -395,6 +395,38 @@ mod tests {
         assert_eq!((follower.term(), follower.leader_id()), (3, None));
     }
 
+    /// Figure 13, InstallSnapshot receiver rule 1: "Reply immediately if
+    /// term < currentTerm", with our term, so a deposed leader still
+    /// sending its snapshot learns of the newer term and steps down.
+    #[test]
+    fn a_stale_snapshot_sender_is_told_the_newer_term_and_steps_down() {
+        let mut stale = leader(0, 3);
+        let mut ahead = follower_with_log(1, 3, &[4]);
+        let chunk = Message::InstallSnapshot {
+            term: 1,
+            last_included_index: 3,
+            last_included_term: 1,
+            configuration: Configuration::bootstrap(3),
+            offset: 0,
+            data: image(4),
+            done: true,
+        };
+        let ready = ahead.step(0, chunk);
+        assert_eq!(
+            ready.messages[0].message,
+            Message::InstallSnapshotReply {
+                term: 4,
+                last_included_index: 3,
+                next_offset: 0,
+                installed: false,
+            }
+        );
+        assert_eq!(ready.messages[0].to, 0);
+        assert_eq!(ahead.latest_snapshot(), None, "nothing installed");
+        stale.step(1, ready.messages[0].message.clone());
+        assert_eq!((stale.role(), stale.term()), (Role::Follower, 4));
+    }
+
     #[test]
     fn restore_from_snapshot_and_remaining_log() {
         let log = Log::restore(0, 0, entries(1, &[1, 1, 2]));
