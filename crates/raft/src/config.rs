@@ -135,3 +135,70 @@ impl Config {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn changed(change: impl Fn(&mut Config)) -> Result<(), ConfigError> {
+        let mut config = Config::new(0, 3);
+        change(&mut config);
+        config.validate()
+    }
+
+    /// Each setting is refused exactly past its bound and accepted on it:
+    /// the election timeout is a non-empty range from at least one tick
+    /// (§5.2's randomised timeouts), heartbeats come strictly inside its
+    /// minimum (§5.6: broadcastTime ≪ electionTimeout), batches carry at
+    /// least one entry or byte, and the drift bound is at most 100 %.
+    #[test]
+    fn validate_refuses_each_bad_setting_at_its_bound() {
+        use ConfigError::*;
+        assert_eq!(changed(|_| {}), Ok(()));
+        assert_eq!(changed(|c| c.cluster_size = 0), Err(EmptyCluster));
+        assert_eq!(changed(|c| c.cluster_size = MAX_SERVERS), Ok(()));
+        assert_eq!(
+            changed(|c| c.cluster_size = MAX_SERVERS + 1),
+            Err(TooManyServers)
+        );
+        assert_eq!(changed(|c| c.id = MAX_SERVERS - 1), Ok(()));
+        assert_eq!(changed(|c| c.id = MAX_SERVERS), Err(IdOutOfRange));
+        assert_eq!(
+            changed(|c| c.election_timeout_min = 0),
+            Err(BadElectionTimeout)
+        );
+        assert_eq!(
+            changed(|c| c.election_timeout_max = c.election_timeout_min - 1),
+            Err(BadElectionTimeout),
+            "out of order"
+        );
+        assert_eq!(
+            changed(|c| c.election_timeout_max = c.election_timeout_min),
+            Ok(()),
+            "a fixed timeout is a range of one"
+        );
+        assert_eq!(changed(|c| c.heartbeat_interval = 0), Err(BadHeartbeat));
+        assert_eq!(
+            changed(|c| c.heartbeat_interval = c.election_timeout_min),
+            Err(BadHeartbeat)
+        );
+        assert_eq!(
+            changed(|c| c.heartbeat_interval = c.election_timeout_min - 1),
+            Ok(())
+        );
+        assert_eq!(changed(|c| c.max_entries_per_append = 0), Err(ZeroBatch));
+        assert_eq!(changed(|c| c.snapshot_chunk_bytes = 0), Err(ZeroBatch));
+        assert_eq!(
+            changed(|c| {
+                c.max_entries_per_append = 1;
+                c.snapshot_chunk_bytes = 1;
+            }),
+            Ok(())
+        );
+        assert_eq!(changed(|c| c.clock_drift_bound_percent = 100), Ok(()));
+        assert_eq!(
+            changed(|c| c.clock_drift_bound_percent = 101),
+            Err(BadClockDrift)
+        );
+    }
+}

@@ -243,3 +243,114 @@ impl Message {
         1 + body
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::entries;
+
+    /// The lab's RPC byte count (labrpc counts what it encodes) rests on
+    /// these exact sizes: a tag byte, 8 bytes per term, index or offset,
+    /// one per flag, and each entry's index, term, length and payload.
+    #[test]
+    fn wire_size_is_exact_for_every_message() {
+        let configuration = Configuration::bootstrap(3);
+        let request_vote = Message::RequestVote {
+            term: 1,
+            last_log_index: 2,
+            last_log_term: 1,
+            leadership_transfer: false,
+        };
+        let pre_vote = Message::PreVote {
+            term: 1,
+            last_log_index: 2,
+            last_log_term: 1,
+        };
+        let vote_reply = Message::RequestVoteReply {
+            term: 1,
+            granted: true,
+        };
+        let pre_vote_reply = Message::PreVoteReply {
+            term: 1,
+            granted: true,
+        };
+        let heartbeat = Message::AppendEntries {
+            term: 1,
+            prev_log_index: 0,
+            prev_log_term: 0,
+            entries: Vec::new(),
+            leader_commit: 0,
+            round: 0,
+        };
+        let mut carrying = entries(1, &[1, 1]);
+        carrying.push(Entry {
+            index: 3,
+            term: 1,
+            data: EntryData::Noop,
+        });
+        carrying.push(Entry {
+            index: 4,
+            term: 1,
+            data: EntryData::Configuration(configuration),
+        });
+        carrying.push(Entry {
+            index: 5,
+            term: 1,
+            data: EntryData::Command(Arc::from(&[7u8; 5][..])),
+        });
+        let append = Message::AppendEntries {
+            term: 1,
+            prev_log_index: 0,
+            prev_log_term: 0,
+            entries: carrying,
+            leader_commit: 0,
+            round: 0,
+        };
+        let reply = |conflict| Message::AppendEntriesReply {
+            term: 1,
+            success: false,
+            prev_log_index: 0,
+            match_index: 0,
+            conflict,
+            round: 0,
+        };
+        let conflict = Conflict {
+            x_term: Some(1),
+            x_index: 1,
+            x_len: 2,
+        };
+        let snapshot = Message::InstallSnapshot {
+            term: 1,
+            last_included_index: 3,
+            last_included_term: 1,
+            configuration,
+            offset: 0,
+            data: Arc::from(&[0u8; 100][..]),
+            done: true,
+        };
+        let snapshot_reply = Message::InstallSnapshotReply {
+            term: 1,
+            last_included_index: 3,
+            next_offset: 100,
+            installed: true,
+        };
+        let sizes = [
+            (request_vote, 1 + 3 * 8 + 1),
+            (pre_vote, 1 + 3 * 8),
+            (vote_reply, 1 + 8 + 1),
+            (pre_vote_reply, 1 + 8 + 1),
+            (heartbeat, 1 + 6 * 8),
+            // Five entries of 24 bytes each, payloads of 1, 1, none (the
+            // no-op), 10 (a configuration) and 5.
+            (append, 1 + 6 * 8 + 5 * 24 + 1 + 1 + 10 + 5),
+            (reply(None), 1 + 4 * 8 + 1),
+            (reply(Some(conflict)), 1 + 4 * 8 + 1 + 3 * 8),
+            (snapshot, 1 + 5 * 8 + 10 + 1 + 100),
+            (snapshot_reply, 1 + 3 * 8 + 1),
+            (Message::TimeoutNow { term: 1 }, 1 + 8),
+        ];
+        for (message, size) in sizes {
+            assert_eq!(message.wire_size(), size, "{:?}", message.kind());
+        }
+    }
+}
