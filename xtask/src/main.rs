@@ -3,6 +3,7 @@
 
 mod bench_report;
 mod browser;
+mod mutants;
 mod process;
 mod size;
 mod tools;
@@ -22,6 +23,10 @@ commands:
   bench browser [--long]
                  build the page (release) and measure it in headless Chromium;
                  --long runs the memory sessions for 10 and 5 minutes, not 1 and 1
+  mutants [ARGS] cargo-mutants on crates/raft: the core's tests on every mutant, then the
+                 simulator's tests (battery at RAFT_SEEDS, default 3) on the survivors;
+                 writes docs/mutants.md (extra ARGS, e.g. --file or --re, go to cargo
+                 mutants and keep the summary in target/mutants/)
   explore [ARGS] seed explorer: --seeds N --faults <preset>|all [--first-seed S] [--faulty-commit]
                  [--membership-bug] (presets: gentle drops duplication reordering partitions
                   one-way snapshot-crashes clock-skew lease-reads membership nasty)";
@@ -41,6 +46,7 @@ fn main() -> ExitCode {
         Some("test") => test(&args[1..]),
         Some("bench") => bench(&args[1..]),
         Some("explore") => explore(&args[1..]),
+        Some("mutants") => mutants::mutants(&args[1..]),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             Ok(())
@@ -63,7 +69,7 @@ fn main() -> ExitCode {
 }
 
 /// The workspace root: xtask lives one level below it.
-fn repo_root() -> PathBuf {
+pub(crate) fn repo_root() -> PathBuf {
     let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     manifest_dir
         .parent()
@@ -273,6 +279,6 @@ fn bench_browser(long: bool) -> Result<String, StepError> {
     browser::run_browser_bench(&root, long)
 }
 
-fn announce(step: &str, what: &str) {
+pub(crate) fn announce(step: &str, what: &str) {
     println!("\n==> [{step}] {what}");
 }

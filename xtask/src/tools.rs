@@ -119,7 +119,7 @@ fn ensure_wasm_bindgen(root: &Path) -> Result<(), StepError> {
 }
 
 /// "trunk 0.21.14\n" -> "0.21.14": the version is the second word of `--version` output.
-fn version_word(output: Option<&str>) -> Option<&str> {
+pub(crate) fn version_word(output: Option<&str>) -> Option<&str> {
     output?.split_whitespace().nth(1)
 }
 
