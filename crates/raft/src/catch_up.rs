@@ -256,6 +256,40 @@ mod tests {
         );
     }
 
+    /// §4.2.1: a round ends when the learner holds every entry the leader
+    /// had when *that* round began. A learner that only reaches the end of
+    /// an earlier round, while the leader's log has grown since, is not
+    /// caught up and is not promoted.
+    #[test]
+    fn a_later_round_ends_at_the_leaders_log_when_it_began() {
+        let mut nodes = cluster(|config| config.max_entries_per_append = 1);
+        replicate(&mut nodes, 1, |_| true);
+        let new = join(&mut nodes);
+        let proposed = nodes[0].add_server(new).unwrap();
+        let first_round_end = proposed.index;
+        exchange(&mut nodes, proposed.ready, 0, |_, e| e.to != new);
+        replicate(&mut nodes, 5, |id| id != new);
+        let timeout = nodes[0].config().election_timeout_min;
+        for _ in 0..timeout + 5 {
+            let ready = nodes[0].tick();
+            exchange(&mut nodes, ready, 0, |_, e| e.to != new);
+        }
+        assert_eq!(nodes[0].catching_up(), Some((new, 2)));
+        // The learner gets a few one-entry messages: past the first
+        // round's end, short of the second's.
+        let mut delivered = 0;
+        let ready = nodes[0].tick_until_heartbeat();
+        let readies = exchange(&mut nodes, ready, 0, |_, e| {
+            delivered += usize::from(e.to == new);
+            e.to != new || delivered <= 4
+        });
+        let learner_last = nodes[new].log().last_index();
+        assert!(first_round_end <= learner_last && learner_last < nodes[0].log().last_index());
+        assert_eq!(reports(&readies), []);
+        assert_eq!(nodes[0].catching_up(), Some((new, 2)));
+        assert_eq!(voters(&nodes[0]), [0, 1, 2]);
+    }
+
     #[test]
     fn a_leader_that_steps_down_abandons_the_catch_up() {
         let (mut nodes, new) = leader_and_newcomer(1);
