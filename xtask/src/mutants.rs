@@ -314,6 +314,18 @@ fn summarize(
          they still count as missed in the score.\n\n",
     );
     let _ = writeln!(doc, "mutation score {} %\n", total.score());
+    let detectable = Counts {
+        caught: total.caught,
+        timeout: total.timeout,
+        missed: total.missed - total.equivalent,
+        ..Counts::default()
+    };
+    let _ = writeln!(
+        doc,
+        "Setting the {} explained equivalents aside: {} %.\n",
+        total.equivalent,
+        detectable.score()
+    );
     let _ = writeln!(
         doc,
         "Phase 1 (core tests): {} caught, {} timeout, {} missed, {} unviable ({} %), {} s.",
