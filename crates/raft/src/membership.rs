@@ -210,6 +210,32 @@ mod tests {
             .unwrap()
     }
 
+    /// Figure 2, Leaders: nextIndex of a server is initialised to the
+    /// leader's last log index + 1, for a server that joins the
+    /// configuration as for the starting ones: the leader's first message
+    /// to it carries only the new entry, after the leader's log.
+    #[test]
+    fn a_new_member_starts_at_the_end_of_the_leaders_log() {
+        let mut nodes = ready_to_change();
+        replicate(&mut nodes, 2, |_| true);
+        let new = join(&mut nodes);
+        let last = nodes[0].log().last_index();
+        let proposed = nodes[0].add_server(new).unwrap();
+        assert_eq!(proposed.index, last + 1);
+        assert_eq!(nodes[0].progress(new).map(|p| p.next_index), Some(last + 1));
+        let first = proposed
+            .ready
+            .messages
+            .iter()
+            .find(|envelope| envelope.to == new)
+            .map(|envelope| &envelope.message);
+        assert!(matches!(
+            first,
+            Some(Message::AppendEntries { prev_log_index, entries, .. })
+                if *prev_log_index == last && entries.len() == 1
+        ));
+    }
+
     #[test]
     fn a_configuration_takes_effect_when_appended_not_when_committed() {
         let mut follower = follower_with_log(1, 3, &[1]);
