@@ -34,7 +34,7 @@ use raftviz_raft::{
 use rand_core::{RngCore, SeedableRng};
 use rand_pcg::Pcg64;
 
-pub use checker::{Violation, INVARIANTS};
+pub use checker::{Violation, COMMITTED_STAYS_COMMITTED, INVARIANTS};
 pub use config::{Delivery, NetworkConfig, RaftOptions, Retention, SimConfig, SnapshotPolicy};
 pub use liveness::{LivenessState, LivenessThresholds, LivenessView};
 pub use membership::{ChangeError, Joining, SERVER_SLOTS};

@@ -234,3 +234,19 @@ fn membership_actions_travel_in_traces_and_links() {
         assert_eq!(replayed.server_view(4), sim.server_view(4));
     }
 }
+
+/// The page lists committed-stays-committed only once the membership has
+/// changed: a fixed cluster shows the six invariants of the paper.
+#[test]
+fn committed_stays_committed_is_listed_once_a_server_joins() {
+    let listed = |sim: &Simulation| {
+        sim.invariants()
+            .iter()
+            .any(|status| status.name == raftviz_sim::COMMITTED_STAYS_COMMITTED)
+    };
+    let mut sim = settled(1);
+    assert!(!listed(&sim), "a fixed cluster");
+    assert_eq!(sim.add_server(Joining::Learner), Ok(3));
+    sim.run_for(300);
+    assert!(listed(&sim), "after a server joined");
+}

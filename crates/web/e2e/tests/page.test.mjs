@@ -12,9 +12,10 @@ const SERVER_HOOKS = [
   'data-role', 'data-up', 'data-term', 'data-voted-for', 'data-commit', 'data-applied',
   'data-last-index', 'data-snapshot-index',
 ];
+// In a fixed cluster; committed-stays-committed joins them once the membership changes.
 const INVARIANTS = [
   'election-safety', 'leader-append-only', 'log-matching', 'leader-completeness',
-  'state-machine-safety', 'committed-stays-committed', 'linearizability',
+  'state-machine-safety', 'linearizability',
 ];
 const BOUNDED_WAIT_MS = 20_000;
 
