@@ -213,23 +213,26 @@ impl Simulation {
         self.liveness.led_by = led_by;
     }
 
-    /// A running leader whose term a majority of servers (itself included)
-    /// is in, naming it as their leader.
+    /// A running leader whose term a majority of the voters of its
+    /// configuration (itself included, if a voter) is in, naming it as their
+    /// leader; both halves of a joint configuration (in a fixed cluster:
+    /// a majority of the servers).
     fn majority_followed_leader(&self) -> Option<NodeId> {
-        let servers = self.server_count();
-        (0..servers).find(|&id| {
+        (0..self.server_count()).find(|&id| {
             let Some(leader) = self.node(id).filter(|node| node.role() == Role::Leader) else {
                 return false;
             };
-            let followers = (0..servers)
-                .filter(|&other| {
-                    other == id
-                        || self.node(other).is_some_and(|node| {
-                            node.term() == leader.term() && node.leader_id() == Some(id)
-                        })
-                })
-                .count();
-            2 * followers > servers
+            let follows = |other: NodeId| {
+                other == id
+                    || self.node(other).is_some_and(|node| {
+                        node.term() == leader.term() && node.leader_id() == Some(id)
+                    })
+            };
+            let configuration = leader.configuration();
+            [configuration.voters, configuration.outgoing]
+                .into_iter()
+                .filter(|half| !half.is_empty())
+                .all(|half| 2 * half.iter().filter(|&other| follows(other)).count() > half.len())
         })
     }
 

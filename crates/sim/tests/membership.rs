@@ -250,3 +250,21 @@ fn committed_stays_committed_is_listed_once_a_server_joins() {
     sim.run_for(300);
     assert!(listed(&sim), "after a server joined");
 }
+
+/// The liveness gauge counts the majority of the leader's configuration:
+/// three voters following their leader serve, however many learners are down.
+#[test]
+fn the_liveness_gauge_counts_voters_not_learners() {
+    let mut sim = settled(2);
+    for expected in 3..6 {
+        assert_eq!(sim.add_server(Joining::Learner), Ok(expected));
+        sim.run_for(300);
+    }
+    for learner in 3..6 {
+        sim.crash(learner);
+    }
+    sim.run_for(2_000);
+    let gauge = sim.liveness(&raftviz_sim::LivenessThresholds::default());
+    assert_eq!(gauge.leader, sim.leader(), "{gauge:?}");
+    assert_eq!(gauge.ms_without_leader, 0, "{gauge:?}");
+}
