@@ -29,6 +29,10 @@
 //! `check [faulty]:` and `say [faulty]:` then apply in that variant only
 //! (`[a, b]` in either), and `source:` / `see-also:` lines name where a
 //! story comes from and which scenarios go with it.
+//!
+//! Every `title:`, `summary:` and `say:` line has a Chinese twin beside it
+//! (`title.zh:`, `summary.zh:`, `say.zh:`, `variant.zh <id>:`; `say.zh [variant]:`
+//! for a marked line); [`untranslated`] lists those that lack one.
 use raftviz_raft::{Index, NodeId, Role, Term};
 
 use crate::kv::Op;
@@ -96,6 +100,9 @@ pub struct Scenario {
     pub name: String,
     pub title: String,
     pub summary: String,
+    /// The title and summary in Chinese (empty when the file has none).
+    pub title_zh: String,
+    pub summary_zh: String,
     /// The settings of a run that names no variant (and of the first variant).
     pub config: SimConfig,
     /// The choices of settings it is played in; empty when there is one way.
@@ -113,6 +120,8 @@ pub struct Variant {
     pub id: String,
     /// What the chooser says.
     pub label: String,
+    /// What the chooser says in Chinese (empty when the file has none).
+    pub label_zh: String,
     pub config: SimConfig,
     /// The settings lines it applies over the scenario's, as written.
     settings: Vec<(String, String)>,
@@ -155,6 +164,9 @@ pub struct Step {
     pub title: String,
     /// The `say:` lines, each with the variants it is for (empty: all).
     pub narration: Vec<(Vec<String>, String)>,
+    /// The title and `say.zh:` lines in Chinese (empty when the file has none).
+    pub title_zh: String,
+    pub narration_zh: Vec<(Vec<String>, String)>,
     /// Start from the state after this earlier step instead of the
     /// previous one (an alternative future).
     pub from: Option<usize>,
@@ -166,13 +178,26 @@ pub struct Step {
 impl Step {
     /// What the step says in variant `variant` of `scenario`.
     pub fn narration_in(&self, scenario: &Scenario, variant: usize) -> String {
-        let lines = self
-            .narration
-            .iter()
-            .filter(|(only, _)| scenario.applies(only, variant))
-            .map(|(_, line)| line.as_str());
-        lines.collect::<Vec<_>>().join(" ")
+        said(&self.narration, scenario, variant, " ")
     }
+
+    /// The same in Chinese, whose sentences run on without a space between them.
+    pub fn narration_zh_in(&self, scenario: &Scenario, variant: usize) -> String {
+        said(&self.narration_zh, scenario, variant, "")
+    }
+}
+
+fn said(
+    narration: &[(Vec<String>, String)],
+    scenario: &Scenario,
+    variant: usize,
+    between: &str,
+) -> String {
+    let lines = narration
+        .iter()
+        .filter(|(only, _)| scenario.applies(only, variant))
+        .map(|(_, line)| line.as_str());
+    lines.collect::<Vec<_>>().join(between)
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -277,6 +302,8 @@ pub fn parse(name: &str, text: &str) -> Result<Scenario, String> {
         name: name.into(),
         title: name.into(),
         summary: String::new(),
+        title_zh: String::new(),
+        summary_zh: String::new(),
         config: base_config(),
         variants: Vec::new(),
         sources: Vec::new(),
@@ -382,6 +409,7 @@ fn variant_of(id: &str, value: &str) -> Result<Variant, String> {
     Ok(Variant {
         id: id.to_owned(),
         label,
+        label_zh: String::new(),
         config: base_config(),
         settings,
     })
@@ -404,20 +432,32 @@ fn parse_line(scenario: &mut Scenario, key: &str, value: &str) -> Result<(), Str
         match key {
             "title" => scenario.title = value.into(),
             "summary" => scenario.summary = value.into(),
+            "title.zh" => scenario.title_zh = value.into(),
+            "summary.zh" => scenario.summary_zh = value.into(),
             "source" => scenario.sources.push(value.into()),
             "see-also" => scenario
                 .see_also
                 .extend(value.split_whitespace().map(str::to_owned)),
             "step" => scenario.steps.push(new_step(value)),
-            _ => match key.strip_prefix("variant ") {
-                Some(id) => scenario.variants.push(variant_of(id.trim(), value)?),
-                None => apply_setting(&mut scenario.config, key, value)?,
-            },
+            _ => {
+                if let Some(id) = key.strip_prefix("variant.zh ") {
+                    let variant = scenario.variants.iter_mut().find(|v| v.id == id.trim());
+                    variant
+                        .ok_or_else(|| {
+                            format!("`{key}` comes before its `variant {}:`", id.trim())
+                        })?
+                        .label_zh = value.into();
+                } else if let Some(id) = key.strip_prefix("variant ") {
+                    scenario.variants.push(variant_of(id.trim(), value)?);
+                } else {
+                    apply_setting(&mut scenario.config, key, value)?;
+                }
+            }
         }
         return Ok(());
     };
     let (key, only) = marked(key)?;
-    if !only.is_empty() && !matches!(key, "say" | "check") {
+    if !only.is_empty() && !matches!(key, "say" | "say.zh" | "check") {
         return Err(format!(
             "only say and check lines can be marked for variants, not `{key}`"
         ));
@@ -428,6 +468,8 @@ fn parse_line(scenario: &mut Scenario, key: &str, value: &str) -> Result<(), Str
         }
         "title" => step.title = value.into(),
         "say" => step.narration.push((only, value.into())),
+        "title.zh" => step.title_zh = value.into(),
+        "say.zh" => step.narration_zh.push((only, value.into())),
         "from" => {
             let earlier = scenario.steps.iter().position(|s| s.id == value);
             let step = scenario.steps.last_mut().ok_or("no step")?;
@@ -466,6 +508,8 @@ fn new_step(id: &str) -> Step {
         id: id.into(),
         title: id.into(),
         narration: Vec::new(),
+        title_zh: String::new(),
+        narration_zh: Vec::new(),
         from: None,
         commands: Vec::new(),
         highlight_servers: Vec::new(),
@@ -990,6 +1034,50 @@ fn change_options(sim: &mut Simulation, change: impl FnOnce(&mut RaftOptions)) {
     let mut options = sim.config().options;
     change(&mut options);
     sim.act(UserAction::SetOptions(options));
+}
+
+/// The lines of a scenario file that have no Chinese twin, as
+/// `name.scenario:line: \`say:\` has no \`say.zh:\``: within the header and within
+/// each step, the n-th `title:`/`summary:`/`say:` line needs an n-th `.zh` line.
+pub fn untranslated(name: &str, text: &str) -> Vec<String> {
+    const KINDS: [&str; 4] = ["title", "summary", "say", "variant"];
+    let mut missing = Vec::new();
+    // Per kind: the English lines' numbers and how many Chinese lines there are.
+    let mut block: [(Vec<usize>, usize); 4] = Default::default();
+    let close = |block: &mut [(Vec<usize>, usize); 4], missing: &mut Vec<String>| {
+        for (kind, (english, chinese)) in KINDS.iter().zip(block.iter_mut()) {
+            for line in english.iter().skip(*chinese) {
+                missing.push(format!(
+                    "{name}.scenario:{line}: `{kind}:` has no `{kind}.zh:` beside it"
+                ));
+            }
+            *english = Vec::new();
+            *chinese = 0;
+        }
+    };
+    for (number, line) in text.lines().enumerate() {
+        let Some((key, _)) = line.trim().split_once(':') else {
+            continue;
+        };
+        // `say [faulty]` is a `say`, `variant plain` a `variant`.
+        let key = key.split(['[', ' ']).next().unwrap_or_default().trim();
+        if key == "step" {
+            close(&mut block, &mut missing);
+        }
+        let (base, zh) = match key.strip_suffix(".zh") {
+            Some(base) => (base, true),
+            None => (key, false),
+        };
+        if let Some(kind) = KINDS.iter().position(|kind| *kind == base) {
+            if zh {
+                block[kind].1 += 1;
+            } else {
+                block[kind].0.push(number + 1);
+            }
+        }
+    }
+    close(&mut block, &mut missing);
+    missing
 }
 
 /// Loads a built-in scenario by name.

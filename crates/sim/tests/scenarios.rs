@@ -200,6 +200,20 @@ fn variants_choose_settings_and_mark_lines() {
 }
 
 #[test]
+fn every_scenario_line_has_its_chinese_twin() {
+    let missing: Vec<String> = scenario::BUILT_IN
+        .iter()
+        .flat_map(|(name, text)| scenario::untranslated(name, text))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "scenario lines without Chinese ({}):\n{}",
+        missing.len(),
+        missing.join("\n")
+    );
+}
+
+#[test]
 fn a_line_for_a_variant_that_does_not_exist_is_refused() {
     let error =
         scenario::parse("typo", "variant a: A\nstep: s\ncheck [b]: leader none\n").unwrap_err();
@@ -239,4 +253,35 @@ fn every_see_also_names_a_built_in_scenario() {
             );
         }
     }
+}
+
+#[test]
+fn a_missing_chinese_line_is_named_by_file_and_line() {
+    let text = "title: T\ntitle.zh: 标题\nsummary: S\n\nstep: a\ntitle: A\nsay: one\nsay.zh: 一\nsay: two\n";
+    assert_eq!(
+        scenario::untranslated("demo", text),
+        [
+            "demo.scenario:3: `summary:` has no `summary.zh:` beside it",
+            "demo.scenario:6: `title:` has no `title.zh:` beside it",
+            "demo.scenario:9: `say:` has no `say.zh:` beside it",
+        ]
+    );
+    let parsed = scenario::parse(
+        "demo",
+        "title: T\ntitle.zh: 标题\nstep: a\nsay: One.\nsay.zh: 一。\nsay: Two.\nsay.zh: 二。\n",
+    )
+    .expect("parses");
+    assert_eq!(parsed.title_zh, "标题");
+    assert_eq!(parsed.steps[0].narration_in(&parsed, 0), "One. Two.");
+    assert_eq!(parsed.steps[0].narration_zh_in(&parsed, 0), "一。二。");
+    let marked = "variant a: A\nvariant.zh a: 甲\nvariant b: B\nstep: s\n\
+        say [b]: Only b.\nsay.zh [b]: 只有乙。\n";
+    assert_eq!(
+        scenario::untranslated("marked", marked),
+        ["marked.scenario:3: `variant:` has no `variant.zh:` beside it"]
+    );
+    let parsed = scenario::parse("marked", marked).expect("parses");
+    assert_eq!(parsed.variants[0].label_zh, "甲");
+    assert_eq!(parsed.steps[0].narration_zh_in(&parsed, 0), "");
+    assert_eq!(parsed.steps[0].narration_zh_in(&parsed, 1), "只有乙。");
 }
