@@ -8,6 +8,7 @@ use std::rc::Weak;
 
 use raftviz_sim::{EventKind, Simulation};
 
+use crate::i18n::{Lang, T};
 use crate::names::{invariant_title, server_name};
 use crate::state::{NodeId, SimHandle};
 
@@ -26,21 +27,21 @@ enum Sentence {
 }
 
 impl Sentence {
-    fn words(&self) -> String {
+    fn words(&self, lang: Lang) -> String {
         match self {
-            Sentence::Leader(id, term) => {
-                format!("{} became leader of term {term}.", server_name(*id))
-            }
-            Sentence::Crashed(id) => format!("{} crashed.", server_name(*id)),
-            Sentence::Restarted(id) => format!("{} restarted.", server_name(*id)),
+            Sentence::Leader(id, term) => lang.fill(T::SaidLeader, &[&server_name(*id), term]),
+            Sentence::Crashed(id) => lang.fill(T::SaidCrashed, &[&server_name(*id)]),
+            Sentence::Restarted(id) => lang.fill(T::SaidRestarted, &[&server_name(*id)]),
             Sentence::Committed(first, last) if first == last => {
-                format!("Index {last} committed.")
+                lang.fill(T::SaidCommittedOne, &[last])
             }
-            Sentence::Committed(first, last) => format!("Indices {first} to {last} committed."),
+            Sentence::Committed(first, last) => lang.fill(T::SaidCommitted, &[first, last]),
             Sentence::Broken(name, Some(index)) => {
-                format!("{} broken at index {index}.", invariant_title(name))
+                lang.fill(T::SaidBrokenAt, &[&invariant_title(lang, name), index])
             }
-            Sentence::Broken(name, None) => format!("{} broken.", invariant_title(name)),
+            Sentence::Broken(name, None) => {
+                lang.fill(T::SaidBroken, &[&invariant_title(lang, name)])
+            }
         }
     }
 }
@@ -65,7 +66,7 @@ impl Announcer {
     /// Reads the events `shown` recorded since the last call; returns the new text of
     /// the live region when it is time to change it. A different simulation on screen
     /// (a jump in time, another step) is taken as it is, without announcing its past.
-    pub fn observe(&mut self, shown: &SimHandle, now_ms: f64) -> Option<String> {
+    pub fn observe(&mut self, shown: &SimHandle, now_ms: f64, lang: Lang) -> Option<String> {
         let sim = shown.borrow();
         let total = sim.trace().len();
         let same = self.watching.as_ref().is_some_and(|(watched, read)| {
@@ -98,9 +99,9 @@ impl Announcer {
         let text = self
             .pending
             .drain(..)
-            .map(|sentence| sentence.words())
+            .map(|sentence| sentence.words(lang))
             .collect::<Vec<_>>()
-            .join(" ");
+            .join(lang.sentence_gap());
         Some(text)
     }
 

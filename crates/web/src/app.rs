@@ -21,12 +21,10 @@ use crate::components::share_bar::ShareBar;
 use crate::components::spacetime::SpaceTime;
 use crate::components::timeline_bar::TimelineBar;
 use crate::frames::use_animation_frames;
+use crate::i18n::{Lang, T};
 use crate::names::count_word;
 use crate::params::StartParams;
 use crate::state::{Action, AppState, Dispatch, Highlight};
-
-/// Shown in free play until a person has done something that deserves an answer.
-const FIRST_STEPS: &str = "Watch a leader get elected, then try: Client request · crash the leader · click a link to cut it · click a message to read it.";
 
 #[derive(Properties, PartialEq)]
 pub struct AppProps {
@@ -43,6 +41,7 @@ pub fn app(props: &AppProps) -> Html {
         Callback::from(move |real_ms: f64| dispatch.dispatch(Action::Frame(real_ms)))
     };
     use_animation_frames(on_frame);
+    use_html_lang(state.lang);
     use_keyboard_shortcuts(dispatch.clone(), state.scenario.is_some());
 
     let shown = state.shown();
@@ -83,30 +82,55 @@ pub fn app(props: &AppProps) -> Html {
         let dispatch = dispatch.clone();
         Callback::from(move |_: MouseEvent| dispatch.dispatch(action.clone()))
     };
+    let lang = state.lang;
     let tagline = match &state.scenario {
-        Some(scenario) => format!(
-            "A {}-server Raft cluster running in your browser · scenario: {} · ",
-            count_word(servers),
-            scenario.0.scenario.title
-        ),
-        None => format!(
-            "A {}-server Raft cluster running in your browser · seed {} · ",
-            count_word(servers),
-            config.seed
-        ),
+        Some(scenario) => {
+            let scenario = &scenario.0.scenario;
+            lang.fill(
+                T::TaglineScenario,
+                &[
+                    &count_word(lang, servers),
+                    &lang.pick(&scenario.title, &scenario.title_zh),
+                ],
+            )
+        }
+        None => lang.fill(T::TaglineSeed, &[&count_word(lang, servers), &config.seed]),
     };
+    // Shown in free play until a person has done something that deserves an answer.
     let notice = state
         .notice
         .clone()
-        .or_else(|| (!in_scenario).then(|| FIRST_STEPS.to_owned()));
+        .or_else(|| (!in_scenario).then(|| lang.t(T::FirstSteps).to_owned()));
+    let on_lang = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |event: Event| {
+            let chosen = event
+                .target()
+                .and_then(|target| target.dyn_into::<web_sys::HtmlSelectElement>().ok())
+                .and_then(|select| Lang::parse(&select.value()));
+            if let Some(lang) = chosen {
+                dispatch.dispatch(Action::SetLang(lang));
+            }
+        })
+    };
     html! {
+        <ContextProvider<Lang> context={lang}>
         <main class={classes!("app", state.presenting.then_some("presenting"), in_scenario.then_some("in-scenario"))}
               data-presenting={state.presenting.to_string()}>
             <header class="masthead">
                 <h1>{ "raftviz" }</h1>
+                <label class="language">
+                    <select data-action="lang" aria-label={lang.t(T::LanguageMenu)} onchange={on_lang}>
+                        { for Lang::ALL.iter().map(|&choice| html! {
+                            <option value={choice.code()} lang={choice.code()} selected={choice == lang}>
+                                { choice.own_name() }
+                            </option>
+                        }) }
+                    </select>
+                </label>
                 <p class="tagline">
                     { tagline }
-                    { "break it by clicking; press ? for shortcuts" }
+                    { lang.t(T::TaglineEnd) }
                 </p>
             </header>
             <Controls playing={state.playing} speed={state.speed} seed={config.seed} {clock_ms} {trace_hash}
@@ -119,7 +143,7 @@ pub fn app(props: &AppProps) -> Html {
             if let Some(error) = &state.error {
                 <div class="error" role="alert" data-error="">
                     { error }
-                    <button data-action="dismiss-error" aria-label="Dismiss this message"
+                    <button data-action="dismiss-error" aria-label={lang.t(T::DismissMessage)}
                             onclick={send(Action::DismissError)}>{ "×" }</button>
                 </div>
             }
@@ -132,20 +156,20 @@ pub fn app(props: &AppProps) -> Html {
                 <p class="notice" aria-live="polite" data-notice="">{ notice.unwrap_or_default() }</p>
                 if state.left_scenario.is_some() && !in_scenario {
                     <button data-action="reopen-scenario" onclick={send(Action::ReopenScenario)}>
-                        { "Reopen the scenario" }
+                        { lang.t(T::ReopenScenario) }
                     </button>
                 }
             </div>
             <p class="visually-hidden" aria-live="polite" data-announcer="">{ &*state.announcement }</p>
             <div class="stage">
-                <section class="panel cluster" aria-label="Cluster">
-                    <div class="presets" role="group" aria-label="Partitions">
+                <section class="panel cluster" aria-label={lang.t(T::Cluster)}>
+                    <div class="presets" role="group" aria-label={lang.t(T::Partitions)}>
                         <button data-action="isolate-leader" onclick={send(Action::IsolateLeader)}
-                                title="Cut every link of the leader">{ "Isolate leader" }</button>
+                                title={lang.t(T::IsolateLeaderTitle)}>{ lang.t(T::IsolateLeader) }</button>
                         <button data-action="split" onclick={send(Action::SplitTwoThree)}
-                                title="Split the cluster into two servers (with the leader) and the rest">{ "Split 2 | 3" }</button>
+                                title={lang.t(T::SplitTitle)}>{ lang.t(T::Split) }</button>
                         <button data-action="heal" onclick={send(Action::HealAll)}
-                                title="Heal every link">{ "Heal all" }</button>
+                                title={lang.t(T::HealAllTitle)}>{ lang.t(T::HealAll) }</button>
                     </div>
                     <ServerRing sim={shown.clone()} shown_ms={state.shown_ms} {revision}
                                 selected={state.inspected()} selected_message={state.selected_message}
@@ -182,7 +206,22 @@ pub fn app(props: &AppProps) -> Html {
                 <ShortcutHelp dispatch={dispatch.clone()} />
             }
         </main>
+        </ContextProvider<Lang>>
     }
+}
+
+/// `<html lang>` follows the page's language, so that screen readers speak it and the
+/// browser picks fonts for it.
+#[hook]
+fn use_html_lang(lang: Lang) {
+    use_effect_with(lang, |lang| {
+        let root = web_sys::window()
+            .and_then(|window| window.document())
+            .and_then(|document| document.document_element());
+        if let Some(root) = root {
+            let _ = root.set_attribute("lang", lang.code());
+        }
+    });
 }
 
 /// Space, →, ?, Esc and the rest (see help.rs), from anywhere on the page except

@@ -5,11 +5,11 @@ mod announcer;
 mod app;
 mod components;
 mod frames;
+mod i18n;
 mod names;
 mod panic_panel;
 mod params;
 mod state;
-mod strings;
 
 fn main() {
     // First, so that even a panic while starting shows a panel instead of a blank page.
@@ -18,7 +18,8 @@ fn main() {
     let window = web_sys::window().expect("raftviz runs in a browser window");
     let query = window.location().search().unwrap_or_default();
     let hash = window.location().hash().unwrap_or_default();
-    let start = params::StartParams::from_url(&query, &hash);
+    let browser = i18n::Lang::of_browser(&window.navigator().language().unwrap_or_default());
+    let start = params::StartParams::from_url(&query, &hash, browser);
 
     let root = window
         .document()

@@ -4,6 +4,8 @@
 
 use web_sys::Document;
 
+use crate::i18n::{Lang, T};
+
 pub fn install() {
     // Through Yew, not std::panic::set_hook: Yew replaces a plain hook with its own
     // console-only one when the app is rendered.
@@ -23,14 +25,15 @@ fn show(message: &str) -> Option<()> {
     panel.set_class_name("panic");
     panel.set_attribute("data-panic", "").ok()?;
     panel.set_attribute("role", "alert").ok()?;
-    append_text(
-        &document,
-        &panel,
-        "h2",
-        "raftviz stopped because of an internal error",
-    )?;
+    // The app may be gone: the page's language is read from <html lang>.
+    let lang = document
+        .document_element()
+        .and_then(|root| root.get_attribute("lang"))
+        .and_then(|code| Lang::parse(&code))
+        .unwrap_or_default();
+    append_text(&document, &panel, "h2", lang.t(T::PanicTitle))?;
     append_text(&document, &panel, "pre", message)?;
-    let reload = append_text(&document, &panel, "button", "Reload the page")?;
+    let reload = append_text(&document, &panel, "button", lang.t(T::PanicReload))?;
     // An inline handler, because Rust closures cannot be relied on after a panic.
     reload.set_attribute("onclick", "location.reload()").ok()?;
     document.body()?.append_child(&panel).ok()?;

@@ -1,8 +1,10 @@
-//! Start parameters from the page URL (`?seed=<u64>&speed=<factor>&scenario=<name>&servers=<n>&present=1`,
+//! Start parameters from the page URL (`?seed=<u64>&speed=<factor>&scenario=<name>&servers=<n>&present=1&lang=<en|zh>`,
 //! and a shared run in the fragment `#run=<...>`). A malformed value never blanks the
 //! page: it is reported and the default is used instead.
 
 use raftviz_sim::decimal;
+
+use crate::i18n::{Lang, T};
 
 pub const DEFAULT_SEED: u64 = 1;
 /// Virtual ms per real ms. Slow by default so that people can follow each message.
@@ -26,6 +28,8 @@ pub struct StartParams {
     pub servers: Option<usize>,
     /// Presentation mode: the page scaled for a projector.
     pub present: bool,
+    /// The page's language: `?lang=`, else the browser's.
+    pub lang: Lang,
     /// Human-readable complaints about parameters that were ignored.
     pub errors: Vec<String>,
 }
@@ -74,7 +78,9 @@ impl StartParams {
     /// Parses a `location.search` string such as `?seed=7&speed=1` and a
     /// `location.hash` such as `#run=...`. Unknown keys are left alone so that later
     /// parameters do not break older pages.
-    pub fn from_url(query: &str, hash: &str) -> StartParams {
+    /// `browser` is the language the browser asks for, used unless `lang=` is given; the
+    /// complaints are written in the language the page will show.
+    pub fn from_url(query: &str, hash: &str, browser: Lang) -> StartParams {
         let mut start = StartParams {
             seed: DEFAULT_SEED,
             speed: DEFAULT_SPEED,
@@ -83,16 +89,33 @@ impl StartParams {
             scenario_link: ScenarioLink::parse(hash),
             servers: None,
             present: false,
+            lang: browser,
             errors: Vec::new(),
         };
+        let pairs = || {
+            query
+                .trim_start_matches('?')
+                .split('&')
+                .filter(|pair| !pair.is_empty())
+                .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
+        };
+        // The language first, so that every other complaint is in it.
+        let mut bad_lang = None;
+        for (_, value) in pairs().filter(|(key, _)| *key == "lang") {
+            match Lang::parse(value) {
+                Some(lang) => start.lang = lang,
+                None => bad_lang = Some(value),
+            }
+        }
+        let lang = start.lang;
+        if let Some(value) = bad_lang {
+            start
+                .errors
+                .push(lang.fill(T::BadLang, &[&value, &lang.own_name()]));
+        }
         let mut bad_seed = None;
         let mut seed_given = false;
-        let pairs = query
-            .trim_start_matches('?')
-            .split('&')
-            .filter(|pair| !pair.is_empty());
-        for pair in pairs {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        for (key, value) in pairs() {
             match key {
                 "seed" => match value.parse::<u64>() {
                     Ok(seed) => {
@@ -103,37 +126,33 @@ impl StartParams {
                 },
                 "servers" => match value.parse::<usize>() {
                     Ok(servers) if (3..=9).contains(&servers) => start.servers = Some(servers),
-                    _ => start.errors.push(format!(
-                        "Ignored servers \"{value}\": a cluster has 3 to 9 servers. Running 5."
-                    )),
+                    _ => start.errors.push(lang.fill(T::BadServers, &[&value])),
                 },
                 "present" => start.present = value != "0",
                 "speed" => match parse_speed(value) {
                     Some(speed) => start.speed = speed,
-                    None => start.errors.push(format!(
-                        "Ignored speed \"{value}\": a speed is a number above 0 and at most {MAX_SPEED}, like 1 or 1/50. Running at 1/50."
-                    )),
+                    None => start
+                        .errors
+                        .push(lang.fill(T::BadSpeed, &[&value, &MAX_SPEED])),
                 },
                 "scenario" => start.scenario = Some(value.to_owned()),
                 _ => {}
             }
         }
         match start.scripted_seed() {
-            Some(scripted) if seed_given && scripted != start.seed => start.errors.push(format!(
-                "Ignored seed {}: the scenario runs its own seed, {scripted}.",
-                start.seed
-            )),
+            Some(scripted) if seed_given && scripted != start.seed => start
+                .errors
+                .push(lang.fill(T::SeedOfScenario, &[&start.seed, &scripted])),
             _ => {}
         }
         if let Some(value) = bad_seed {
             let running = match start.scripted_seed() {
-                Some(seed) => format!("The scenario runs its own seed, {seed}."),
-                None => format!("Running seed {}.", start.seed),
+                Some(seed) => lang.fill(T::ScenarioRunsSeed, &[&seed]),
+                None => lang.fill(T::RunningSeed, &[&start.seed]),
             };
-            start.errors.push(format!(
-                "Ignored seed \"{value}\": a seed is a whole number from 0 to {}. {running}",
-                u64::MAX
-            ));
+            start
+                .errors
+                .push(lang.fill(T::BadSeed, &[&value, &u64::MAX, &running]));
         }
         start
     }
@@ -161,15 +180,24 @@ fn parse_speed(text: &str) -> Option<f64> {
     (speed.is_finite() && speed > 0.0 && speed <= MAX_SPEED).then_some(speed)
 }
 
-/// `query` (a `location.search`) with `present=1` in it or taken out.
-pub fn query_with_present(query: &str, present: bool) -> String {
-    let mut pairs: Vec<&str> = query
+/// `query` (a `location.search`) with `present=1` in it or taken out, and `lang=` set
+/// to a language a person chose (`None` keeps the query's own, or none: the page then
+/// follows each browser's language), so that a shared link opens in the chosen one.
+pub fn query_with(query: &str, present: bool, lang: Option<Lang>) -> String {
+    let mut pairs: Vec<String> = query
         .trim_start_matches('?')
         .split('&')
-        .filter(|pair| !pair.is_empty() && pair.split('=').next() != Some("present"))
+        .filter(|pair| {
+            let key = pair.split('=').next();
+            !pair.is_empty() && key != Some("present") && (lang.is_none() || key != Some("lang"))
+        })
+        .map(str::to_owned)
         .collect();
+    if let Some(lang) = lang {
+        pairs.push(format!("lang={}", lang.code()));
+    }
     if present {
-        pairs.push("present=1");
+        pairs.push("present=1".into());
     }
     if pairs.is_empty() {
         String::new()
@@ -180,19 +208,53 @@ pub fn query_with_present(query: &str, present: bool) -> String {
 
 /// Rewrites the address bar in place (no new history entry: the browser's Back
 /// should leave the page, not walk through every link shared) with `fragment`, or the
-/// current one, and `present=1` kept in step with presentation mode; returns the
-/// whole address.
-pub fn replace_url(fragment: Option<&str>, present: bool) -> String {
+/// current one, `present=1` kept in step with presentation mode and `lang=` set to a
+/// language just chosen; returns the whole address.
+pub fn replace_url(fragment: Option<&str>, present: bool, lang: Option<Lang>) -> String {
     let Some(window) = web_sys::window() else {
         return String::new();
     };
     let location = window.location();
     let path = location.pathname().unwrap_or_default();
-    let query = query_with_present(&location.search().unwrap_or_default(), present);
+    let query = query_with(&location.search().unwrap_or_default(), present, lang);
     let hash = fragment.map_or_else(|| location.hash().unwrap_or_default(), str::to_owned);
     let relative = format!("{path}{query}{hash}");
     if let Ok(history) = window.history() {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&relative));
     }
     location.href().unwrap_or(relative)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chosen_language_replaces_the_query_one_and_present_stays_last() {
+        assert_eq!(
+            query_with("?seed=3&lang=en&present=1", true, Some(Lang::Zh)),
+            "?seed=3&lang=zh&present=1"
+        );
+        assert_eq!(query_with("?lang=zh", false, None), "?lang=zh");
+        assert_eq!(query_with("", false, None), "");
+    }
+
+    #[test]
+    fn lang_in_the_url_beats_the_browser_and_a_bad_one_is_reported_in_the_browsers() {
+        let start = StartParams::from_url("?lang=zh&speed=x", "", Lang::En);
+        assert_eq!(start.lang, Lang::Zh);
+        assert!(
+            start.errors[0].starts_with("已忽略 speed"),
+            "{:?}",
+            start.errors
+        );
+        let start = StartParams::from_url("?lang=fr", "", Lang::Zh);
+        assert_eq!(start.lang, Lang::Zh);
+        assert!(
+            start.errors[0].contains("lang \"fr\""),
+            "{:?}",
+            start.errors
+        );
+        assert_eq!(StartParams::from_url("", "", Lang::En).lang, Lang::En);
+    }
 }

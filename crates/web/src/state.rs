@@ -20,9 +20,9 @@ use yew::prelude::*;
 
 use crate::announcer::Announcer;
 use crate::components::share_bar::download;
+use crate::i18n::{Lang, T};
 use crate::names::server_name;
 use crate::params::StartParams;
-use crate::strings::{LIVENESS_THRESHOLDS_REFUSED, SCENARIO_NOT_FOUND, SCENARIO_NO_VARIANT};
 
 /// People pick speeds on a log scale between these (virtual ms per real ms).
 pub const SLOWEST_SPEED: f64 = 1.0 / 1000.0;
@@ -210,6 +210,8 @@ pub struct AppState {
     pub left_scenario: Option<ScenarioHandle>,
     /// Presentation mode: only what a class needs, scaled to the screen.
     pub presenting: bool,
+    /// The language the page speaks.
+    pub lang: Lang,
     /// The message whose fields the message panel shows.
     pub selected_message: Option<u64>,
     /// Selecting a message pauses the run, so it can be read.
@@ -293,6 +295,7 @@ pub enum Action {
     /// Opens (or with `None` closes) a server's action menu next to it.
     OpenServerMenu(Option<NodeId>),
     TogglePresent,
+    SetLang(Lang),
     SetMuted(bool),
     SetNetwork(NetworkConfig),
     SetOptions(RaftOptions),
@@ -348,11 +351,13 @@ impl AppState {
     pub fn start(start: &StartParams) -> AppState {
         AppState {
             presenting: start.present,
+            lang: start.lang,
             ..AppState::start_run(start)
         }
     }
 
     fn start_run(start: &StartParams) -> AppState {
+        let lang = start.lang;
         let fresh = || {
             let mut config = SimConfig::visual(start.seed);
             if let Some(servers) = start.servers {
@@ -387,7 +392,7 @@ impl AppState {
                         player.go_to(step);
                     }
                     let error = match chosen {
-                        Some((id, None)) => Some(format!("{SCENARIO_NO_VARIANT}`{id}`.")),
+                        Some((id, None)) => Some(lang.fill(T::ScenarioNoVariant, &[&id])),
                         _ => None,
                     };
                     AppState {
@@ -396,9 +401,7 @@ impl AppState {
                     }
                 }
                 Err(error) => AppState {
-                    error: Some(format!(
-                        "This #scenario= link could not be opened: {error}."
-                    )),
+                    error: Some(lang.fill(T::BadScenarioLink, &[&error])),
                     ..fresh()
                 },
             };
@@ -407,7 +410,7 @@ impl AppState {
             return match scenario::built_in(name) {
                 Ok(scenario) => fresh().with_scenario(ScenarioPlayer::new(scenario, 0)),
                 Err(error) => AppState {
-                    error: Some(format!("Ignored scenario: {error}.")),
+                    error: Some(lang.fill(T::BadScenario, &[&error])),
                     ..fresh()
                 },
             };
@@ -433,6 +436,7 @@ impl AppState {
             step_pace_s: DEFAULT_STEP_PACE_S,
             left_scenario: None,
             presenting: false,
+            lang: Lang::En,
             selected_message: None,
             pause_on_select: true,
             liveness_thresholds: LivenessThresholds::default(),
@@ -495,6 +499,7 @@ impl AppState {
     fn keeping_view(&self, fresh: AppState) -> AppState {
         AppState {
             presenting: self.presenting,
+            lang: self.lang,
             step_pace_s: self.step_pace_s,
             pause_on_select: self.pause_on_select,
             liveness_thresholds: self.liveness_thresholds,
@@ -610,10 +615,7 @@ impl AppState {
         // The run now differs from the scenario's script: it is free play.
         if self.scenario.is_some() {
             self.leave_scenario();
-            self.notice = Some(
-                "You changed the run, so the scenario stepped aside. \"Reopen the scenario\" goes back to it."
-                    .into(),
-            );
+            self.notice = Some(self.lang.t(T::ScenarioSteppedAside).into());
         }
         self.sim_mut().act(action);
         self.after_sim_change()
@@ -630,7 +632,7 @@ impl AppState {
         let old_timeline = std::mem::replace(&mut self.timeline, Rc::new(RefCell::new(timeline)));
         self.discarded_future = Some((old_live, old_timeline));
         self.shown_ms = self.sim.borrow().now() as f64;
-        self.notice = Some("You acted in the past, so the run forked here. \"Undo fork\" brings the old future back.".into());
+        self.notice = Some(self.lang.t(T::Forked).into());
     }
 
     /// Shows `sim` as a past moment, or the live run when `sim` is `None`.
@@ -699,7 +701,7 @@ impl AppState {
             self.viewed = None;
             self.shown_ms = self.sim.borrow().now() as f64;
             self.playing = false;
-            self.notice = Some("The fork is undone: the earlier future is back.".into());
+            self.notice = Some(self.lang.t(T::ForkUndone).into());
         }
         self
     }
@@ -749,8 +751,7 @@ impl AppState {
                 let timeline = timeline.unwrap_or_else(|| Timeline::new(&mut sim));
                 AppState {
                     playing: false,
-                    notice: file
-                        .map(|name| format!("Imported {name}: the run is replayed exactly.")),
+                    notice: file.map(|name| self.lang.fill(T::Imported, &[&name])),
                     selected: self.selected,
                     hidden_topics: self.hidden_topics.clone(),
                     ..self.keeping_view(AppState::with_timeline(sim, timeline, self.speed))
@@ -765,13 +766,13 @@ impl AppState {
     fn not_opened(self, file: Option<&str>, error: &str) -> AppState {
         let (error, playing) = match file {
             Some(name) => (
-                format!("Could not import {name}: {error}. The current run is unchanged."),
+                self.lang.fill(T::ImportFailed, &[&name, &error]),
                 self.playing,
             ),
             None => (
-                format!(
-                    "This #run= link could not be opened: {error}. Running seed {} instead.",
-                    self.sim.borrow().initial_config().seed
+                self.lang.fill(
+                    T::BadRunLink,
+                    &[&error, &self.sim.borrow().initial_config().seed],
                 ),
                 true,
             ),
@@ -903,23 +904,19 @@ impl AppState {
                     )
             })
             .map(|event| &event.kind);
+        let lang = next.lang;
+        let name = server_name(asked);
         let notice = match answer {
-            _ if !sim.is_up(asked) => format!("{} is down.", server_name(asked)),
-            Some(EventKind::Propose { index, term }) => format!(
-                "{} accepted the request as entry {index} of term {term}.",
-                server_name(asked)
-            ),
+            _ if !sim.is_up(asked) => lang.fill(T::ServerIsDown, &[&name]),
+            Some(EventKind::Propose { index, term }) => {
+                lang.fill(T::RequestAccepted, &[&name, index, term])
+            }
             Some(&EventKind::ProposeRefused {
                 leader_hint: Some(leader),
-            }) if leader != asked => format!(
-                "{} is not the leader and refused; it says the leader is {}.",
-                server_name(asked),
-                server_name(leader)
-            ),
-            _ => format!(
-                "{} refused: it is not a leader taking requests right now.",
-                server_name(asked)
-            ),
+            }) if leader != asked => {
+                lang.fill(T::RequestRedirected, &[&name, &server_name(leader)])
+            }
+            _ => lang.fill(T::RequestRefused, &[&name]),
         };
         drop(sim);
         next.notice = Some(notice);
@@ -973,14 +970,12 @@ impl AppState {
             .any(|flight| flight.id == id);
         if !in_flight {
             return AppState {
-                notice: Some(format!(
-                    "Message #{id} is no longer in flight, so it cannot be dropped."
-                )),
+                notice: Some(self.lang.fill(T::MessageGone, &[&id])),
                 ..self
             };
         }
         AppState {
-            notice: Some(format!("Message #{id} dropped.")),
+            notice: Some(self.lang.fill(T::MessageDropped, &[&id])),
             ..self.act(UserAction::DropMessage { id })
         }
     }
@@ -1009,7 +1004,7 @@ impl AppState {
                 format!("#run={run}")
             }
         };
-        let url = crate::params::replace_url(Some(&fragment), self.presenting);
+        let url = crate::params::replace_url(Some(&fragment), self.presenting, None);
         let serial = self.share.as_ref().map_or(0, |share| share.serial + 1);
         self.share = Some(ShareOutcome {
             url,
@@ -1021,7 +1016,10 @@ impl AppState {
 
     /// Reads the new events of the run on screen into the live region.
     fn announce(mut self) -> AppState {
-        let text = self.announcer.borrow_mut().observe(&self.shown(), now_ms());
+        let text = self
+            .announcer
+            .borrow_mut()
+            .observe(&self.shown(), now_ms(), self.lang);
         if let Some(text) = text {
             self.announcement = Rc::from(text);
         }
@@ -1143,14 +1141,23 @@ impl Reducible for AppState {
                     ..next
                 },
                 Err(why) => AppState {
-                    notice: Some(format!("{LIVENESS_THRESHOLDS_REFUSED}{why}.")),
+                    notice: Some(self.lang.fill(T::LivenessThresholdsRefused, &[&why])),
                     ..next
                 },
             },
             Action::TogglePresent => {
                 let presenting = !self.presenting;
-                crate::params::replace_url(None, presenting);
+                crate::params::replace_url(None, presenting, None);
                 AppState { presenting, ..next }
+            }
+            Action::SetLang(lang) => {
+                crate::params::replace_url(None, self.presenting, Some(lang));
+                AppState {
+                    lang,
+                    announcement: Rc::from(lang.t(T::LanguageNow)),
+                    notice: None,
+                    ..next
+                }
             }
             Action::SetMuted(muted) => {
                 self.announcer.borrow_mut().muted = muted;
@@ -1204,7 +1211,7 @@ impl Reducible for AppState {
                         cut: true,
                     }),
                     None => AppState {
-                        notice: Some("There is no leader to isolate right now.".into()),
+                        notice: Some(next.lang.t(T::NoLeaderToIsolate).into()),
                         ..next
                     },
                 }
@@ -1285,7 +1292,7 @@ impl Reducible for AppState {
             Action::OpenScenario(name) => match scenario::built_in(&name) {
                 Ok(opened) => next.with_scenario(ScenarioPlayer::new(opened, 0)),
                 Err(error) => AppState {
-                    notice: Some(format!("{SCENARIO_NOT_FOUND}{error}.")),
+                    notice: Some(self.lang.fill(T::ScenarioNotFound, &[&error])),
                     ..next
                 },
             },
@@ -1302,10 +1309,7 @@ impl Reducible for AppState {
                 free.leave_scenario();
                 AppState {
                     playing: true,
-                    notice: Some(
-                        "Free play: the run goes on from here. \"Reopen the scenario\" returns to the step."
-                            .into(),
-                    ),
+                    notice: Some(free.lang.t(T::FreePlay).into()),
                     ..free
                 }
             }

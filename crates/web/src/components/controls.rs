@@ -7,6 +7,7 @@ use yew::prelude::*;
 use crate::components::number_field::NumberField;
 use raftviz_sim::decimal::{self, fixed};
 
+use crate::i18n::{use_lang, T};
 use crate::names::{seconds, speed_label};
 use crate::state::{Action, Dispatch, FASTEST_SPEED, SLOWEST_SPEED};
 
@@ -32,6 +33,7 @@ fn input_value(event: &Event) -> Option<String> {
 
 #[function_component(Controls)]
 pub fn controls(props: &ControlsProps) -> Html {
+    let lang = use_lang();
     let send = |action: Action| {
         let dispatch = props.dispatch.clone();
         Callback::from(move |_: MouseEvent| dispatch.dispatch(action.clone()))
@@ -64,18 +66,18 @@ pub fn controls(props: &ControlsProps) -> Html {
     let exponent = props.speed.clamp(SLOWEST_SPEED, FASTEST_SPEED).log10();
     let ms = props.clock_ms;
     html! {
-        <div class="controls" role="toolbar" aria-label="Playback and cluster controls">
+        <div class="controls" role="toolbar" aria-label={lang.t(T::ControlsLabel)}>
             <button data-action="play" aria-pressed={props.playing.to_string()}
-                    title="Play (Space)" onclick={send(Action::Play)}><span aria-hidden="true">{ "▶ " }</span>{ "Play" }</button>
+                    title={lang.t(T::PlayTitle)} onclick={send(Action::Play)}><span aria-hidden="true">{ "▶ " }</span>{ lang.t(T::Play) }</button>
             <button data-action="pause" aria-pressed={(!props.playing).to_string()}
-                    title="Pause (Space)" onclick={send(Action::Pause)}><span aria-hidden="true">{ "❚❚ " }</span>{ "Pause" }</button>
-            <button data-action="back" title="Step back to the previous event (←)"
-                    onclick={send(Action::Back)}><span aria-hidden="true">{ "← " }</span>{ "Back" }</button>
-            <button data-action="step" title="Step to the next event (→)"
-                    onclick={send(Action::Step)}>{ "Step" }<span aria-hidden="true">{ " →" }</span></button>
+                    title={lang.t(T::PauseTitle)} onclick={send(Action::Pause)}><span aria-hidden="true">{ "❚❚ " }</span>{ lang.t(T::Pause) }</button>
+            <button data-action="back" title={lang.t(T::BackTitle)}
+                    onclick={send(Action::Back)}><span aria-hidden="true">{ "← " }</span>{ lang.t(T::Back) }</button>
+            <button data-action="step" title={lang.t(T::StepTitle)}
+                    onclick={send(Action::Step)}>{ lang.t(T::Step) }<span aria-hidden="true">{ " →" }</span></button>
             <label class="speed">
-                <span>{ "speed" }</span>
-                <input type="range" data-action="speed" aria-label="Speed of virtual time"
+                <span>{ lang.t(T::SpeedWord) }</span>
+                <input type="range" data-action="speed" aria-label={lang.t(T::SpeedLabel)}
                        aria-valuetext={speed_label(props.speed)}
                        min={fixed(SLOWEST_SPEED.log10(), 2)} max={fixed(FASTEST_SPEED.log10(), 2)}
                        step="0.05" value={fixed(exponent, 2)} oninput={on_speed} />
@@ -86,21 +88,21 @@ pub fn controls(props: &ControlsProps) -> Html {
                   data-sim-ms={fixed(props.sim_ms_last_frame, 3)} aria-live="off">
                 { format!("{} s", seconds(ms)) }
             </span>
-            <button data-action="request" title="Send a client request to the leader (R)"
-                    onclick={send(Action::Request(None))}>{ "Client request" }</button>
-            <button data-action="reset" title="Start this seed again"
-                    onclick={send(Action::Reset)}>{ "Reset" }</button>
+            <button data-action="request" title={lang.t(T::RequestTitle)}
+                    onclick={send(Action::Request(None))}>{ lang.t(T::ClientRequest) }</button>
+            <button data-action="reset" title={lang.t(T::ResetTitle)}
+                    onclick={send(Action::Reset)}>{ lang.t(T::Reset) }</button>
             <label class="seed">
-                <span>{ "seed" }</span>
+                <span>{ lang.t(T::SeedWord) }</span>
                 <NumberField value={props.seed.to_string()} setting="seed" min="0"
-                             max={u64::MAX.to_string()} label="Seed (press Enter to start it)"
+                             max={u64::MAX.to_string()} label={lang.t(T::SeedLabel)}
                              on_commit={on_seed} />
             </label>
-            <button title="Start a new random seed" data-action="new-seed" onclick={new_seed}>{ "New seed" }</button>
+            <button title={lang.t(T::NewSeedTitle)} data-action="new-seed" onclick={new_seed}>{ lang.t(T::NewSeed) }</button>
             <button data-action="present" aria-pressed={props.presenting.to_string()}
-                    title="Presentation mode: large, only what a class needs (P)"
-                    onclick={send(Action::TogglePresent)}>{ if props.presenting { "Leave presentation" } else { "Present" } }</button>
-            <button aria-label="Keyboard shortcuts (?)" data-action="help" onclick={send(Action::ToggleHelp)}>{ "?" }</button>
+                    title={lang.t(T::PresentTitle)}
+                    onclick={send(Action::TogglePresent)}>{ lang.t(if props.presenting { T::LeavePresentation } else { T::Present }) }</button>
+            <button aria-label={lang.t(T::HelpButton)} data-action="help" onclick={send(Action::ToggleHelp)}>{ "?" }</button>
         </div>
     }
 }

@@ -3,18 +3,20 @@
 
 use yew::prelude::*;
 
+use crate::i18n::{use_lang, T};
 use crate::names::server_name;
 use crate::state::{Action, Dispatch, SimHandle};
 
-/// The filter names of the simulator's events, in the order the checkboxes show them.
-const TOPICS: [&str; 7] = [
-    "net",
-    "elect",
-    "log",
-    "commit",
-    "client",
-    "fault",
-    "violation",
+/// The filter names of the simulator's events, in the order the checkboxes show them,
+/// with their words on the page.
+const TOPICS: [(&str, T); 7] = [
+    ("net", T::TopicNet),
+    ("elect", T::TopicElect),
+    ("log", T::TopicLog),
+    ("commit", T::TopicCommit),
+    ("client", T::TopicClient),
+    ("fault", T::TopicFault),
+    ("violation", T::TopicViolation),
 ];
 /// Only the latest events are drawn, from the window the trace keeps.
 const SHOWN_EVENTS: usize = 40;
@@ -31,6 +33,7 @@ pub struct EventLogProps {
 
 #[function_component(EventLog)]
 pub fn event_log(props: &EventLogProps) -> Html {
+    let lang = use_lang();
     let scroller = use_node_ref();
     {
         let scroller = scroller.clone();
@@ -70,7 +73,7 @@ pub fn event_log(props: &EventLogProps) -> Html {
             </tr>
         }
     });
-    let toggles = TOPICS.iter().map(|&topic| {
+    let toggles = TOPICS.iter().map(|&(topic, word)| {
         let dispatch = props.dispatch.clone();
         let onchange =
             Callback::from(move |_: Event| dispatch.dispatch(Action::ToggleTopic(topic)));
@@ -78,17 +81,17 @@ pub fn event_log(props: &EventLogProps) -> Html {
             <label class={format!("topic-{topic}")}>
                 <input type="checkbox" checked={!props.hidden_topics.contains(topic)} {onchange}
                        data-topic={topic} />
-                { topic }
+                { lang.t(word) }
             </label>
         }
     });
     html! {
-        <section class="panel event-log" aria-label="Event log">
-            <h2>{ format!("Events ({})", trace.len()) }
-                <span class="topics" role="group" aria-label="Show events about">{ for toggles }</span>
+        <section class="panel event-log" aria-label={lang.t(T::EventLog)}>
+            <h2>{ lang.fill(T::EventsHeading, &[&trace.len()]) }
+                <span class="topics" role="group" aria-label={lang.t(T::ShowEventsAbout)}>{ for toggles }</span>
             </h2>
             // Focusable, so the keyboard can scroll it too.
-            <div class="event-scroll" ref={scroller} tabindex="0" role="region" aria-label="Latest events">
+            <div class="event-scroll" ref={scroller} tabindex="0" role="region" aria-label={lang.t(T::LatestEvents)}>
                 <table>
                     <thead><tr>
                         <th>{ "ms" }</th>

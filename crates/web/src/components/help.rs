@@ -3,34 +3,27 @@
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::i18n::{use_lang, T};
 use crate::state::{Action, Dispatch};
 
-/// Every shortcut the keyboard hook in app.rs understands.
-pub const SHORTCUTS: [(&str, &str); 15] = [
-    (
-        "Space",
-        "play / pause (in a scenario: play or pause the step)",
-    ),
-    ("→ / ←", "step to the next / previous event"),
-    (
-        "PageDown, →, N",
-        "scenario: next step (again: finish it now)",
-    ),
-    ("PageUp, ←, B", "scenario: back to the step before"),
-    ("Home / End", "scenario: first / last step"),
-    ("P", "presentation mode on / off"),
-    ("R", "client request to the leader"),
-    ("+ / −", "faster / slower"),
-    ("1 … 9", "inspect that server"),
-    ("X", "crash or restart the inspected server"),
-    ("T", "force the inspected server's election timeout"),
-    ("D", "drop the selected message (else the one due first)"),
-    ("Enter / Space on a control", "press it"),
-    (
-        "Tab",
-        "move between controls; servers and links open their menus with Enter",
-    ),
-    ("? / Esc", "show / hide this help, close menus"),
+/// Every shortcut the keyboard hook in app.rs understands: the keys as printed on
+/// them, and what they do in the page's words.
+pub const SHORTCUTS: [(&str, T); 15] = [
+    ("Space", T::KeySpace),
+    ("→ / ←", T::KeyArrows),
+    ("PageDown, →, N", T::KeyNextStep),
+    ("PageUp, ←, B", T::KeyPrevStep),
+    ("Home / End", T::KeyHomeEnd),
+    ("P", T::KeyPresent),
+    ("R", T::KeyRequest),
+    ("+ / −", T::KeySpeed),
+    ("1 … 9", T::KeyInspect),
+    ("X", T::KeyCrash),
+    ("T", T::KeyTimeout),
+    ("D", T::KeyDrop),
+    ("Enter / Space", T::KeyPress),
+    ("Tab", T::KeyTab),
+    ("? / Esc", T::KeyHelp),
 ];
 
 #[derive(Properties, PartialEq)]
@@ -40,6 +33,7 @@ pub struct ShortcutHelpProps {
 
 #[function_component(ShortcutHelp)]
 pub fn shortcut_help(props: &ShortcutHelpProps) -> Html {
+    let lang = use_lang();
     let close = {
         let dispatch = props.dispatch.clone();
         Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::ToggleHelp))
@@ -69,15 +63,15 @@ pub fn shortcut_help(props: &ShortcutHelpProps) -> Html {
         });
     }
     html! {
-        <div class="help" role="dialog" aria-modal="false" aria-label="Keyboard shortcuts" data-help="" ref={dialog}>
-            <h2>{ "Keyboard shortcuts" }</h2>
+        <div class="help" role="dialog" aria-modal="false" aria-label={lang.t(T::Shortcuts)} data-help="" ref={dialog}>
+            <h2>{ lang.t(T::Shortcuts) }</h2>
             <dl>
                 { for SHORTCUTS.iter().map(|(key, what)| html! {
-                    <><dt><kbd>{ *key }</kbd></dt><dd>{ *what }</dd></>
+                    <><dt><kbd>{ *key }</kbd></dt><dd>{ lang.t(*what) }</dd></>
                 }) }
             </dl>
-            <p>{ "Mouse or touch: click a server to inspect it (a tap opens its actions); click a link to cut it both ways, Shift-click for one way, tap or right-click for a menu; click a message to read its fields, then Drop it if you like." }</p>
-            <button onclick={close} aria-label="Close the shortcut help">{ "Close" }</button>
+            <p>{ lang.t(T::MouseHelp) }</p>
+            <button onclick={close} aria-label={lang.t(T::CloseHelp)}>{ lang.t(T::Close) }</button>
         </div>
     }
 }

@@ -4,19 +4,11 @@
 
 use yew::prelude::*;
 
-use crate::names::server_name;
+use crate::i18n::{use_lang, T};
+use crate::names::{role_name, server_name};
 use crate::state::{Action, Dispatch, NodeId, SimHandle};
 
-// Figure 2's own descriptions of each field.
-const CURRENT_TERM: &str =
-    "latest term server has seen (initialized to 0 on first boot, increases monotonically)";
-const VOTED_FOR: &str = "candidateId that received vote in current term (or null if none)";
-const LOG: &str = "log entries; each entry contains command for state machine, and term when entry was received by leader (first index is 1)";
-const COMMIT_INDEX: &str =
-    "index of highest log entry known to be committed (initialized to 0, increases monotonically)";
-const LAST_APPLIED: &str = "index of highest log entry applied to state machine (initialized to 0, increases monotonically)";
-const NEXT_INDEX: &str = "for each server, index of the next log entry to send to that server (initialized to leader last log index + 1)";
-const MATCH_INDEX: &str = "for each server, index of highest log entry known to be replicated on server (initialized to 0, increases monotonically)";
+// Figure 2's own descriptions of each field (T::Rule…) are the tooltips.
 
 /// Keys listed at once; a long run can apply thousands.
 const SHOWN_KEYS: usize = 40;
@@ -32,24 +24,25 @@ pub struct InspectorProps {
 
 #[function_component(Inspector)]
 pub fn inspector(props: &InspectorProps) -> Html {
+    let lang = use_lang();
     let sim = props.sim.borrow();
     let id = props.selected.or_else(|| sim.leader()).unwrap_or(0);
     let view = sim.server_view(id);
     let log = sim.log_view(id);
     let last_term = log.entries.last().map_or(log.base_term, |entry| entry.term);
-    let field = |name: &'static str, rule: &'static str, value: String| {
+    let field = |name: &'static str, rule: T, value: String| {
         html! {
             <>
-                <dt title={rule}>{ name }</dt>
+                <dt title={lang.t(rule)}>{ name }</dt>
                 <dd data-field={name}>{ value }</dd>
             </>
         }
     };
-    let lost = |name: &'static str, rule: &'static str| {
+    let lost = |name: &'static str, rule: T| {
         html! {
             <>
-                <dt title={rule}>{ name }</dt>
-                <dd class="lost" data-field={name}>{ "lost in the crash" }</dd>
+                <dt title={lang.t(rule)}>{ name }</dt>
+                <dd class="lost" data-field={name}>{ lang.t(T::LostInCrash) }</dd>
             </>
         }
     };
@@ -57,16 +50,14 @@ pub fn inspector(props: &InspectorProps) -> Html {
         .voted_for
         .map(server_name)
         .unwrap_or_else(|| "null".into());
-    let log_text = format!(
-        "{} entries, last index {}, last term {}{}",
-        log.entries.len(),
-        view.last_index,
-        last_term,
-        if log.base_index > 0 {
-            format!(" (snapshot ≤{})", log.base_index)
-        } else {
-            String::new()
-        }
+    let snapshot = if log.base_index > 0 {
+        lang.fill(T::SnapshotSuffix, &[&log.base_index])
+    } else {
+        String::new()
+    };
+    let log_text = lang.fill(
+        T::LogSummary,
+        &[&log.entries.len(), &view.last_index, &last_term, &snapshot],
     );
     let progress = sim.progress_view(id);
     let next_text = progress
@@ -82,21 +73,21 @@ pub fn inspector(props: &InspectorProps) -> Html {
     let volatile = if view.up {
         html! {
             <>
-                { field("commitIndex", COMMIT_INDEX, view.commit.to_string()) }
-                { field("lastApplied", LAST_APPLIED, view.applied.to_string()) }
+                { field("commitIndex", T::RuleCommitIndex, view.commit.to_string()) }
+                { field("lastApplied", T::RuleLastApplied, view.applied.to_string()) }
                 if view.role == "leader" {
-                    { field("nextIndex[]", NEXT_INDEX, next_text) }
-                    { field("matchIndex[]", MATCH_INDEX, match_text) }
+                    { field("nextIndex[]", T::RuleNextIndex, next_text) }
+                    { field("matchIndex[]", T::RuleMatchIndex, match_text) }
                 }
             </>
         }
     } else {
         html! {
             <>
-                { lost("commitIndex", COMMIT_INDEX) }
-                { lost("lastApplied", LAST_APPLIED) }
-                { lost("nextIndex[]", NEXT_INDEX) }
-                { lost("matchIndex[]", MATCH_INDEX) }
+                { lost("commitIndex", T::RuleCommitIndex) }
+                { lost("lastApplied", T::RuleLastApplied) }
+                { lost("nextIndex[]", T::RuleNextIndex) }
+                { lost("matchIndex[]", T::RuleMatchIndex) }
             </>
         }
     };
@@ -104,20 +95,18 @@ pub fn inspector(props: &InspectorProps) -> Html {
         let hint = sim
             .leader_hint(id)
             .map(server_name)
-            .unwrap_or_else(|| "unknown".into());
+            .unwrap_or_else(|| lang.t(T::Unknown).into());
         let timer = sim
             .timer_view(id)
             .filter(|_| view.role != "leader")
-            .map(|timer| {
-                format!(
-                    " · election timer {} / {} ms",
-                    timer.elapsed_ms, timer.timeout_ms
-                )
-            })
+            .map(|timer| lang.fill(T::TimerStatus, &[&timer.elapsed_ms, &timer.timeout_ms]))
             .unwrap_or_default();
-        format!("{} in term {} · leader {hint}{timer}", view.role, view.term)
+        lang.fill(
+            T::ServerStatus,
+            &[&role_name(lang, &view), &view.term, &hint, &timer],
+        )
     } else {
-        "down: its disk kept the persistent state; the volatile state is gone until it restarts and hears from a leader".into()
+        lang.t(T::DownStatus).into()
     };
     let kv = sim.kv_view(id);
     let kv_rows = kv
@@ -130,40 +119,40 @@ pub fn inspector(props: &InspectorProps) -> Html {
         Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::Select(Some(target))))
     };
     html! {
-        <section class="panel inspector" aria-label="Inspector" data-inspecting={id.to_string()}>
+        <section class="panel inspector" aria-label={lang.t(T::Inspector)} data-inspecting={id.to_string()}>
             <h2>
-                { format!("Inspector · {}", server_name(id)) }
-                <span class="tabs" role="group" aria-label="Server to inspect">
+                { lang.fill(T::InspectorHeading, &[&server_name(id)]) }
+                <span class="tabs" role="group" aria-label={lang.t(T::ServerToInspect)}>
                     { for (0..servers).map(|other| html! {
                         <button aria-pressed={(other == id).to_string()} onclick={pick(other)}
-                                title={format!("Inspect {}", server_name(other))}>{ server_name(other) }</button>
+                                title={lang.fill(T::InspectServer, &[&server_name(other)])}>{ server_name(other) }</button>
                     }) }
                 </span>
             </h2>
             <p class="status">{ status }</p>
             <div class="figure2">
                 <div>
-                    <h3 class="group-title">{ "persistent (on disk)" }</h3>
+                    <h3 class="group-title">{ lang.t(T::Persistent) }</h3>
                     <dl>
-                        { field("currentTerm", CURRENT_TERM, view.term.to_string()) }
-                        { field("votedFor", VOTED_FOR, voted) }
-                        { field("log[]", LOG, log_text) }
+                        { field("currentTerm", T::RuleCurrentTerm, view.term.to_string()) }
+                        { field("votedFor", T::RuleVotedFor, voted) }
+                        { field("log[]", T::RuleLog, log_text) }
                     </dl>
-                    <h3 class="group-title">{ "volatile (in memory)" }</h3>
+                    <h3 class="group-title">{ lang.t(T::Volatile) }</h3>
                     <dl>{ volatile }</dl>
                 </div>
-                <div class="kv" tabindex="0" role="region" aria-label="Key-value store">
+                <div class="kv" tabindex="0" role="region" aria-label={lang.t(T::KeyValueStore)}>
                     <h3 class="group-title">
-                        { if view.up { format!("key-value store ({} keys applied)", kv.len()) } else { "key-value store (volatile)".into() } }
+                        { if view.up { lang.fill(T::KvApplied, &[&kv.len()]) } else { lang.t(T::KvVolatile).into() } }
                     </h3>
                     if !view.up {
-                        <p class="lost">{ "lost in the crash: a restart rebuilds it by applying committed entries again" }</p>
+                        <p class="lost">{ lang.t(T::KvLost) }</p>
                     } else if kv.is_empty() {
-                        <p class="muted">{ "nothing applied yet — send a client request" }</p>
+                        <p class="muted">{ lang.t(T::KvEmpty) }</p>
                     } else {
                         <table><tbody>{ for kv_rows }</tbody></table>
                         if kv.len() > SHOWN_KEYS {
-                            <p class="muted">{ format!("… and {} more keys", kv.len() - SHOWN_KEYS) }</p>
+                            <p class="muted">{ lang.fill(T::KvMore, &[&(kv.len() - SHOWN_KEYS)]) }</p>
                         }
                     }
                 </div>

@@ -3,6 +3,7 @@
 
 use yew::prelude::*;
 
+use crate::i18n::{use_lang, T};
 use crate::names::invariant_title;
 use crate::state::SimHandle;
 
@@ -14,6 +15,7 @@ pub struct InvariantBadgesProps {
 
 #[function_component(InvariantBadges)]
 pub fn invariant_badges(props: &InvariantBadgesProps) -> Html {
+    let lang = use_lang();
     let sim = props.sim.borrow();
     let badges = sim.invariants().into_iter().map(|invariant| {
         let violation = sim
@@ -25,7 +27,7 @@ pub fn invariant_badges(props: &InvariantBadgesProps) -> Html {
             let event = violation.event.saturating_sub(1);
             html! {
                 <a href={format!("#event-{event}")} class="broken-at">
-                    { format!("event #{event} at {} ms: {}", violation.time, invariant.detail.clone().unwrap_or_default()) }
+                    { lang.fill(T::BrokenAtEvent, &[&event, &violation.time, &invariant.detail.clone().unwrap_or_default()]) }
                 </a>
             }
         });
@@ -35,18 +37,18 @@ pub fn invariant_badges(props: &InvariantBadgesProps) -> Html {
         html! {
             <li class={classes!("badge", if invariant.ok { "ok" } else { "broken" })}
                 data-invariant={invariant.name} data-ok={invariant.ok.to_string()}
-                title={if invariant.ok { "holds after every event so far" } else { "broken" }}>
+                title={lang.t(if invariant.ok { T::HoldsSoFar } else { T::BrokenWord })}>
                 <span aria-hidden="true">{ if invariant.ok { "✓ " } else { "✗ " } }</span>
-                { invariant_title(invariant.name) }
-                <span class="visually-hidden">{ if invariant.ok { " holds" } else { " broken" } }</span>
+                { invariant_title(lang, invariant.name) }
+                <span class="visually-hidden">{ lang.t(if invariant.ok { T::HoldsSuffix } else { T::BrokenSuffix }) }</span>
                 { scope.unwrap_or_default() }
                 { broken_at.unwrap_or_default() }
             </li>
         }
     });
     html! {
-        <section class="panel invariants" aria-label="Safety invariants">
-            <h2>{ "Safety invariants" }</h2>
+        <section class="panel invariants" aria-label={lang.t(T::SafetyInvariants)}>
+            <h2>{ lang.t(T::SafetyInvariants) }</h2>
             <ul>{ for badges }</ul>
         </section>
     }

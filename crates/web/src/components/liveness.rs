@@ -5,9 +5,9 @@
 use raftviz_sim::{LivenessState, LivenessThresholds};
 use yew::prelude::*;
 
+use crate::i18n::{use_lang, T};
 use crate::names::server_name;
 use crate::state::SimHandle;
-use crate::strings::*;
 
 #[derive(Properties, PartialEq)]
 pub struct LivenessGaugeProps {
@@ -23,29 +23,30 @@ fn tenths(value: u64) -> String {
 
 #[function_component(LivenessGauge)]
 pub fn liveness_gauge(props: &LivenessGaugeProps) -> Html {
+    let lang = use_lang();
     let view = props.sim.borrow().liveness(&props.thresholds);
     let (state_word, mark) = match view.state {
-        LivenessState::Ok => (LIVENESS_OK, "●"),
-        LivenessState::Degraded => (LIVENESS_DEGRADED, "▲"),
-        LivenessState::Down => (LIVENESS_DOWN, "■"),
+        LivenessState::Ok => (T::LivenessOk, "●"),
+        LivenessState::Degraded => (T::LivenessDegraded, "▲"),
+        LivenessState::Down => (T::LivenessDown, "■"),
     };
     let leader = match view.leader {
-        Some(id) => format!("{LIVENESS_LEADER}{}", server_name(id)),
-        None => format!(
-            "{LIVENESS_NO_LEADER}{} s",
-            tenths(view.ms_without_leader / 100)
+        Some(id) => lang.fill(T::LivenessLeader, &[&server_name(id)]),
+        None => lang.fill(
+            T::LivenessNoLeader,
+            &[&tenths(view.ms_without_leader / 100)],
         ),
     };
     html! {
-        <section class={classes!("panel", "liveness", view.state.name())} aria-label={LIVENESS_REGION}
-                 title={LIVENESS_NOT_SAFETY} data-liveness="" data-state={view.state.name()}
+        <section class={classes!("panel", "liveness", view.state.name())} aria-label={lang.t(T::LivenessRegion)}
+                 title={lang.t(T::LivenessNotSafety)} data-liveness="" data-state={view.state.name()}
                  data-ms-without-leader={view.ms_without_leader.to_string()}
                  data-leader-changes-per-min={view.leader_changes_per_min.to_string()}>
-            <h2>{ LIVENESS_HEADING }</h2>
-            <span class="liveness-state"><span aria-hidden="true">{ mark }{ " " }</span>{ state_word }</span>
+            <h2>{ lang.t(T::LivenessHeading) }</h2>
+            <span class="liveness-state"><span aria-hidden="true">{ mark }{ " " }</span>{ lang.t(state_word) }</span>
             <span class="liveness-reading" data-liveness-leader="">{ leader }</span>
-            <span class="liveness-reading">{ view.leader_changes_per_min }{ LIVENESS_CHANGES }</span>
-            <span class="liveness-reading">{ tenths(u64::from(view.completed_per_s_tenths)) }{ LIVENESS_OPS }</span>
+            <span class="liveness-reading">{ lang.fill(T::LivenessChanges, &[&view.leader_changes_per_min]) }</span>
+            <span class="liveness-reading">{ lang.fill(T::LivenessOps, &[&tenths(u64::from(view.completed_per_s_tenths))]) }</span>
         </section>
     }
 }

@@ -6,7 +6,8 @@
 use raftviz_sim::ServerView;
 use yew::prelude::*;
 
-use crate::names::{server_name, term_class};
+use crate::i18n::{use_lang, Lang, T};
+use crate::names::{role_name, server_name, term_class};
 use crate::state::{Action, Dispatch, Highlight, SimHandle};
 
 /// Within this many pixels of the right end, the grid keeps following new entries;
@@ -28,6 +29,7 @@ pub struct LogGridProps {
 
 #[function_component(LogGrid)]
 pub fn log_grid(props: &LogGridProps) -> Html {
+    let lang = use_lang();
     let scroller = use_node_ref();
     // The last index drawn when a person paged back; `None` follows the tail.
     let window_end = use_state(|| None::<u64>);
@@ -81,14 +83,14 @@ pub fn log_grid(props: &LogGridProps) -> Html {
     let paging = (start > first || end < last).then(|| {
         let later = end + WINDOW_COLUMNS;
         html! {
-            <span class="paging" role="group" aria-label="Log indices shown">
-                { format!("indices {start}–{end} of {first}–{last}") }
-                <button aria-label="Show earlier indices" disabled={start == first}
-                        onclick={page(Some(start.saturating_sub(1).max(first)))}>{ "◀ earlier" }</button>
-                <button aria-label="Show later indices" disabled={end == last}
-                        onclick={page((later < last).then_some(later))}>{ "later ▶" }</button>
-                <button aria-label="Follow the newest entries" disabled={window_end.is_none()}
-                        onclick={page(None)}>{ "newest" }</button>
+            <span class="paging" role="group" aria-label={lang.t(T::IndicesShown)}>
+                { lang.fill(T::IndicesRange, &[&start, &end, &first, &last]) }
+                <button aria-label={lang.t(T::ShowEarlier)} disabled={start == first}
+                        onclick={page(Some(start.saturating_sub(1).max(first)))}>{ lang.t(T::Earlier) }</button>
+                <button aria-label={lang.t(T::ShowLater)} disabled={end == last}
+                        onclick={page((later < last).then_some(later))}>{ lang.t(T::Later) }</button>
+                <button aria-label={lang.t(T::FollowNewest)} disabled={window_end.is_none()}
+                        onclick={page(None)}>{ lang.t(T::Newest) }</button>
             </span>
         }
     });
@@ -125,22 +127,27 @@ pub fn log_grid(props: &LogGridProps) -> Html {
         let cells = log.entries.iter().filter(|entry| in_window(entry.index)).map(|entry| {
             let committed = view.up && entry.index <= view.commit;
             // Read as one sentence; the marks drawn around the cell are in it too.
-            let mut sentence = format!(
-                "{}, index {}, term {}, {}",
-                server_name(id),
-                entry.index,
-                entry.term,
-                if committed { "committed" } else if view.up { "not committed yet" } else { "commit point unknown while down" }
+            let state = if committed {
+                T::Committed
+            } else if view.up {
+                T::NotCommitted
+            } else {
+                T::CommitUnknown
+            };
+            let mut sentence = lang.fill(
+                T::CellSentence,
+                &[&server_name(id), &entry.index, &entry.term, &lang.t(state)],
             );
-            for (mark, words) in [('m', "leader's matchIndex"), ('n', "leader's nextIndex")] {
+            let comma = lang.t(T::ListComma);
+            for (mark, words) in [('m', lang.t(T::LeadersMatch)), ('n', lang.t(T::LeadersNext))] {
                 if mark_at(entry.index).contains(mark) {
-                    sentence.push_str(", ");
+                    sentence.push_str(comma);
                     sentence.push_str(words);
                 }
             }
             for (mark, words) in [('C', "commitIndex"), ('A', "lastApplied")] {
                 if below_at(entry.index).contains(mark) {
-                    sentence.push_str(", ");
+                    sentence.push_str(comma);
                     sentence.push_str(words);
                 }
             }
@@ -163,18 +170,18 @@ pub fn log_grid(props: &LogGridProps) -> Html {
             .filter(|&next| next > log.base_index + log.entries.len() as u64 && in_window(next))
             .map(|next| html! {
                 <span class="cell slot" style={format!("grid-column: {}", column_of(next))}
-                      role="img" aria-label={format!("{}, index {next}: the leader sends this entry next", server_name(id))}
+                      role="img" aria-label={lang.fill(T::NextSlot, &[&server_name(id), &next])}
                       data-above={mark_at(next)}></span>
             });
         let compacted = (log.base_index >= start).then(|| html! {
             <span class="cell snapshot" role="img"
-                  aria-label={format!("{}, a snapshot through index {}", server_name(id), log.base_index)}
+                  aria-label={lang.fill(T::SnapshotThrough, &[&server_name(id), &log.base_index])}
                   style={format!("grid-column: 3 / {}", column_of(log.base_index.min(end)) + 1)}>
-                { format!("snapshot ≤{}", log.base_index) }
+                { lang.fill(T::SnapshotCell, &[&log.base_index]) }
             </span>
         });
         let base = (log.base_index > 0).then(|| html! {
-            <span class="base" role="img" aria-label={format!("{}, snapshot through index {} (term {})", server_name(id), log.base_index, log.base_term)}>
+            <span class="base" role="img" aria-label={lang.fill(T::SnapshotBase, &[&server_name(id), &log.base_index, &log.base_term])}>
                 { format!("≤{} t{}", log.base_index, log.base_term) }
             </span>
         });
@@ -182,9 +189,9 @@ pub fn log_grid(props: &LogGridProps) -> Html {
             <div class={classes!("log-row", (!view.up).then_some("down"), (leader == Some(id)).then_some("leading"),
                                  props.highlight.servers.contains(&id).then_some("highlight"))}
                  data-row={id.to_string()} role="group"
-                 aria-label={format!("{}'s log, {}: {} entries{}", server_name(id), if view.up { view.role } else { "down" },
-                     log.entries.len(), if view.up { format!(", committed through index {}", view.commit) } else { String::new() })}>
-                { row_head(&view, &props.dispatch) }
+                 aria-label={lang.fill(T::RowAria, &[&server_name(id), &role_name(lang, &view), &log.entries.len(),
+                     &if view.up { lang.fill(T::CommittedThrough, &[&view.commit]) } else { String::new() }])}>
+                { row_head(&view, &props.dispatch, lang) }
                 // One node per part, however many cells: the row's name button keeps
                 // its element (and focus) as the log grows.
                 { base.unwrap_or_default() }
@@ -195,15 +202,15 @@ pub fn log_grid(props: &LogGridProps) -> Html {
         }
     });
     html! {
-        <section class="panel log-panel" aria-label="Logs">
-            <h2>{ "Logs" }
-                <span class="legend">{ "solid = committed · dashed = not yet · m/n = leader's matchIndex/nextIndex · C/A = commitIndex/lastApplied" }</span>
+        <section class="panel log-panel" aria-label={lang.t(T::Logs)}>
+            <h2>{ lang.t(T::Logs) }
+                <span class="legend">{ lang.t(T::LogLegend) }</span>
                 { paging.unwrap_or_default() }
             </h2>
             <div class="log-scroll" ref={scroller}>
                 <div class="log-grid" style={format!("--cells: {columns}")}>
                     <div class="log-row index-row" aria-hidden="true">
-                        <span class="row-head">{ "index" }</span>
+                        <span class="row-head">{ lang.t(T::IndexWord) }</span>
                         { for index_row }
                     </div>
                     { for rows }
@@ -215,7 +222,7 @@ pub fn log_grid(props: &LogGridProps) -> Html {
 
 /// The server's name and role, and its buttons: crash or restart, force a timeout,
 /// send it a client request.
-fn row_head(view: &ServerView, dispatch: &Dispatch) -> Html {
+fn row_head(view: &ServerView, dispatch: &Dispatch, lang: Lang) -> Html {
     let id = view.id;
     let name = server_name(id);
     let button = |action: &'static str,
@@ -235,16 +242,16 @@ fn row_head(view: &ServerView, dispatch: &Dispatch) -> Html {
     let power = if view.up {
         button(
             "crash",
-            format!("crash {name}"),
-            "crash",
+            lang.fill(T::CrashServer, &[&name]),
+            lang.t(T::CrashWord),
             true,
             Action::Crash(id),
         )
     } else {
         button(
             "restart",
-            format!("restart {name}"),
-            "restart",
+            lang.fill(T::RestartServer, &[&name]),
+            lang.t(T::RestartWord),
             true,
             Action::Restart(id),
         )
@@ -252,14 +259,14 @@ fn row_head(view: &ServerView, dispatch: &Dispatch) -> Html {
     html! {
         <span class="row-head">
             <button class={classes!("row-name", format!("role-{}", view.role), (!view.up).then_some("down"))}
-                    title={format!("Inspect {name}")}
+                    title={lang.fill(T::InspectServer, &[&name])}
                     onclick={let dispatch = dispatch.clone(); Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::Select(Some(id))))}>
                 { name.clone() }
-                <small>{ if view.up { view.role } else { "down" } }</small>
+                <small>{ role_name(lang, view) }</small>
             </button>
             { power }
-            { button("timeout", format!("timeout: expire {name}'s election timer now"), "timeout", view.up, Action::Timeout(id)) }
-            { button("request", format!("request: send {name} a client request"), "request", view.up, Action::Request(Some(id))) }
+            { button("timeout", lang.fill(T::TimeoutServer, &[&name]), lang.t(T::TimeoutWord), view.up, Action::Timeout(id)) }
+            { button("request", lang.fill(T::RequestServer, &[&name]), lang.t(T::RequestWord), view.up, Action::Request(Some(id))) }
         </span>
     }
 }

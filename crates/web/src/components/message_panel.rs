@@ -4,6 +4,7 @@
 use raftviz_sim::{EventKind, MessageSummary};
 use yew::prelude::*;
 
+use crate::i18n::{use_lang, T};
 use crate::names::server_name;
 use crate::state::{Action, Dispatch, SimHandle};
 
@@ -30,6 +31,7 @@ fn summary_fields(summary: &MessageSummary) -> Vec<(&'static str, String)> {
 
 #[function_component(MessagePanel)]
 pub fn message_panel(props: &MessagePanelProps) -> Html {
+    let lang = use_lang();
     let sim = props.sim.borrow();
     let id = props.id;
     let flying = sim.in_flight().find(|flight| flight.id == id);
@@ -39,25 +41,22 @@ pub fn message_panel(props: &MessagePanelProps) -> Html {
             flight.from,
             flight.to,
             flight.fields(),
-            format!(
-                "in flight: sent at {} ms, arrives at {} ms",
-                flight.sent_at, flight.deliver_at
-            ),
+            lang.fill(T::FateInFlight, &[&flight.sent_at, &flight.deliver_at]),
         ),
         None => {
             // Gone from the wire: what the trace kept, looked up from the newest
             // event back (a selected message is a recent one).
-            let mut fate = "no longer in the recorded events".to_owned();
+            let mut fate = lang.t(T::FateForgotten).to_owned();
             let mut found = None;
             for event in sim.trace().events().rev() {
                 match &event.kind {
                     EventKind::Deliver { id: seen, .. } if *seen == id => {
-                        fate = format!("delivered at {} ms", event.time);
+                        fate = lang.fill(T::FateDelivered, &[&event.time]);
                     }
                     EventKind::Drop {
                         id: seen, reason, ..
                     } if *seen == id => {
-                        fate = format!("lost at {} ms ({reason:?})", event.time);
+                        fate = lang.fill(T::FateLost, &[&event.time, &format_args!("{reason:?}")]);
                     }
                     EventKind::Send {
                         id: seen,
@@ -76,7 +75,7 @@ pub fn message_panel(props: &MessagePanelProps) -> Html {
                     from,
                     to,
                     summary_fields(&summary),
-                    format!("sent at {sent} ms, {fate}"),
+                    lang.fill(T::FateSent, &[&sent, &fate]),
                 ),
                 None => ("message", 0, 0, Vec::new(), fate),
             }
@@ -91,22 +90,22 @@ pub fn message_panel(props: &MessagePanelProps) -> Html {
         Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::DropMessage(id)))
     };
     html! {
-        <section class="panel message-panel" aria-label="Selected message" data-message-panel={id.to_string()}>
-            <h2>{ format!("Message #{id} · {kind} · {} → {}", server_name(from), server_name(to)) }</h2>
+        <section class="panel message-panel" aria-label={lang.t(T::SelectedMessage)} data-message-panel={id.to_string()}>
+            <h2>{ lang.fill(T::MessageHeading, &[&id, &kind, &server_name(from), &server_name(to)]) }</h2>
             <table class="message-fields">
                 <tbody>
-                    <tr><th scope="row">{ "type" }</th><td data-field="type">{ kind }</td></tr>
-                    <tr><th scope="row">{ "from → to" }</th><td data-field="route">{ format!("{} → {}", server_name(from), server_name(to)) }</td></tr>
+                    <tr><th scope="row">{ lang.t(T::FieldType) }</th><td data-field="type">{ kind }</td></tr>
+                    <tr><th scope="row">{ lang.t(T::FieldRoute) }</th><td data-field="route">{ format!("{} → {}", server_name(from), server_name(to)) }</td></tr>
                     { for fields.into_iter().map(|(name, value)| html! {
                         <tr><th scope="row">{ name }</th><td data-field={name}>{ value }</td></tr>
                     }) }
-                    <tr><th scope="row">{ "fate" }</th><td data-field="fate">{ fate }</td></tr>
+                    <tr><th scope="row">{ lang.t(T::FieldFate) }</th><td data-field="fate">{ fate }</td></tr>
                 </tbody>
             </table>
             <div class="message-buttons">
                 <button data-action="drop" disabled={flying.is_none()} onclick={drop_it}
-                        title="Lose this message on the wire (D)">{ "Drop (D)" }</button>
-                <button data-action="deselect" onclick={close}>{ "Close" }</button>
+                        title={lang.t(T::DropTitle)}>{ lang.t(T::DropButton) }</button>
+                <button data-action="deselect" onclick={close}>{ lang.t(T::Close) }</button>
             </div>
         </section>
     }

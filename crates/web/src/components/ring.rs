@@ -6,7 +6,8 @@ use raftviz_sim::{InFlight, LinkCut, MessageSummary, ServerView, Simulation};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::names::{server_name, term_class};
+use crate::i18n::{use_lang, Lang, T};
+use crate::names::{role_name, server_name, term_class};
 use crate::state::{Action, Dispatch, NodeId, SimHandle};
 
 /// The drawing's coordinate system is centred on the ring; the SVG's viewBox is fitted
@@ -163,6 +164,7 @@ pub struct ServerRingProps {
 
 #[function_component(ServerRing)]
 pub fn server_ring(props: &ServerRingProps) -> Html {
+    let lang = use_lang();
     let sim = props.sim.borrow();
     let servers = sim.server_count();
     let layout = Layout::new(servers);
@@ -194,7 +196,7 @@ pub fn server_ring(props: &ServerRingProps) -> Html {
             let since_tick = (props.shown_ms - seen_at).clamp(0.0, tick_ms);
             (timer.elapsed_ms as f64 + since_tick, timer.timeout_ms)
         });
-        server_node(&sim, &layout, id, props, timer)
+        server_node(&sim, &layout, id, props, timer, lang)
     });
     let frame = layout.frame();
     // Labels are placed one by one where no server, dot or earlier label is (the
@@ -231,6 +233,7 @@ pub fn server_ring(props: &ServerRingProps) -> Html {
             room.place_of(flight.id),
             props.selected_message,
             &props.dispatch,
+            lang,
         )
     });
     let view_box = layout.view_box();
@@ -247,7 +250,7 @@ pub fn server_ring(props: &ServerRingProps) -> Html {
     html! {
         <div class="ring">
             <svg viewBox={view_box} role="group" data-ring=""
-                 aria-label="The cluster: servers, the links between them, and messages in flight">
+                 aria-label={lang.t(T::RingLabel)}>
                 <defs>
                     // Arrowheads for one-way cuts point the way messages are lost.
                     <marker id="arrow-cut" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7"
@@ -257,7 +260,7 @@ pub fn server_ring(props: &ServerRingProps) -> Html {
                 </defs>
                 <g class="links">{ for links }</g>
                 <g class="nodes">{ for nodes }</g>
-                <g class="labels">{ for (0..servers).map(|id| server_labels(&sim, &layout, id)) }</g>
+                <g class="labels">{ for (0..servers).map(|id| server_labels(&sim, &layout, id, lang)) }</g>
                 <g class="messages">{ for messages }</g>
             </svg>
             // One node each, open or not: Yew flattens an Option into its parent's
@@ -265,7 +268,7 @@ pub fn server_ring(props: &ServerRingProps) -> Html {
             // otherwise rebuild the drawing before it (and drop the focus).
             { menu.unwrap_or_default() }
             { server_menu.unwrap_or_default() }
-            { legend() }
+            { legend(lang) }
         </div>
     }
 }
@@ -291,18 +294,18 @@ impl Frame {
 }
 
 /// What the shapes and colours mean, for someone seeing Raft for the first time.
-fn legend() -> Html {
+fn legend(lang: Lang) -> Html {
     let dot = |class: &'static str, text: &'static str| {
         html! { <li><span class={classes!("swatch", class)}></span>{ text }</li> }
     };
     html! {
-        <ul class="ring-legend" aria-label="Legend">
-            <li>{ "■ leader · ● follower · thick ring: candidate · dashed: pre-candidate · arc: election timer · colour and t: term" }</li>
-            { dot("kind-AppendEntries", "AppendEntries (♥ heartbeat)") }
+        <ul class="ring-legend" aria-label={lang.t(T::Legend)}>
+            <li>{ lang.t(T::LegendShapes) }</li>
+            { dot("kind-AppendEntries", lang.t(T::LegendAppendEntries)) }
             { dot("kind-RequestVote", "RequestVote") }
             { dot("kind-PreVote", "PreVote") }
-            { dot("reply-ok", "reply: yes") }
-            { dot("reply-refused", "reply: no") }
+            { dot("reply-ok", lang.t(T::ReplyYes)) }
+            { dot("reply-refused", lang.t(T::ReplyNo)) }
         </ul>
     }
 }
@@ -313,10 +316,11 @@ fn server_node(
     id: NodeId,
     props: &ServerRingProps,
     timer: Option<(f64, u64)>,
+    lang: Lang,
 ) -> Html {
     let view = sim.server_view(id);
     let at = layout.position(id);
-    let role_word = if view.up { view.role } else { "down" };
+    let role_word = role_name(lang, &view);
     let voted = view.voted_for.map(server_name);
     let presenting = props.presenting;
     let on_click = {
@@ -341,20 +345,25 @@ fn server_node(
             }
         })
     };
-    let aria = format!(
-        "{}, {role_word}, term {}, {}, log up to index {}{}. Press Enter for its actions.",
-        server_name(id),
-        view.term,
-        voted
-            .as_ref()
-            .map(|v| format!("voted for {v}"))
-            .unwrap_or_else(|| "no vote".into()),
-        view.last_index,
-        if view.up {
-            format!(", commit index {}", view.commit)
-        } else {
-            String::new()
-        }
+    let vote = match &voted {
+        Some(v) => lang.fill(T::VotedForLong, &[v]),
+        None => lang.t(T::NoVote).to_owned(),
+    };
+    let commit = if view.up {
+        lang.fill(T::CommitIndexPart, &[&view.commit])
+    } else {
+        String::new()
+    };
+    let aria = lang.fill(
+        T::ServerAria,
+        &[
+            &server_name(id),
+            &role_word,
+            &view.term,
+            &vote,
+            &view.last_index,
+            &commit,
+        ],
     );
     html! {
         <g class={classes!("server", format!("role-{}", view.role), format!("on-{}", term_class(view.term)), (!view.up).then_some("down"),
@@ -370,7 +379,7 @@ fn server_node(
            onclick={on_click} onkeydown={on_key}>
             // A target as wide as the timer arc: 44 px and more on a phone.
             <circle class="server-hit" cx={fmt(at.x)} cy={fmt(at.y)} r={fmt(TIMER_RADIUS + 2.0)} />
-            { timer_arc(&view, at, timer) }
+            { timer_arc(&view, at, timer, lang) }
             { node_body(&view, at) }
             { vote_dots(sim, layout, id, at) }
         </g>
@@ -379,11 +388,11 @@ fn server_node(
 
 /// A server's words (name, term, role, vote), drawn over it for the eye; its
 /// accessible name already says them as a sentence, so they stay out of its button.
-fn server_labels(sim: &Simulation, layout: &Layout, id: NodeId) -> Html {
+fn server_labels(sim: &Simulation, layout: &Layout, id: NodeId, lang: Lang) -> Html {
     let view = sim.server_view(id);
     let at = layout.position(id);
     let (role_y, vote_y) = layout.label_baselines(id);
-    let role_word = if view.up { view.role } else { "down" };
+    let role_word = role_name(lang, &view);
     html! {
         <g class={classes!("server-labels", format!("role-{}", view.role), (!view.up).then_some("down"))}
            data-labels={id.to_string()} aria-hidden="true">
@@ -391,7 +400,7 @@ fn server_labels(sim: &Simulation, layout: &Layout, id: NodeId) -> Html {
             <text x={fmt(at.x)} y={fmt(at.y + 18.0)} class="node-term">{ format!("t{}", view.term) }</text>
             <text x={fmt(at.x)} y={fmt(role_y)} class="node-role">{ role_word }</text>
             <text x={fmt(at.x)} y={fmt(vote_y)} class="node-vote">
-                { view.voted_for.map(|v| format!("voted {}", server_name(v))).unwrap_or_else(|| "no vote".into()) }
+                { view.voted_for.map(|v| lang.fill(T::VotedShort, &[&server_name(v)])).unwrap_or_else(|| lang.t(T::NoVote).to_owned()) }
             </text>
         </g>
     }
@@ -430,7 +439,7 @@ fn node_body(view: &ServerView, at: Point) -> Html {
 }
 
 /// The election timer as an arc that shrinks until the server starts an election.
-fn timer_arc(view: &ServerView, at: Point, timer: Option<(f64, u64)>) -> Html {
+fn timer_arc(view: &ServerView, at: Point, timer: Option<(f64, u64)>, lang: Lang) -> Html {
     let Some((elapsed_ms, timeout_ms)) = timer else {
         return Html::default();
     };
@@ -443,7 +452,7 @@ fn timer_arc(view: &ServerView, at: Point, timer: Option<(f64, u64)>) -> Html {
         <circle class="timer" cx={fmt(at.x)} cy={fmt(at.y)} r={fmt(TIMER_RADIUS)}
                 stroke-dasharray={format!("{} {}", fmt(left * circumference), fmt(circumference))}
                 transform={format!("rotate(-90 {} {})", fmt(at.x), fmt(at.y))}>
-            <title>{ format!("election timer: {} of {timeout_ms} ms left", fixed(left * timeout_ms as f64, 0)) }</title>
+            <title>{ lang.fill(T::TimerTitle, &[&fixed(left * timeout_ms as f64, 0), &timeout_ms]) }</title>
         </circle>
     }
 }
@@ -613,6 +622,7 @@ fn message_dot(
     place: LabelPlace,
     selected: Option<u64>,
     dispatch: &Dispatch,
+    lang: Lang,
 ) -> Html {
     let summary = MessageSummary::of(&flight.message);
     let kind = summary.kind.name();
@@ -638,9 +648,8 @@ fn message_dot(
            data-to={flight.to.to_string()} data-selected={is_selected.to_string()}
            transform={format!("translate({} {})", fmt(at.x), fmt(at.y))}
            onclick={on_click} role="button" aria-pressed={is_selected.to_string()}
-           aria-label={format!("{kind} {label} from {} to {}: select to read its fields", server_name(flight.from), server_name(flight.to))}>
-            <title>{ format!("#{id} {} → {}: {}\nsent at {} ms, arrives at {} ms — click to read it",
-                server_name(flight.from), server_name(flight.to), flight.describe(), flight.sent_at, flight.deliver_at) }</title>
+           aria-label={lang.fill(T::MessageAria, &[&kind, &label, &server_name(flight.from), &server_name(flight.to)])}>
+            <title>{ lang.fill(T::MessageTitle, &[&id, &server_name(flight.from), &server_name(flight.to), &flight.describe(), &flight.sent_at, &flight.deliver_at]) }</title>
             // An invisible ring whose stroke keeps a screen size: the hit area stays at
             // least 12 px across however small the drawing is scaled.
             <circle class="message-hit" r={fmt(MESSAGE_RADIUS)} />
@@ -666,6 +675,7 @@ struct LinkLineProps {
 /// cuts; a tap, a right click or Enter opens a menu with every choice.
 #[function_component(LinkLine)]
 fn link_line(props: &LinkLineProps) -> Html {
+    let lang = use_lang();
     let LinkLineProps {
         a, b, ends, cut, ..
     } = *props;
@@ -740,10 +750,9 @@ fn link_line(props: &LinkLineProps) -> Html {
     html! {
         <g class={classes!("link", format!("cut-{}", cut.name()))}
            data-link={format!("{a}-{b}")} data-cut={cut.name()} role="button" tabindex="0"
-           aria-label={format!("Link {}–{}: {}. Click to cut or heal both ways, Shift-click to cut one way, Enter for a menu.",
-               server_name(a), server_name(b), describe_cut(a, b, cut))}
+           aria-label={lang.fill(T::LinkAria, &[&server_name(a), &server_name(b), &describe_cut(lang, a, b, cut)])}
            aria-haspopup="menu" onclick={on_click} oncontextmenu={on_menu} onkeydown={on_key}>
-            <title>{ describe_cut(a, b, cut) }</title>
+            <title>{ describe_cut(lang, a, b, cut) }</title>
             // The target for clicks and taps: a band around the line (a filled shape,
             // so even a level line has a box), widened on phones by a transparent
             // stroke that keeps its screen width (style.css).
@@ -757,13 +766,13 @@ fn link_line(props: &LinkLineProps) -> Html {
     }
 }
 
-fn describe_cut(a: NodeId, b: NodeId, cut: LinkCut) -> String {
+fn describe_cut(lang: Lang, a: NodeId, b: NodeId, cut: LinkCut) -> String {
     let (na, nb) = (server_name(a), server_name(b));
     match cut {
-        LinkCut::None => "working both ways".into(),
-        LinkCut::Forward => format!("{na}→{nb} cut, {nb}→{na} works"),
-        LinkCut::Backward => format!("{nb}→{na} cut, {na}→{nb} works"),
-        LinkCut::Both => "cut both ways".into(),
+        LinkCut::None => lang.t(T::LinkWorks).into(),
+        LinkCut::Forward => lang.fill(T::LinkOneWay, &[&na, &nb]),
+        LinkCut::Backward => lang.fill(T::LinkOneWay, &[&nb, &na]),
+        LinkCut::Both => lang.t(T::LinkCutBoth).into(),
     }
 }
 
@@ -780,6 +789,7 @@ struct LinkMenuProps {
 /// Every way to set one link, as large buttons: the touch and keyboard path.
 #[function_component(LinkMenu)]
 fn link_menu(props: &LinkMenuProps) -> Html {
+    let lang = use_lang();
     let LinkMenuProps { a, b, at, cut, .. } = *props;
     let opener = format!("[data-link=\"{a}-{b}\"]");
     let menu = use_menu_focus();
@@ -802,15 +812,15 @@ fn link_menu(props: &LinkMenuProps) -> Html {
         opener.clone(),
     );
     html! {
-        <div class="link-menu" role="menu" aria-label={format!("Link {na}–{nb}")} ref={menu}
+        <div class="link-menu" role="menu" aria-label={lang.fill(T::LinkName, &[&na, &nb])} ref={menu}
              onkeydown={escape_closes(props.dispatch.clone(), Action::OpenLinkMenu(None), opener.clone())}
              style={format!("left: {}%; top: {}%", fmt(at.0), fmt(at.1))}>
-            <strong>{ format!("Link {na}–{nb}") }</strong>
-            { choice(LinkCut::Both, "Cut both ways".into()) }
-            { choice(LinkCut::Forward, format!("Cut {na} → {nb} only")) }
-            { choice(LinkCut::Backward, format!("Cut {nb} → {na} only")) }
-            { choice(LinkCut::None, "Heal".into()) }
-            <button role="menuitem" class="close" onclick={close}>{ "Close" }</button>
+            <strong>{ lang.fill(T::LinkName, &[&na, &nb]) }</strong>
+            { choice(LinkCut::Both, lang.t(T::CutBothWays).into()) }
+            { choice(LinkCut::Forward, lang.fill(T::CutOneWay, &[&na, &nb])) }
+            { choice(LinkCut::Backward, lang.fill(T::CutOneWay, &[&nb, &na])) }
+            { choice(LinkCut::None, lang.t(T::Heal).into()) }
+            <button role="menuitem" class="close" onclick={close}>{ lang.t(T::Close) }</button>
         </div>
     }
 }
@@ -830,6 +840,7 @@ struct ServerMenuProps {
 /// out, a client request; the server stays in view beside the menu.
 #[function_component(ServerMenu)]
 fn server_menu(props: &ServerMenuProps) -> Html {
+    let lang = use_lang();
     let ServerMenuProps {
         id, up, at, side, ..
     } = *props;
@@ -857,17 +868,17 @@ fn server_menu(props: &ServerMenuProps) -> Html {
     html! {
         <div class={classes!("server-menu", format!("open-{side}"))} role="menu" ref={menu}
              onkeydown={escape_closes(props.dispatch.clone(), Action::OpenServerMenu(None), opener.clone())}
-             aria-label={format!("{name}'s actions")} data-server-menu={id.to_string()}
+             aria-label={lang.fill(T::ServerActions, &[&name])} data-server-menu={id.to_string()}
              style={format!("left: {}%; top: {}%", fmt(at.0), fmt(at.1))}>
             <strong>{ name.clone() }</strong>
             if up {
-                { item("crash", format!("Crash {name}"), true, Action::Crash(id)) }
+                { item("crash", lang.fill(T::CrashServer, &[&name]), true, Action::Crash(id)) }
             } else {
-                { item("restart", format!("Restart {name}"), true, Action::Restart(id)) }
+                { item("restart", lang.fill(T::RestartServer, &[&name]), true, Action::Restart(id)) }
             }
-            { item("timeout", "Time out".into(), up, Action::Timeout(id)) }
-            { item("request", "Client request".into(), up, Action::Request(Some(id))) }
-            <button role="menuitem" class="close" onclick={close}>{ "Close" }</button>
+            { item("timeout", lang.t(T::TimeOut).into(), up, Action::Timeout(id)) }
+            { item("request", lang.t(T::ClientRequest).into(), up, Action::Request(Some(id))) }
+            <button role="menuitem" class="close" onclick={close}>{ lang.t(T::Close) }</button>
         </div>
     }
 }

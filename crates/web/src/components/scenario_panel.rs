@@ -8,8 +8,8 @@ use yew::prelude::*;
 
 use raftviz_sim::scenario;
 
+use crate::i18n::{use_lang, Lang, T};
 use crate::state::{Action, Dispatch, ScenarioHandle, STEP_PACES_S};
-use crate::strings::{SCENARIO_SEE_ALSO, SCENARIO_SOURCES, SCENARIO_VARIANTS};
 
 #[derive(Properties, PartialEq)]
 pub struct ScenarioPanelProps {
@@ -23,6 +23,7 @@ pub struct ScenarioPanelProps {
 
 #[function_component(ScenarioPanel)]
 pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
+    let lang = use_lang();
     let player = &*props.scenario.0;
     let scenario = &player.scenario;
     let current = player.played.last().copied();
@@ -31,6 +32,7 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
         Callback::from(move |_: MouseEvent| dispatch.dispatch(action.clone()))
     };
     let steps = scenario.steps.iter().enumerate().map(|(index, step)| {
+        let title = lang.pick(&step.title, &step.title_zh).to_owned();
         let failed = player
             .played
             .iter()
@@ -40,11 +42,11 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
             <li>
                 <button class={classes!("scenario-step", (current == Some(index)).then_some("current"), failed.then_some("failed"))}
                         data-scenario-step={index.to_string()} data-step-id={step.id.clone()}
-                        aria-current={(current == Some(index)).then_some("step")} title={step.title.clone()}
+                        aria-current={(current == Some(index)).then_some("step")} title={title.clone()}
                         onclick={send(Action::GoToScenarioStep(index))}>
                     // Presentation mode shows only the step's short name.
                     <span class="step-id">{ step.id.clone() }</span>
-                    <span class="step-title">{ step.title.clone() }</span>
+                    <span class="step-title">{ title }</span>
                 </button>
             </li>
         }
@@ -53,11 +55,15 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
         Some(index) => {
             let step = &scenario.steps[index];
             (
-                step.title.clone(),
-                step.narration_in(scenario, player.variant),
+                lang.pick(&step.title, &step.title_zh).to_owned(),
+                step_narration(lang, step, scenario, player.variant),
             )
         }
-        None => (scenario.title.clone(), scenario.summary.clone()),
+        None => (
+            lang.pick(&scenario.title, &scenario.title_zh).to_owned(),
+            lang.pick(&scenario.summary, &scenario.summary_zh)
+                .to_owned(),
+        ),
     };
     let failures = player
         .outcomes
@@ -69,36 +75,39 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
     let variants = (scenario.variants.len() > 1).then(|| {
         let choices = scenario.variants.iter().enumerate().map(|(index, variant)| {
             let dispatch = props.dispatch.clone();
-            let (label, detail) = match variant.label.split_once(" (") {
-                Some((label, detail)) => (label.to_owned(), format!(" ({detail}")),
-                None => (variant.label.clone(), String::new()),
-            };
+            let label = lang.pick(&variant.label, &variant.label_zh);
+            // The part in brackets is the detail, in either language's brackets.
+            let split = label.find(" (").or_else(|| label.find('（'));
+            let (label, detail) = label.split_at(split.unwrap_or(label.len()));
             html! {
                 <label class="variant">
                     <input type="radio" name="scenario-variant" data-variant={variant.id.clone()}
                            data-faulty-toggle={(variant.id == "faulty").then_some("")}
                            checked={index == player.variant}
                            onchange={Callback::from(move |_: Event| dispatch.dispatch(Action::SetVariant(index)))} />
-                    { label }
-                    <span class="faulty-detail">{ detail }</span>
+                    { label.to_owned() }
+                    <span class="faulty-detail">{ detail.to_owned() }</span>
                 </label>
             }
         });
         html! {
-            <span class="variants" role="radiogroup" aria-label={SCENARIO_VARIANTS} data-variants="">
+            <span class="variants" role="radiogroup" aria-label={lang.t(T::ScenarioVariants)} data-variants="">
                 { for choices }
             </span>
         }
     });
     let sources = (!scenario.sources.is_empty()).then(|| html! {
         <div class="sources" data-sources="">
-            <span class="sources-word">{ SCENARIO_SOURCES }</span>
+            <span class="sources-word">{ lang.t(T::ScenarioSources) }</span>
             <ul>{ for scenario.sources.iter().map(|source| html! { <li>{ source.clone() }</li> }) }</ul>
         </div>
     });
     let see_also = (!scenario.see_also.is_empty()).then(|| {
         let links = scenario.see_also.iter().map(|name| {
-            let title = scenario::built_in(name).map_or_else(|_| name.clone(), |other| other.title);
+            let title = scenario::built_in(name).map_or_else(
+                |_| name.clone(),
+                |other| lang.pick(&other.title, &other.title_zh).to_owned(),
+            );
             html! {
                 <li>
                     <button class="link-like" data-see-also={name.clone()}
@@ -108,7 +117,7 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
         });
         html! {
             <div class="see-also" data-see-also-list="">
-                <span class="sources-word">{ SCENARIO_SEE_ALSO }</span>
+                <span class="sources-word">{ lang.t(T::ScenarioSeeAlso) }</span>
                 <ul>{ for links }</ul>
             </div>
         }
@@ -132,43 +141,43 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
     };
     let can_go_on = props.unfolding || player.next_step().is_some();
     html! {
-        <section class="panel scenario" aria-label="Scenario" data-scenario={scenario.name.clone()}
+        <section class="panel scenario" aria-label={lang.t(T::Scenario)} data-scenario={scenario.name.clone()}
                  data-current-step={current.map(|index| index.to_string()).unwrap_or_default()}
                  data-step-state={state}>
-            <h2>{ format!("Scenario · {}", scenario.title) }</h2>
-            <ol class="scenario-steps" aria-label="Steps">{ for steps }</ol>
+            <h2>{ lang.fill(T::ScenarioHeading, &[&lang.pick(&scenario.title, &scenario.title_zh)]) }</h2>
+            <ol class="scenario-steps" aria-label={lang.t(T::Steps)}>{ for steps }</ol>
             <h3 data-step-title="">{ heading }</h3>
             <p class="narration" data-narration="" aria-live="polite">{ narration }</p>
             <>{ for failures.iter().filter(|_| !props.unfolding).map(|failure| html! {
-                <p class="error" data-check-failed="">{ format!("Check failed: {failure}") }</p>
+                <p class="error" data-check-failed="">{ lang.fill(T::CheckFailed, &[failure]) }</p>
             }) }</>
-            <div class="scenario-buttons" role="group" aria-label="Scenario steps">
-                <button data-action="prev-step" disabled={current.is_none()} title="Back to the end of the step before (PageUp, ←, B)"
-                        onclick={send(Action::PreviousScenarioStep)}><span aria-hidden="true">{ "◀ " }</span>{ "Back" }</button>
+            <div class="scenario-buttons" role="group" aria-label={lang.t(T::ScenarioSteps)}>
+                <button data-action="prev-step" disabled={current.is_none()} title={lang.t(T::PrevStepTitle)}
+                        onclick={send(Action::PreviousScenarioStep)}><span aria-hidden="true">{ "◀ " }</span>{ lang.t(T::Back) }</button>
                 <button data-action="next-step" disabled={!can_go_on}
-                        title={if props.unfolding { "Finish this step now (PageDown, →, N)" } else { "Play the next step (PageDown, →, N)" }}
+                        title={lang.t(if props.unfolding { T::FinishStepTitle } else { T::NextStepTitle })}
                         onclick={send(Action::NextScenarioStep)}>
-                    { if props.unfolding { "Finish step" } else { "Next" } }<span aria-hidden="true">{ " ▶" }</span>
+                    { lang.t(if props.unfolding { T::FinishStep } else { T::NextStep }) }<span aria-hidden="true">{ " ▶" }</span>
                 </button>
                 <span class="step-progress" data-step-progress="">
                     { match (props.unfolding, props.playing) {
-                        (true, true) => "playing the step…",
-                        (true, false) => "step paused (Space plays)",
+                        (true, true) => lang.t(T::StepPlaying),
+                        (true, false) => lang.t(T::StepPaused),
                         (false, _) => "",
                     } }
                 </span>
                 <label class="pace">
-                    <span class="pace-word">{ "pace" }</span>
-                    <select data-setting="step-pace" aria-label="Pace: seconds a step takes to unfold" onchange={on_pace}>
+                    <span class="pace-word">{ lang.t(T::PaceWord) }</span>
+                    <select data-setting="step-pace" aria-label={lang.t(T::PaceLabel)} onchange={on_pace}>
                         { for STEP_PACES_S.iter().map(|&seconds| html! {
                             <option value={seconds.to_string()} selected={seconds == props.step_pace_s}>
-                                { format!("{seconds} s a step") }
+                                { lang.fill(T::PaceOption, &[&seconds]) }
                             </option>
                         }) }
                     </select>
                 </label>
                 <button data-action="continue-freely" onclick={send(Action::ContinueFreely)}
-                        title="Leave the scenario and play on from here (Reopen brings it back)">{ "Continue freely" }</button>
+                        title={lang.t(T::ContinueFreelyTitle)}>{ lang.t(T::ContinueFreely) }</button>
             </div>
             { variants.unwrap_or_default() }
             <div class="story-notes">
@@ -176,5 +185,19 @@ pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
                 { see_also.unwrap_or_default() }
             </div>
         </section>
+    }
+}
+
+/// A step's narration in `lang` in the chosen variant: its `say.zh:` lines, or the
+/// English where the file has none.
+fn step_narration(
+    lang: Lang,
+    step: &scenario::Step,
+    scenario: &scenario::Scenario,
+    variant: usize,
+) -> String {
+    match lang {
+        Lang::Zh if !step.narration_zh.is_empty() => step.narration_zh_in(scenario, variant),
+        _ => step.narration_in(scenario, variant),
     }
 }

@@ -8,8 +8,8 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::components::number_field::NumberField;
+use crate::i18n::{use_lang, T};
 use crate::state::{Action, Dispatch};
-use crate::strings::*;
 
 /// The slowest latency the inputs offer, in virtual ms.
 const MAX_LATENCY_MS: u64 = 500;
@@ -43,10 +43,10 @@ fn percent_field(text: &str, max: u64) -> u64 {
 }
 
 /// The read modes in the order the menu lists them, with their `value`s.
-const READ_MODES: [(ReadMode, &str, &str); 3] = [
-    (ReadMode::ReadIndex, "read-index", "ReadIndex"),
-    (ReadMode::Lease, "lease", "lease"),
-    (ReadMode::Log, "log", "through the log"),
+const READ_MODES: [(ReadMode, &str, Option<T>); 3] = [
+    (ReadMode::ReadIndex, "read-index", None),
+    (ReadMode::Lease, "lease", Some(T::ReadModeLease)),
+    (ReadMode::Log, "log", Some(T::ReadModeLog)),
 ];
 
 /// A latency field in ms; an empty or nonsense field counts as 0.
@@ -56,6 +56,7 @@ fn millis(text: &str) -> u64 {
 
 #[function_component(SettingsPanel)]
 pub fn settings_panel(props: &SettingsPanelProps) -> Html {
+    let lang = use_lang();
     // Each control edits one field of the current settings and sends them all back.
     let network_control = |edit: fn(&mut NetworkConfig, &HtmlInputElement)| {
         let dispatch = props.dispatch.clone();
@@ -169,36 +170,36 @@ pub fn settings_panel(props: &SettingsPanelProps) -> Html {
         (
             "liveness-amber-ms",
             thresholds.degraded_after_ms,
-            LIVENESS_AMBER_AFTER,
-            LIVENESS_MS_WITHOUT,
-            LIVENESS_AMBER_AFTER_MS_LABEL,
+            lang.t(T::LivenessAmberAfter),
+            lang.t(T::LivenessMsWithout),
+            lang.t(T::LivenessAmberAfterMsLabel),
             "600000",
             |t, ms| t.degraded_after_ms = ms,
         ),
         (
             "liveness-red-ms",
             thresholds.down_after_ms,
-            LIVENESS_RED_AFTER,
-            LIVENESS_MS_WITHOUT,
-            LIVENESS_RED_AFTER_MS_LABEL,
+            lang.t(T::LivenessRedAfter),
+            lang.t(T::LivenessMsWithout),
+            lang.t(T::LivenessRedAfterMsLabel),
             "600000",
             |t, ms| t.down_after_ms = ms,
         ),
         (
             "liveness-amber-changes",
             thresholds.degraded_leader_changes.into(),
-            LIVENESS_AMBER_AFTER,
-            LIVENESS_CHANGES_A_MIN,
-            LIVENESS_AMBER_CHANGES_LABEL,
+            lang.t(T::LivenessAmberAfter),
+            lang.t(T::LivenessChangesAMin),
+            lang.t(T::LivenessAmberChangesLabel),
             "10000",
             |t, n| t.degraded_leader_changes = n.min(10_000) as u32,
         ),
         (
             "liveness-red-changes",
             thresholds.down_leader_changes.into(),
-            LIVENESS_RED_AFTER,
-            LIVENESS_CHANGES_A_MIN,
-            LIVENESS_RED_CHANGES_LABEL,
+            lang.t(T::LivenessRedAfter),
+            lang.t(T::LivenessChangesAMin),
+            lang.t(T::LivenessRedChangesLabel),
             "10000",
             |t, n| t.down_leader_changes = n.min(10_000) as u32,
         ),
@@ -216,113 +217,109 @@ pub fn settings_panel(props: &SettingsPanelProps) -> Html {
     let network = &props.network;
     let (low, high) = network.latency_ms;
     html! {
-        <section class="panel settings" aria-label="Settings">
-            <h2>{ "Network" }</h2>
+        <section class="panel settings" aria-label={lang.t(T::Settings)}>
+            <h2>{ lang.t(T::Network) }</h2>
             <label>
-                { format!("drop {} %", fixed(network.drop_probability * 100.0, 0)) }
+                { lang.fill(T::DropLabel, &[&fixed(network.drop_probability * 100.0, 0)]) }
                 <input type="range" min="0" max="50" step="1" data-setting="drop"
-                       aria-label="Share of messages lost, in percent"
+                       aria-label={lang.t(T::DropShare)}
                        value={fixed(network.drop_probability * 100.0, 0)}
                        oninput={network_slider(|n, e| n.drop_probability = percent(e))} />
             </label>
             <label>
-                { format!("duplicate {} %", fixed(network.duplicate_probability * 100.0, 0)) }
+                { lang.fill(T::DuplicateLabel, &[&fixed(network.duplicate_probability * 100.0, 0)]) }
                 <input type="range" min="0" max="50" step="1" data-setting="duplicate"
-                       aria-label="Share of messages delivered twice, in percent"
+                       aria-label={lang.t(T::DuplicateShare)}
                        value={fixed(network.duplicate_probability * 100.0, 0)}
                        oninput={network_slider(|n, e| n.duplicate_probability = percent(e))} />
             </label>
             <label class="latency">
-                { "latency" }
+                { lang.t(T::LatencyWord) }
                 <NumberField value={low.to_string()} setting="latency-min" min="0"
-                             max={MAX_LATENCY_MS.to_string()} label="Shortest message latency in ms"
+                             max={MAX_LATENCY_MS.to_string()} label={lang.t(T::LatencyMin)}
                              on_commit={network_text(|n, text| { let low = millis(text); n.latency_ms = (low, n.latency_ms.1.max(low)); })} />
                 { "–" }
                 <NumberField value={high.to_string()} setting="latency-max" min="0"
-                             max={MAX_LATENCY_MS.to_string()} label="Longest message latency in ms"
+                             max={MAX_LATENCY_MS.to_string()} label={lang.t(T::LatencyMax)}
                              on_commit={network_text(|n, text| { let high = millis(text); n.latency_ms = (n.latency_ms.0.min(high), high); })} />
                 { "ms" }
             </label>
-            <label class="toggle" title="The lab's long reordering: 2/3 of replies wait an extra 200–2200 ms">
+            <label class="toggle" title={lang.t(T::LongReorderingTitle)}>
                 <input type="checkbox" data-setting="long-reordering" checked={network.long_reordering}
                        onchange={network_control(|n, e| n.long_reordering = e.checked())} />
-                { "long reordering" }
+                { lang.t(T::LongReordering) }
             </label>
             <h2>{ "Raft" }</h2>
-            <label class="toggle" title="Dissertation §9.6: ask for pre-votes before starting an election, so a server that was cut off cannot depose a healthy leader with a higher term">
+            <label class="toggle" title={lang.t(T::PreVoteTitle)}>
                 <input type="checkbox" data-setting="pre-vote" checked={props.options.pre_vote}
                        onchange={option_control(|o, on| o.pre_vote = on)} />
-                { "pre-vote" }
+                { lang.t(T::PreVote) }
             </label>
-            <label class="toggle" title="Dissertation §6.2: a leader that has not heard from a majority for an election timeout steps down">
+            <label class="toggle" title={lang.t(T::CheckQuorumTitle)}>
                 <input type="checkbox" data-setting="check-quorum" checked={props.options.check_quorum}
                        onchange={option_control(|o, on| o.check_quorum = on)} />
-                { "check-quorum" }
+                { lang.t(T::CheckQuorum) }
             </label>
-            <label class="toggle" title="Dissertation §6.4: a new leader appends a no-op entry so entries of earlier terms commit at once">
+            <label class="toggle" title={lang.t(T::NoopTitle)}>
                 <input type="checkbox" data-setting="noop" checked={props.options.noop_on_election}
                        onchange={option_control(|o, on| o.noop_on_election = on)} />
-                { "no-op on election" }
+                { lang.t(T::Noop) }
             </label>
-            <label class="toggle" title={if by_lease {
-                       "Dissertation §4.2.3: a server that has heard from its leader within the minimum election timeout ignores RequestVote. Lease reads rely on it, so it stays on in that read mode"
-                   } else {
-                       "Dissertation §4.2.3: a server that has heard from its leader within the minimum election timeout ignores RequestVote, so a server cut off from the leader cannot depose it; a transfer's election is exempt"
-                   }}>
+            <label class="toggle" title={lang.t(if by_lease { T::StickinessLeaseTitle } else { T::StickinessTitle })}>
                 <input type="checkbox" data-setting="leader-stickiness"
                        checked={props.options.leader_stickiness || by_lease} disabled={by_lease}
                        onchange={option_control(|o, on| o.leader_stickiness = on)} />
-                { "ignore votes while led (§4.2.3)" }
+                { lang.t(T::Stickiness) }
             </label>
-            <label class="toggle" title="The lab's fast backup: a refusing follower names the conflicting term, so the leader skips a whole term per round trip instead of one entry">
+            <label class="toggle" title={lang.t(T::FastBackupTitle)}>
                 <input type="checkbox" data-setting="fast-backup" checked={props.options.fast_backup}
                        onchange={option_control(|o, on| o.fast_backup = on)} />
-                { "fast backup" }
+                { lang.t(T::FastBackup) }
             </label>
-            <label class="latency" title="Each server snapshots its state machine and compacts its log after every N applied entries; a follower that lags behind the compacted prefix receives InstallSnapshot. Changing it starts the run again.">
-                { "snapshot every" }
+            <label class="latency" title={lang.t(T::SnapshotEveryTitle)}>
+                { lang.t(T::SnapshotEvery) }
                 <NumberField value={snapshot_every} setting="snapshot-every" min="0" max="1000"
-                             label="Snapshot every this many applied entries; 0 never; restarts the run"
+                             label={lang.t(T::SnapshotEveryLabel)}
                              on_commit={on_snapshot_every} />
-                { "entries (0 = never; restarts)" }
+                { lang.t(T::SnapshotEveryUnit) }
             </label>
-            <h2>{ "Reads and clocks" }</h2>
-            <label class="latency" title="How Get is served: ReadIndex confirms leadership with a heartbeat round (§6.4); a lease skips the round while a majority answered within an election timeout (§6.4.1); through the log, a read is an entry like a write. Changing it starts the run again.">
-                { "read mode" }
-                <select data-setting="read-mode" aria-label="How reads are served; restarts the run"
+            <h2>{ lang.t(T::ReadsAndClocks) }</h2>
+            <label class="latency" title={lang.t(T::ReadModeTitle)}>
+                { lang.t(T::ReadModeWord) }
+                <select data-setting="read-mode" aria-label={lang.t(T::ReadModeLabel)}
                         onchange={on_read_mode}>
                     { for READ_MODES.iter().map(|(mode, value, name)| html! {
-                        <option value={*value} selected={*mode == props.read_mode}>{ *name }</option>
+                        <option value={*value} selected={*mode == props.read_mode}>{ name.map_or("ReadIndex", |name| lang.t(name)) }</option>
                     }) }
                 </select>
-                { "(restarts)" }
+                { lang.t(T::Restarts) }
             </label>
-            <label class="latency" title="How far the leases trust the servers' clocks to run fast or slow: each lease is shortened to stay safe within it. Clocks further apart than this make lease reads stale.">
-                { "lease drift bound" }
+            <label class="latency" title={lang.t(T::DriftTitle)}>
+                { lang.t(T::DriftWord) }
                 <NumberField value={props.options.clock_drift_bound_percent.to_string()} setting="drift-bound"
-                             min="0" max="100" label="Clock drift a lease allows for, in percent"
+                             min="0" max="100" label={lang.t(T::DriftLabel)}
                              on_commit={on_drift_bound} />
                 { "%" }
             </label>
-            <label class="latency" title="Each server's tick lasts the nominal tick ± up to this many percent, fixed per server by the seed. Changing it starts the run again.">
-                { "clock skew" }
+            <label class="latency" title={lang.t(T::SkewTitle)}>
+                { lang.t(T::SkewWord) }
                 <NumberField value={props.clock_skew_percent.to_string()} setting="clock-skew"
-                             min="0" max="50" label="How far servers' clocks run fast or slow, in percent; restarts the run"
+                             min="0" max="50" label={lang.t(T::SkewLabel)}
                              on_commit={on_clock_skew} />
-                { "% (restarts)" }
+                { lang.t(T::PercentRestarts) }
             </label>
-            <h2>{ LIVENESS_SETTINGS }</h2>
+            <h2>{ lang.t(T::LivenessSettings) }</h2>
             { for liveness_fields }
-            <h2>{ "Page" }</h2>
-            <label class="toggle" title="Say what happens (elections, crashes, commits, broken invariants) to screen readers">
+            <h2>{ lang.t(T::PageSettings) }</h2>
+            <label class="toggle" title={lang.t(T::AnnounceTitle)}>
                 <input type="checkbox" data-setting="announce" checked={!props.muted}
                        onchange={page_toggle(|on| Action::SetMuted(!on))} />
-                { "announce events" }
+                { lang.t(T::Announce) }
             </label>
-            <label class="toggle" title="Selecting a message pauses the run, so it can be read">
+            <label class="toggle" title={lang.t(T::PauseOnSelectTitle)}>
                 <input type="checkbox" data-setting="pause-on-select" checked={props.pause_on_select}
                        onchange={page_toggle(Action::SetPauseOnSelect)} />
-                { "pause when a message is selected" }
+                { lang.t(T::PauseOnSelect) }
             </label>
         </section>
     }

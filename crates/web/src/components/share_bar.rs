@@ -8,6 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, File, HtmlAnchorElement, HtmlInputElement, Url};
 use yew::prelude::*;
 
+use crate::i18n::{use_lang, Lang, T};
 use crate::state::{Action, Dispatch, ShareOutcome};
 
 #[derive(Properties, PartialEq)]
@@ -18,7 +19,8 @@ pub struct ShareBarProps {
 
 #[function_component(ShareBar)]
 pub fn share_bar(props: &ShareBarProps) -> Html {
-    use_trace_drop(props.dispatch.clone());
+    let lang = use_lang();
+    use_trace_drop(props.dispatch.clone(), lang);
     let share = {
         let dispatch = props.dispatch.clone();
         Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::Share))
@@ -37,7 +39,7 @@ pub fn share_bar(props: &ShareBarProps) -> Html {
                 return;
             };
             if let Some(file) = input.files().and_then(|files| files.get(0)) {
-                read_trace(file, dispatch.clone());
+                read_trace(file, dispatch.clone(), lang);
             }
             // Picking the same file again should import it again.
             input.set_value("");
@@ -63,27 +65,27 @@ pub fn share_bar(props: &ShareBarProps) -> Html {
         });
     }
     let status = props.share.as_ref().map(|share| match share.copied {
-        None => html! { <span class="share-status" role="status" data-share-status="copying">{ "Copying the link…" }</span> },
-        Some(true) => html! { <span class="share-status" role="status" data-share-status="copied">{ "Link copied" }</span> },
+        None => html! { <span class="share-status" role="status" data-share-status="copying">{ lang.t(T::Copying) }</span> },
+        Some(true) => html! { <span class="share-status" role="status" data-share-status="copied">{ lang.t(T::Copied) }</span> },
         Some(false) => html! {
             <label class="share-status" data-share-status="refused">
-                { "The browser refused the clipboard; copy this link:" }
+                { lang.t(T::ClipboardRefused) }
                 <input class="share-link" data-share-link="" readonly=true value={share.url.clone()} ref={field.clone()} />
             </label>
         },
     });
     html! {
-        <div class="share-bar" role="group" aria-label="Share and load runs">
+        <div class="share-bar" role="group" aria-label={lang.t(T::ShareGroup)}>
             <button data-action="share" onclick={share}
-                    title="Put this run in the address bar as a link and copy it">{ "Share" }</button>
+                    title={lang.t(T::ShareTitle)}>{ lang.t(T::Share) }</button>
             // One node, shown or not, so the Share button before it keeps its focus.
             { status.unwrap_or_default() }
             <button data-action="export" onclick={export}
-                    title="Download this run as a JSON trace">{ "Export" }</button>
+                    title={lang.t(T::ExportTitle)}>{ lang.t(T::Export) }</button>
             <label class="import">
-                { "Import" }
+                { lang.t(T::Import) }
                 <input type="file" accept=".json,application/json" data-import=""
-                       aria-label="Import a JSON trace (or drop one on the page)" onchange={import} />
+                       aria-label={lang.t(T::ImportLabel)} onchange={import} />
             </label>
         </div>
     }
@@ -112,13 +114,10 @@ fn use_copy_to_clipboard(share: Option<ShareOutcome>, dispatch: Dispatch) {
 
 /// Reads a trace file and hands its text to the reducer; an oversized file is refused
 /// before it is read.
-fn read_trace(file: File, dispatch: Dispatch) {
+fn read_trace(file: File, dispatch: Dispatch, lang: Lang) {
     let name = file.name();
     if file.size() > MAX_TRACE_BYTES as f64 {
-        let error = format!(
-            "the file is {} bytes, over the {MAX_TRACE_BYTES}-byte limit for traces",
-            file.size()
-        );
+        let error = lang.fill(T::TraceTooBig, &[&file.size(), &MAX_TRACE_BYTES]);
         dispatch.dispatch(Action::Import(name, Err(error)));
         return;
     }
@@ -127,7 +126,7 @@ fn read_trace(file: File, dispatch: Dispatch) {
             .await
             .ok()
             .and_then(|text| text.as_string())
-            .ok_or_else(|| "the browser could not read the file".to_owned());
+            .ok_or_else(|| lang.t(T::TraceUnreadable).to_owned());
         dispatch.dispatch(Action::Import(name, text));
     });
 }
@@ -150,7 +149,10 @@ pub fn download(name: &str, text: &str) -> Result<(), JsValue> {
 
 /// A trace file dropped anywhere on the page is imported.
 #[hook]
-fn use_trace_drop(dispatch: Dispatch) {
+fn use_trace_drop(dispatch: Dispatch, lang: Lang) {
+    // The listener lives as long as the page; it reads the language from here.
+    let lang_now = use_mut_ref(|| lang);
+    *lang_now.borrow_mut() = lang;
     use_effect_with((), move |_| {
         let window = web_sys::window().expect("raftviz runs in a browser window");
         // Not passive: the browser would otherwise open the dropped file itself.
@@ -166,7 +168,7 @@ fn use_trace_drop(dispatch: Dispatch) {
                 .and_then(|transfer| transfer.files())
                 .and_then(|files| files.get(0));
             if let Some(file) = file {
-                read_trace(file, dispatch.clone());
+                read_trace(file, dispatch.clone(), *lang_now.borrow());
             }
         });
         move || {

@@ -9,6 +9,7 @@ use raftviz_sim::decimal::fixed;
 use raftviz_sim::{EventKind, MessageSummary};
 use yew::prelude::*;
 
+use crate::i18n::{use_lang, T};
 use crate::names::server_name;
 use crate::state::{Action, Dispatch, SimHandle};
 
@@ -45,6 +46,7 @@ struct Arrow {
 
 #[function_component(SpaceTime)]
 pub fn space_time(props: &SpaceTimeProps) -> Html {
+    let lang = use_lang();
     let selected = props.selected;
     let sim = props.sim.borrow();
     let now = sim.now();
@@ -103,7 +105,7 @@ pub fn space_time(props: &SpaceTimeProps) -> Html {
                 marks.push(html! {
                     <text class={classes!("mark", if crashed { "crash" } else { "restart" })}
                           x={fixed(x(event.time), 1)} y={fixed(y(server) + 4.0, 1)}>
-                        { if crashed { "✗ crash" } else { "↻ restart" } }
+                        { lang.t(if crashed { T::MarkCrashed } else { T::MarkRestarted }) }
                     </text>
                 });
             }
@@ -150,11 +152,11 @@ pub fn space_time(props: &SpaceTimeProps) -> Html {
     });
     let height = TOP_MARGIN + LANE_HEIGHT * servers as f64;
     html! {
-        <section class="panel spacetime" aria-label="Space-time diagram">
-            <h2>{ "Space-time" }
-                <span class="legend">{ format!("the last {WINDOW_MS} ms up to {now} ms · arrows: messages, ✗ lost · L/C: leader/candidate of a term · click an arrow to read the message") }</span>
+        <section class="panel spacetime" aria-label={lang.t(T::SpaceTimeLabel)}>
+            <h2>{ lang.t(T::SpaceTime) }
+                <span class="legend">{ lang.fill(T::SpaceTimeLegend, &[&WINDOW_MS, &now]) }</span>
             </h2>
-            <svg data-spacetime="" viewBox={format!("0 0 {} {}", fixed(WIDTH, 0), fixed(height, 0))} role="img" aria-label="Messages between servers over time">
+            <svg data-spacetime="" viewBox={format!("0 0 {} {}", fixed(WIDTH, 0), fixed(height, 0))} role="img" aria-label={lang.t(T::SpaceTimeSvg)}>
                 <defs>
                     <marker id="spacetime-head" viewBox="0 0 6 6" refX="6" refY="3" markerWidth="6"
                             markerHeight="6" orient="auto">

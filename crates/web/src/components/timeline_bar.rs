@@ -10,6 +10,7 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::i18n::{use_lang, Lang, T};
 use crate::names::seconds;
 use crate::state::{Action, Dispatch, SimHandle};
 
@@ -30,6 +31,19 @@ pub struct TimelineBarProps {
     pub dispatch: Dispatch,
 }
 
+/// A marker's kind as people read it.
+fn kind_word(lang: Lang, kind: MarkerKind) -> &'static str {
+    lang.t(match kind {
+        MarkerKind::Leader => T::MarkLeader,
+        MarkerKind::Crash => T::MarkCrash,
+        MarkerKind::Restart => T::MarkRestart,
+        MarkerKind::Cut => T::MarkCut,
+        MarkerKind::Commit => T::MarkCommit,
+        MarkerKind::Snapshot => T::MarkSnapshot,
+        MarkerKind::Violation => T::MarkViolation,
+    })
+}
+
 fn kind_name(kind: MarkerKind) -> &'static str {
     match kind {
         MarkerKind::Leader => "leader",
@@ -44,6 +58,7 @@ fn kind_name(kind: MarkerKind) -> &'static str {
 
 #[function_component(TimelineBar)]
 pub fn timeline_bar(props: &TimelineBarProps) -> Html {
+    let lang = use_lang();
     let marks = use_memo((props.live.clone(), props.revision), |(live, _)| {
         let live = live.borrow();
         let span = live.now().max(1);
@@ -71,31 +86,30 @@ pub fn timeline_bar(props: &TimelineBarProps) -> Html {
         })
     };
     html! {
-        <section class="panel timeline" aria-label="Timeline" data-timeline=""
+        <section class="panel timeline" aria-label={lang.t(T::Timeline)} data-timeline=""
                  data-in-past={props.in_past.to_string()}>
-            <div class="timeline-buttons" role="group" aria-label="Time travel">
-                <button data-action="prev-marker" title="Jump to the previous marked moment"
-                        onclick={send(Action::JumpToMarker(false))}><span aria-hidden="true">{ "« " }</span>{ "marker" }</button>
-                <button data-action="next-marker" title="Jump to the next marked moment"
-                        onclick={send(Action::JumpToMarker(true))}>{ "marker" }<span aria-hidden="true">{ " »" }</span></button>
+            <div class="timeline-buttons" role="group" aria-label={lang.t(T::TimeTravel)}>
+                <button data-action="prev-marker" title={lang.t(T::PrevMarkerTitle)}
+                        onclick={send(Action::JumpToMarker(false))}><span aria-hidden="true">{ "« " }</span>{ lang.t(T::MarkerWord) }</button>
+                <button data-action="next-marker" title={lang.t(T::NextMarkerTitle)}
+                        onclick={send(Action::JumpToMarker(true))}>{ lang.t(T::MarkerWord) }<span aria-hidden="true">{ " »" }</span></button>
                 <button data-action="live" disabled={!props.in_past}
-                        title="Return to the live run" onclick={send(Action::SeekTime(u64::MAX))}>{ "Live" }</button>
+                        title={lang.t(T::LiveTitle)} onclick={send(Action::SeekTime(u64::MAX))}>{ lang.t(T::Live) }</button>
                 if props.can_undo_fork {
-                    <button data-action="undo-fork" aria-label="Undo the fork: bring the discarded future back"
-                            onclick={send(Action::UndoFork)}>{ "Undo fork" }</button>
+                    <button data-action="undo-fork" aria-label={lang.t(T::UndoForkLabel)}
+                            onclick={send(Action::UndoFork)}>{ lang.t(T::UndoFork) }</button>
                 }
                 <span class="timeline-status">
                     { if props.in_past {
-                        format!("viewing the past at {} s of {} s — acting here forks the run",
-                                seconds(props.shown_ms), seconds(props.live_ms))
+                        lang.fill(T::ViewingPast, &[&seconds(props.shown_ms), &seconds(props.live_ms)])
                     } else {
-                        "live".to_owned()
+                        lang.t(T::LiveStatus).to_owned()
                     } }
                 </span>
             </div>
             <div class="timeline-track">
                 <MarkerStrip marks={marks} dispatch={props.dispatch.clone()} />
-                <input type="range" data-action="seek" aria-label="Moment of the run shown"
+                <input type="range" data-action="seek" aria-label={lang.t(T::SeekLabel)}
                        min="0" max={props.live_ms.to_string()} step="1"
                        value={props.shown_ms.min(props.live_ms).to_string()} oninput={on_drag} />
             </div>
@@ -113,6 +127,7 @@ struct MarkerStripProps {
 /// Its own component so the marks are laid out only when they change, not every frame.
 #[function_component(MarkerStrip)]
 fn marker_strip(props: &MarkerStripProps) -> Html {
+    let lang = use_lang();
     let (span, marks) = &*props.marks;
     let marks = marks.iter().map(|&(time, kind)| {
         let dispatch = props.dispatch.clone();
@@ -122,8 +137,8 @@ fn marker_strip(props: &MarkerStripProps) -> Html {
             // Out of the tab order: hundreds of marks would bury the rest of the page;
             // the keyboard has « marker and marker » instead.
             <button class={classes!("marker", kind_name(kind))} data-marker={kind_name(kind)} tabindex="-1"
-                    data-ms={time.to_string()} title={format!("{} at {time} ms", kind_name(kind))}
-                    aria-label={format!("Go to the {} at {time} ms", kind_name(kind))}
+                    data-ms={time.to_string()} title={lang.fill(T::MarkerTitle, &[&kind_word(lang, kind), &time])}
+                    aria-label={lang.fill(T::MarkerAria, &[&kind_word(lang, kind), &time])}
                     style={format!("left: {}%", fixed(time as f64 * 100.0 / *span as f64, 2))}
                     {onclick}></button>
         }
