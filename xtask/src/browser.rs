@@ -8,19 +8,25 @@ use crate::process::{probe_output, run_step, run_step_captured, StepError};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// A Chinese font for the page in 简体中文 (Debian's Chromium ships none; without one
+/// every character is a box). WenQuanYi Micro Hei is small: about 5 MB installed.
+const CJK_FONT: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
 /// Where the browser tests and their package.json live, relative to the repo root.
 pub const E2E_DIR: &str = "crates/web/e2e";
 
 /// Installs Chromium and chromedriver from the system package manager when missing;
 /// the tests drive this system browser so no tool ever downloads its own.
 pub fn ensure_browser() -> Result<(), StepError> {
-    println!("==> [tools] chromium + chromedriver");
+    println!("==> [tools] chromium + chromedriver + a Chinese font");
     let mut missing = Vec::new();
     if !Path::new(CHROMIUM).exists() {
         missing.push("chromium");
     }
     if !Path::new(CHROMEDRIVER).exists() {
         missing.push("chromium-driver");
+    }
+    if !Path::new(CJK_FONT).exists() {
+        missing.push("fonts-wqy-microhei");
     }
     if probe_output(Command::new("node").arg("--version")).is_none() {
         missing.extend(["nodejs", "npm"]);

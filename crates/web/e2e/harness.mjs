@@ -120,6 +120,23 @@ export async function wasmMemoryBytes(page) {
   return page.evaluate(() => window.raftvizWasmMemory?.buffer.byteLength ?? 0);
 }
 
+/**
+ * Opens `url` in a fresh browser context (its own viewport, locale, touch, …),
+ * records problems as openPage does, and waits for the servers to be drawn.
+ */
+export async function openInContext(browser, url, contextOptions) {
+  const context = await browser.newContext(contextOptions);
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+  });
+  await page.goto(url);
+  await page.waitForSelector('[data-node]', { timeout: 20_000 });
+  return { page, context, problems };
+}
+
 /** Reads one numeric data-* attribute of the first element matching `selector`. */
 export async function numberAttribute(page, selector, attribute) {
   const text = await page.getAttribute(selector, attribute);

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  openPage, screenshot, startBrowser, stopBrowser, serveStatic, seriousAxeViolations,
+  openInContext, openPage, screenshot, startBrowser, stopBrowser, serveStatic, seriousAxeViolations,
   waitForLeader, waitForServers, distDir, assertInside, assertPresentationFits,
 } from '../harness.mjs';
 
@@ -28,17 +28,8 @@ async function waitForStep(page, index, state = 'done') {
 }
 
 /** A page with its own viewport (and touch, when asked), recording problems. */
-async function openSized(query, width, height, options = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, ...options });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
-  });
-  await page.goto(server.url + query);
-  await page.waitForSelector('[data-node]', { timeout: BOUNDED_WAIT_MS });
-  return { page, context, problems };
+function openSized(query, width, height, options = {}) {
+  return openInContext(browser, server.url + query, { viewport: { width, height }, ...options });
 }
 
 test('dist/ hosted under /course/raftviz/ runs the newcomer flow and asks nothing of anyone else',
@@ -66,12 +57,14 @@ test('dist/ hosted under /course/raftviz/ runs the newcomer flow and asks nothin
     }
   });
 
-for (const [width, height] of [[1280, 720], [1920, 1080]]) {
-  test(`presentation mode at ${width}×${height}: every Figure 8 step fits, both rules, text at least 18 px`,
+// Chinese once, at the projector size: its narration and labels must fit as English does.
+for (const [width, height, lang] of [[1280, 720, 'en'], [1920, 1080, 'en'], [1280, 720, 'zh']]) {
+  test(`presentation mode at ${width}×${height} in ${lang}: every Figure 8 step fits, both rules, text at least 18 px`,
     { timeout: 120_000 }, async () => {
       for (const faulty of [false, true]) {
-        const { page, context, problems } = await openSized('/?scenario=figure8&present=1', width, height);
+        const { page, context, problems } = await openSized(`/?scenario=figure8&present=1&lang=${lang}`, width, height);
         assert.equal(await page.getAttribute('main', 'data-presenting'), 'true');
+        assert.equal(await page.getAttribute('html', 'lang'), lang);
         if (faulty) await page.check('[data-faulty-toggle]');
         const steps = (await page.$$('[data-scenario-step]')).length;
         assert.equal(steps, 5);
@@ -82,7 +75,7 @@ for (const [width, height] of [[1280, 720], [1920, 1080]]) {
           await assertPresentationFits(page, width, height, where);
           if (index === 3 && faulty) {
             assert.equal(await page.getAttribute('[data-invariant=state-machine-safety]', 'data-ok'), 'false');
-            await screenshot(page, `presentation-${width}x${height}-figure8-d-faulty`);
+            await screenshot(page, `presentation-${width}x${height}-${lang}-figure8-d-faulty`);
           }
         }
         assert.deepEqual(problems, []);
