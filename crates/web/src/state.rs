@@ -728,11 +728,9 @@ impl AppState {
                 .borrow()
                 .as_ref()
                 .map_or((0, 0), |run| run.replaying.progress());
-            self.notice = Some(format!(
-                "Opening the shared run: {} of its {} replayed ({} %)…",
-                clock_text(at),
-                clock_text(of),
-                at * 100 / of.max(1)
+            self.notice = Some(self.lang.fill(
+                T::OpeningShared,
+                &[&clock_text(at), &clock_text(of), &(at * 100 / of.max(1))],
             ));
             self.opening = Some(opening);
             return self;
@@ -941,20 +939,20 @@ impl AppState {
         // A refused download changes nothing on the page; the browser says why.
         let _ = download(&name, &exported.text);
         let listed = if exported.is_whole() {
-            format!("the run and all its {} events", exported.total_events)
+            self.lang.fill(T::ExportedAll, &[&exported.total_events])
         } else {
-            format!(
-                "the run and the last {} of its {} events: a trace file must stay under {} MiB to \
-                 be imported. Importing it replays the whole run, every event, from its settings and \
-                 actions; Share makes a link to the same run",
-                exported.listed_events,
-                exported.total_events,
-                MAX_TRACE_BYTES >> 20
+            self.lang.fill(
+                T::ExportedWindow,
+                &[
+                    &exported.listed_events,
+                    &exported.total_events,
+                    &(MAX_TRACE_BYTES >> 20),
+                ],
             )
         };
         let notice = match refusal {
-            Some(error) => format!("Saved {name}, but it will not import: {error}."),
-            None => format!("Saved {name}: {listed}."),
+            Some(error) => self.lang.fill(T::SavedWontImport, &[&name, &error]),
+            None => self.lang.fill(T::Saved, &[&name, &listed]),
         };
         AppState {
             notice: Some(notice),
@@ -1000,7 +998,7 @@ impl AppState {
                 // Exactly what opening it would say, short of replaying it.
                 self.notice = decode_run(&run)
                     .err()
-                    .map(|error| format!("This link will not open: {error}."));
+                    .map(|error| self.lang.fill(T::LinkWontOpen, &[&error]));
                 format!("#run={run}")
             }
         };
