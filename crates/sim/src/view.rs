@@ -192,11 +192,13 @@ impl Simulation {
             .collect()
     }
 
-    /// Whether any server ever joined or any configuration entry is in use.
+    /// Whether any server joined or uses a configuration other than the
+    /// starting one (a snapshot carries the starting one too).
     fn membership_changed(&self) -> bool {
+        let starting = Configuration::bootstrap(self.initial_config().servers);
         self.server_count() > self.initial_config().servers
-            || self.committed_configuration().0 > 0
-            || (0..self.server_count()).any(|id| self.configuration_of(id).1 > 0)
+            || self.committed_configuration().1 != starting
+            || (0..self.server_count()).any(|id| self.configuration_of(id).0 != starting)
     }
 }
 

@@ -268,3 +268,21 @@ fn the_liveness_gauge_counts_voters_not_learners() {
     assert_eq!(gauge.leader, sim.leader(), "{gauge:?}");
     assert_eq!(gauge.ms_without_leader, 0, "{gauge:?}");
 }
+
+/// A snapshot carries the starting configuration: compaction alone does not
+/// list committed-stays-committed.
+#[test]
+fn a_snapshot_of_a_fixed_cluster_lists_the_six_invariants() {
+    let mut sim = Simulation::new(SimConfig {
+        servers: 3,
+        snapshot_policy: raftviz_sim::SnapshotPolicy::EveryEntries(5),
+        ..SimConfig::visual(3)
+    });
+    sim.run_for(1_000);
+    for _ in 0..20 {
+        sim.act(UserAction::Request { server: None });
+        sim.run_for(100);
+    }
+    assert!((0..3).all(|id| sim.server_view(id).snapshot_index > 0));
+    assert_eq!(sim.invariants().len(), 6);
+}
