@@ -122,15 +122,37 @@ pub fn run_browser_tests(root: &Path) -> Result<(), StepError> {
     Ok(())
 }
 
+/// How much of the browser benchmark to run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum BrowserBench {
+    /// Everything, with the memory sessions a minute each.
+    Full,
+    /// Everything, with the memory sessions as long as issue 10 asks (10 and 5 minutes).
+    Long,
+    /// The frame runs alone.
+    FramesOnly,
+}
+
 /// Runs the browser benchmark script over the built `dist/`; returns what it printed
-/// (its table). `long` runs its memory sessions for 10 and 5 minutes.
-pub fn run_browser_bench(root: &Path, long: bool) -> Result<String, StepError> {
+/// (its table).
+pub fn run_browser_bench(root: &Path, what: BrowserBench) -> Result<String, StepError> {
     run_step_captured(
         "bench",
         Command::new("node")
             .arg("bench.mjs")
             .env("RAFTVIZ_DIST", root.join("dist"))
-            .env("RAFTVIZ_BENCH_LONG", if long { "1" } else { "0" })
+            .env(
+                "RAFTVIZ_BENCH_LONG",
+                if what == BrowserBench::Long { "1" } else { "0" },
+            )
+            .env(
+                "RAFTVIZ_BENCH_ONLY",
+                if what == BrowserBench::FramesOnly {
+                    "frames"
+                } else {
+                    ""
+                },
+            )
             .current_dir(root.join(E2E_DIR)),
     )
 }

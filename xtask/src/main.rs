@@ -11,6 +11,7 @@ mod tools;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
+use browser::BrowserBench;
 use process::{run_step, run_step_captured, StepError};
 
 const USAGE: &str = "usage: cargo xtask <command>
@@ -20,9 +21,10 @@ commands:
   test [STEP..]  run every test (or only the named steps: unit, nostd, web, size, browser)
   bench [ARGS..] run the simulator and core-vs-raft-rs benchmarks, print one table and
                  rewrite its section of docs/performance.md (extra ARGS go to each `cargo bench`)
-  bench browser [--long]
+  bench browser [--long | --frames]
                  build the page (release) and measure it in headless Chromium;
-                 --long runs the memory sessions for 10 and 5 minutes, not 1 and 1
+                 --long runs the memory sessions for 10 and 5 minutes, not 1 and 1;
+                 --frames measures only the frame runs (a minute and a half)
   mutants [ARGS] cargo-mutants on crates/raft: the core's tests on every mutant, then the
                  simulator's tests (battery at RAFT_SEEDS, default 3) on the survivors;
                  writes docs/mutants.md (extra ARGS, e.g. --file or --re, go to cargo
@@ -205,8 +207,15 @@ fn explore(args: &[String]) -> Result<(), StepError> {
 
 fn bench(extra: &[String]) -> Result<(), StepError> {
     if extra.first().map(String::as_str) == Some("browser") {
-        let long = extra[1..].iter().any(|arg| arg == "--long");
-        return bench_browser(long).map(|_| ());
+        let flag = |name: &str| extra[1..].iter().any(|arg| arg == name);
+        let only = if flag("--frames") {
+            BrowserBench::FramesOnly
+        } else if flag("--long") {
+            BrowserBench::Long
+        } else {
+            BrowserBench::Full
+        };
+        return bench_browser(only).map(|_| ());
     }
     let root = repo_root();
     announce("bench", "simulator benchmarks");
@@ -226,7 +235,7 @@ fn bench(extra: &[String]) -> Result<(), StepError> {
             .current_dir(&root),
     )?;
 
-    let browser = bench_browser(false)?;
+    let browser = bench_browser(BrowserBench::Full)?;
 
     let rows: Vec<String> = [&core_vs_raft_rs, &simulator, &browser]
         .into_iter()
@@ -262,9 +271,8 @@ fn bench(extra: &[String]) -> Result<(), StepError> {
 
 /// Frame times, simulator work per frame, time to the first leader and bundle size of
 /// the release page, as docs/performance.md records them.
-/// Builds the page and measures it; returns the bench's table. `long` runs the memory
-/// sessions for as long as issue 10 asks.
-fn bench_browser(long: bool) -> Result<String, StepError> {
+/// Builds the page and measures it; returns the bench's table.
+fn bench_browser(what: BrowserBench) -> Result<String, StepError> {
     let root = repo_root();
     tools::ensure_tools(&root)?;
     browser::ensure_browser()?;
@@ -276,7 +284,7 @@ fn bench_browser(long: bool) -> Result<String, StepError> {
             .current_dir(&root),
     )?;
     announce("bench", "the page in headless Chromium");
-    browser::run_browser_bench(&root, long)
+    browser::run_browser_bench(&root, what)
 }
 
 pub(crate) fn announce(step: &str, what: &str) {

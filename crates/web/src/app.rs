@@ -175,7 +175,7 @@ pub fn app(props: &AppProps) -> Html {
                                 selected={state.inspected()} selected_message={state.selected_message}
                                 link_menu={state.link_menu} server_menu={state.server_menu}
                                 presenting={state.presenting} dispatch={dispatch.clone()} />
-                    <TimelineBar live={state.sim.clone()} revision={state.event_log_revision} {live_ms}
+                    <TimelineBar live={state.sim.clone()} revision={state.diagram_revision} {live_ms}
                                  shown_ms={clock_ms} in_past={state.viewed.is_some()}
                                  can_undo_fork={state.discarded_future.is_some()} dispatch={dispatch.clone()} />
                 </section>
@@ -190,7 +190,7 @@ pub fn app(props: &AppProps) -> Html {
                                dispatch={dispatch.clone()} />
                 </div>
             </div>
-            <SpaceTime sim={shown.clone()} revision={state.event_log_revision}
+            <SpaceTime sim={shown.clone()} revision={state.diagram_revision}
                        selected={state.selected_message} dispatch={dispatch.clone()} />
             <div class="lower">
                 <EventLog sim={shown.clone()} revision={state.event_log_revision} hidden_topics={state.hidden_topics.clone()}

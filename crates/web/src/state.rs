@@ -247,6 +247,10 @@ pub struct AppState {
     /// than the rest of the page, and nobody reads sixty updates a second.
     pub event_log_revision: u64,
     event_log_shown_at: f64,
+    /// The same for the space-time diagram and the timeline's marks, which catch up
+    /// half a period out of step with the event log, so no one frame lays out both.
+    pub diagram_revision: u64,
+    diagram_shown_at: f64,
     /// Event-log topics a person switched off.
     pub hidden_topics: Rc<BTreeSet<&'static str>>,
 }
@@ -454,6 +458,8 @@ impl AppState {
             notice: None,
             event_log_revision: 0,
             event_log_shown_at: 0.0,
+            diagram_revision: 0,
+            diagram_shown_at: 0.0,
             hidden_topics: Rc::default(),
         }
     }
@@ -593,9 +599,7 @@ impl AppState {
         }
         self.shown_ms = target.max(self.sim.borrow().now() as f64);
         let started = now_ms();
-        if started - self.event_log_shown_at >= EVENT_LOG_REFRESH_MS {
-            self.show_latest_events(started);
-        }
+        self.catch_up_lists(started);
         self
     }
 
@@ -830,8 +834,10 @@ impl AppState {
                 retained.kv_pairs
             ));
         }
-        if stopped || started - self.event_log_shown_at >= EVENT_LOG_REFRESH_MS {
+        if stopped {
             self.show_latest_events(started);
+        } else {
+            self.catch_up_lists(started);
         }
         self
     }
@@ -870,15 +876,31 @@ impl AppState {
             self.shown_ms = target;
         }
         self.sim_ms_last_frame = now_ms() - started;
-        if started - self.event_log_shown_at >= EVENT_LOG_REFRESH_MS {
-            self.show_latest_events(started);
-        }
+        self.catch_up_lists(started);
         self
     }
 
     fn show_latest_events(&mut self, at: f64) {
-        self.event_log_revision = self.shown().borrow().trace().len();
+        let latest = self.shown().borrow().trace().len();
+        self.event_log_revision = latest;
         self.event_log_shown_at = at;
+        self.diagram_revision = latest;
+        self.diagram_shown_at = at;
+    }
+
+    /// A frame while playing: the event log or the diagram catches up when its turn
+    /// has come, never both.
+    fn catch_up_lists(&mut self, at: f64) {
+        let latest = self.shown().borrow().trace().len();
+        if at - self.event_log_shown_at >= EVENT_LOG_REFRESH_MS {
+            self.event_log_revision = latest;
+            self.event_log_shown_at = at;
+        } else if at - self.diagram_shown_at >= EVENT_LOG_REFRESH_MS
+            && at - self.event_log_shown_at >= EVENT_LOG_REFRESH_MS / 2.0
+        {
+            self.diagram_revision = latest;
+            self.diagram_shown_at = at;
+        }
     }
 
     /// A client request, recorded like any action; the trace says how it was answered.
