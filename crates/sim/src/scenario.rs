@@ -26,8 +26,8 @@
 //! variant faulty: the faulty commit rule; commit-earlier-terms on
 //! ```
 //!
-//! `check [faulty]:` and `say [faulty]:` then apply in that variant only
-//! (`[a, b]` in either), and `source:` / `see-also:` lines name where a
+//! `check [faulty]:`, `say [faulty]:` and `do [faulty]:` then apply in that
+//! variant only (`[a, b]` in either), and `source:` / `see-also:` lines name where a
 //! story comes from and which scenarios go with it.
 //!
 //! Membership changes are actions too, and checks read configurations:
@@ -218,7 +218,8 @@ fn said(
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
-    Do(Action),
+    /// An action, in the variants named (empty: in all).
+    Do(Vec<String>, Action),
     Wait(u64),
     /// Run until the condition holds, for at most this long.
     WaitUntil(Condition, u64),
@@ -365,7 +366,7 @@ pub fn parse(name: &str, text: &str) -> Result<Scenario, String> {
     for step in &scenario.steps {
         let marked = step.narration.iter().map(|(only, _)| only);
         let checked = step.commands.iter().filter_map(|command| match command {
-            Command::Check(only, _) => Some(only),
+            Command::Check(only, _) | Command::Do(only, _) => Some(only),
             _ => None,
         });
         for id in marked.chain(checked).flatten() {
@@ -482,9 +483,9 @@ fn parse_line(scenario: &mut Scenario, key: &str, value: &str) -> Result<(), Str
         return Ok(());
     };
     let (key, only) = marked(key)?;
-    if !only.is_empty() && !matches!(key, "say" | "say.zh" | "check") {
+    if !only.is_empty() && !matches!(key, "say" | "say.zh" | "do" | "check") {
         return Err(format!(
-            "only say and check lines can be marked for variants, not `{key}`"
+            "only say, do and check lines can be marked for variants, not `{key}`"
         ));
     }
     match key {
@@ -500,9 +501,11 @@ fn parse_line(scenario: &mut Scenario, key: &str, value: &str) -> Result<(), Str
             let step = scenario.steps.last_mut().ok_or("no step")?;
             step.from = Some(earlier.ok_or_else(|| format!("no earlier step `{value}`"))?);
         }
-        "do" => step
-            .commands
-            .extend(actions(value)?.into_iter().map(Command::Do)),
+        "do" => step.commands.extend(
+            actions(value)?
+                .into_iter()
+                .map(|action| Command::Do(only.clone(), action)),
+        ),
         "wait" => step.commands.push(Command::Wait(number(value)?)),
         "wait-until" => {
             let (condition, limit) = match value.rsplit_once(" within ") {
@@ -1051,7 +1054,11 @@ impl StepRun {
         let step = &scenario.steps[self.index];
         while let Some(command) = step.commands.get(self.next) {
             match command {
-                Command::Do(action) => perform(sim, action),
+                Command::Do(only, action) => {
+                    if scenario.applies(only, variant) {
+                        perform(sim, action);
+                    }
+                }
                 Command::Wait(ms) => {
                     let deadline = *self.deadline.get_or_insert(sim.now().saturating_add(*ms));
                     sim.run_until(deadline.min(until));
@@ -1188,12 +1195,15 @@ mod tests {
     }
 
     fn change(changes: Vec<ConfChange>) -> Command {
-        Command::Do(Action::User(UserAction::ChangeMembership { changes }))
+        Command::Do(
+            vec![],
+            Action::User(UserAction::ChangeMembership { changes }),
+        )
     }
 
     #[test]
     fn membership_actions_parse_to_the_simulators_requests() {
-        let add = |joining| Command::Do(Action::User(UserAction::AddServer { joining }));
+        let add = |joining| Command::Do(vec![], Action::User(UserAction::AddServer { joining }));
         assert_eq!(
             commands(
                 "do: add server as learner\ndo: add server as voter\n\
@@ -1231,6 +1241,17 @@ mod tests {
                 Command::Check(vec![], Condition::Config(1, "0,1,2|0,1,3".into())),
             ])
         );
+    }
+
+    #[test]
+    fn an_action_marked_for_a_variant_is_done_in_that_variant_only() {
+        let text = "servers: 3\nelection-timeout: 100000 100000\nvariant a: A\nvariant b: B\n\
+            step: s\ndo [b]: timeout S1\nwait: 100\ncheck [a]: leader none\ncheck [b]: S1 leader\n";
+        let parsed = parse("marked", text).unwrap();
+        for variant in 0..2 {
+            let mut player = ScenarioPlayer::new(parsed.clone(), variant);
+            assert_eq!(player.advance().map(|o| o.failures.len()), Some(0));
+        }
     }
 
     #[test]

@@ -221,7 +221,9 @@ fn a_line_for_a_variant_that_does_not_exist_is_refused() {
     let error = scenario::parse("typo", "variant a: A; warp-drive on\nstep: s\n").unwrap_err();
     assert!(error.contains("warp-drive"), "{error}");
     let error = scenario::parse("typo", "step: s\ndo [a]: timeout S1\n").unwrap_err();
-    assert!(error.contains("only say and check"), "{error}");
+    assert!(error.contains("no variant called `a`"), "{error}");
+    let error = scenario::parse("typo", "variant a: A\nstep: s\nwait [a]: 10\n").unwrap_err();
+    assert!(error.contains("only say, do and check"), "{error}");
 }
 
 /// Howard and Abraham's two partial partitions, in the three variants: the
