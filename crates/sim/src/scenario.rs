@@ -109,6 +109,22 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "cloudflare-switch",
         include_str!("../../../scenarios/cloudflare-switch.scenario"),
     ),
+    (
+        "membership-2015",
+        include_str!("../../../scenarios/membership-2015.scenario"),
+    ),
+    (
+        "add-server",
+        include_str!("../../../scenarios/add-server.scenario"),
+    ),
+    (
+        "remove-leader",
+        include_str!("../../../scenarios/remove-leader.scenario"),
+    ),
+    (
+        "disruptive-server",
+        include_str!("../../../scenarios/disruptive-server.scenario"),
+    ),
 ];
 
 #[derive(Clone, Debug, PartialEq)]
