@@ -747,7 +747,7 @@ fn conf_change(text: &str) -> Result<ConfChange, String> {
 }
 
 /// `0,1,2` or `0,1,2|0,1,3`, checked and written as `data-config` writes it.
-fn config_of(text: &str) -> Result<String, String> {
+fn data_config_of(text: &str) -> Result<String, String> {
     let halves = text
         .split('|')
         .map(|half| {
@@ -812,7 +812,7 @@ fn condition_of(text: &str) -> Result<Condition, String> {
                 ["member", "voter"] => Ok(Condition::Member(id, Membership::Voter)),
                 ["member", "learner"] => Ok(Condition::Member(id, Membership::Learner)),
                 ["member", "removed"] => Ok(Condition::Member(id, Membership::Removed)),
-                ["config", ids] => Ok(Condition::Config(id, config_of(ids)?)),
+                ["config", ids] => Ok(Condition::Config(id, data_config_of(ids)?)),
                 ["log", entries @ ..] => {
                     let entries = entries
                         .iter()
