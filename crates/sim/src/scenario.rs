@@ -26,18 +26,34 @@
 //! variant faulty: the faulty commit rule; commit-earlier-terms on
 //! ```
 //!
-//! `check [faulty]:` and `say [faulty]:` then apply in that variant only
-//! (`[a, b]` in either), and `source:` / `see-also:` lines name where a
+//! `check [faulty]:`, `say [faulty]:` and `do [faulty]:` then apply in that
+//! variant only (`[a, b]` in either), and `source:` / `see-also:` lines name where a
 //! story comes from and which scenarios go with it.
+//!
+//! Membership changes are actions too, and checks read configurations:
+//!
+//! ```text
+//! do: add server as voter          # or as learner, or as caught-up (§4.2.1)
+//! do: remove S4
+//! do: promote S6
+//! do: change remove S1, add S6     # several at once: a joint change (§4.3)
+//! check: S6 member learner         # voter | learner | removed, in the cluster's configuration
+//! check: S1 config 0,1,2,3         # the one S1 uses, ids from 0 as data-config; joint 0,1,2|0,1,3
+//! ```
+//!
+//! and `change-membership-before-term-commit on` is the 2015 bug switch.
 //!
 //! Every `title:`, `summary:` and `say:` line has a Chinese twin beside it
 //! (`title.zh:`, `summary.zh:`, `say.zh:`, `variant.zh <id>:`; `say.zh [variant]:`
 //! for a marked line); [`untranslated`] lists those that lack one.
-use raftviz_raft::{Index, NodeId, Role, Term};
+use raftviz_raft::{ConfChange, Index, Membership, NodeId, Role, Term};
 
 use crate::kv::Op;
 use crate::linearizability::OpKind;
-use crate::{LivenessState, LivenessThresholds, RaftOptions, SimConfig, Simulation, UserAction};
+use crate::view::ConfigurationView;
+use crate::{
+    Joining, LivenessState, LivenessThresholds, RaftOptions, SimConfig, Simulation, UserAction,
+};
 
 /// Every scenario shipped with raftviz, by file name.
 pub const BUILT_IN: &[(&str, &str)] = &[
@@ -92,6 +108,22 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     (
         "cloudflare-switch",
         include_str!("../../../scenarios/cloudflare-switch.scenario"),
+    ),
+    (
+        "membership-2015",
+        include_str!("../../../scenarios/membership-2015.scenario"),
+    ),
+    (
+        "add-server",
+        include_str!("../../../scenarios/add-server.scenario"),
+    ),
+    (
+        "remove-leader",
+        include_str!("../../../scenarios/remove-leader.scenario"),
+    ),
+    (
+        "disruptive-server",
+        include_str!("../../../scenarios/disruptive-server.scenario"),
     ),
 ];
 
@@ -202,7 +234,8 @@ fn said(
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
-    Do(Action),
+    /// An action, in the variants named (empty: in all).
+    Do(Vec<String>, Action),
     Wait(u64),
     /// Run until the condition holds, for at most this long.
     WaitUntil(Condition, u64),
@@ -262,6 +295,12 @@ pub enum Condition {
     MsWithoutLeader(Compare, u64),
     /// Client operations completed per virtual second, lately.
     OpsPerSecond(Compare, u64),
+    /// What the server is in the cluster's configuration (a removed server
+    /// may not know it yet).
+    Member(NodeId, Membership),
+    /// The configuration the server itself uses, written as `data-config`
+    /// is: ids from 0, `0,1,2`, or while joint C_old|C_new, `0,1,2|0,1,3`.
+    Config(NodeId, String),
 }
 
 /// How a measure compares with the number a check names.
@@ -343,7 +382,7 @@ pub fn parse(name: &str, text: &str) -> Result<Scenario, String> {
     for step in &scenario.steps {
         let marked = step.narration.iter().map(|(only, _)| only);
         let checked = step.commands.iter().filter_map(|command| match command {
-            Command::Check(only, _) => Some(only),
+            Command::Check(only, _) | Command::Do(only, _) => Some(only),
             _ => None,
         });
         for id in marked.chain(checked).flatten() {
@@ -382,6 +421,9 @@ fn apply_setting(config: &mut SimConfig, key: &str, value: &str) -> Result<(), S
             }
         }
         "commit-earlier-terms" => config.bugs.commit_earlier_terms = switch(value)?,
+        "change-membership-before-term-commit" => {
+            config.bugs.change_membership_before_term_commit = switch(value)?
+        }
         "snapshot-every" => {
             config.snapshot_policy = crate::SnapshotPolicy::EveryEntries(number(value)?)
         }
@@ -457,9 +499,9 @@ fn parse_line(scenario: &mut Scenario, key: &str, value: &str) -> Result<(), Str
         return Ok(());
     };
     let (key, only) = marked(key)?;
-    if !only.is_empty() && !matches!(key, "say" | "say.zh" | "check") {
+    if !only.is_empty() && !matches!(key, "say" | "say.zh" | "do" | "check") {
         return Err(format!(
-            "only say and check lines can be marked for variants, not `{key}`"
+            "only say, do and check lines can be marked for variants, not `{key}`"
         ));
     }
     match key {
@@ -475,9 +517,11 @@ fn parse_line(scenario: &mut Scenario, key: &str, value: &str) -> Result<(), Str
             let step = scenario.steps.last_mut().ok_or("no step")?;
             step.from = Some(earlier.ok_or_else(|| format!("no earlier step `{value}`"))?);
         }
-        "do" => step
-            .commands
-            .extend(actions(value)?.into_iter().map(Command::Do)),
+        "do" => step.commands.extend(
+            actions(value)?
+                .into_iter()
+                .map(|action| Command::Do(only.clone(), action)),
+        ),
         "wait" => step.commands.push(Command::Wait(number(value)?)),
         "wait-until" => {
             let (condition, limit) = match value.rsplit_once(" within ") {
@@ -625,6 +669,15 @@ fn actions(text: &str) -> Result<Vec<Action>, String> {
         "leader-stickiness" => Ok(vec![Action::LeaderStickiness(switch(rest)?)]),
         "drift-bound" => Ok(vec![Action::DriftBound(percent(rest)?)]),
         "put" | "append" | "get" => one(operation(verb, rest)?),
+        "add" => one(UserAction::AddServer {
+            joining: joining_of(rest)?,
+        }),
+        "remove" | "promote" => one(UserAction::ChangeMembership {
+            changes: vec![conf_change(text)?],
+        }),
+        "change" => one(UserAction::ChangeMembership {
+            changes: rest.split(',').map(conf_change).collect::<Result<_, _>>()?,
+        }),
         "clients" if rest == "stop" => one(UserAction::StopClients),
         "clients" => one(UserAction::StartClients {
             count: number(rest)? as usize,
@@ -663,6 +716,52 @@ fn actions(text: &str) -> Result<Vec<Action>, String> {
         }
         _ => Err(format!("unknown action `{verb}`")),
     }
+}
+
+/// `server as learner`, `server as voter` or `server as caught-up`.
+fn joining_of(text: &str) -> Result<Joining, String> {
+    match text.split_whitespace().collect::<Vec<_>>().as_slice() {
+        ["server", "as", "learner"] => Ok(Joining::Learner),
+        ["server", "as", "voter"] => Ok(Joining::Voter),
+        ["server", "as", "caught-up"] => Ok(Joining::CaughtUp),
+        _ => Err(format!(
+            "expected `add server as learner|voter|caught-up`, got `add {text}`"
+        )),
+    }
+}
+
+/// One change of a `change` line: `remove S1`, `promote S6` or `add S6`
+/// (a voter), `add S6 as learner`, `demote S6`.
+fn conf_change(text: &str) -> Result<ConfChange, String> {
+    match text.split_whitespace().collect::<Vec<_>>().as_slice() {
+        ["remove", who] => Ok(ConfChange::Remove(server(who)?)),
+        ["promote" | "add", who] | ["add", who, "as", "voter"] => {
+            Ok(ConfChange::AddVoter(server(who)?))
+        }
+        ["demote", who] | ["add", who, "as", "learner"] => Ok(ConfChange::AddLearner(server(who)?)),
+        _ => Err(format!(
+            "expected `remove S1`, `promote S1`, `demote S1` or `add S1 [as learner]`, got `{}`",
+            text.trim()
+        )),
+    }
+}
+
+/// `0,1,2` or `0,1,2|0,1,3`, checked and written as `data-config` writes it.
+fn data_config_of(text: &str) -> Result<String, String> {
+    let halves = text
+        .split('|')
+        .map(|half| {
+            half.split(',')
+                .map(|id| number(id).map(|id| id.to_string()))
+                .collect::<Result<Vec<_>, _>>()
+                .map(|ids| ids.join(","))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| format!("expected ids like 0,1,2 or 0,1,2|0,1,3, got `{text}`"))?;
+    if halves.len() > 2 {
+        return Err(format!("a configuration has at most two halves: `{text}`"));
+    }
+    Ok(halves.join("|"))
 }
 
 fn condition_of(text: &str) -> Result<Condition, String> {
@@ -710,6 +809,10 @@ fn condition_of(text: &str) -> Result<Condition, String> {
                 ["lease", "held"] => Ok(Condition::Lease(id, true)),
                 ["lease", "expired"] => Ok(Condition::Lease(id, false)),
                 ["tick", ms] => Ok(Condition::TickMs(id, number(ms)?)),
+                ["member", "voter"] => Ok(Condition::Member(id, Membership::Voter)),
+                ["member", "learner"] => Ok(Condition::Member(id, Membership::Learner)),
+                ["member", "removed"] => Ok(Condition::Member(id, Membership::Removed)),
+                ["config", ids] => Ok(Condition::Config(id, data_config_of(ids)?)),
                 ["log", entries @ ..] => {
                     let entries = entries
                         .iter()
@@ -793,6 +896,11 @@ impl Condition {
                 u64::from(gauge().completed_per_s_tenths),
                 bound.saturating_mul(10),
             ),
+            Condition::Member(id, membership) => sim.membership_of(*id) == *membership,
+            Condition::Config(id, ids) => {
+                let (configuration, index) = sim.configuration_of(*id);
+                ConfigurationView::of(&configuration, index).data_config() == *ids
+            }
         }
     }
 }
@@ -962,7 +1070,11 @@ impl StepRun {
         let step = &scenario.steps[self.index];
         while let Some(command) = step.commands.get(self.next) {
             match command {
-                Command::Do(action) => perform(sim, action),
+                Command::Do(only, action) => {
+                    if scenario.applies(only, variant) {
+                        perform(sim, action);
+                    }
+                }
                 Command::Wait(ms) => {
                     let deadline = *self.deadline.get_or_insert(sim.now().saturating_add(*ms));
                     sim.run_until(deadline.min(until));
@@ -1087,4 +1199,123 @@ pub fn built_in(name: &str) -> Result<Scenario, String> {
         .find(|(file, _)| *file == name)
         .ok_or_else(|| format!("no scenario called `{name}`"))?;
     parse(name, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn commands(lines: &str) -> Result<Vec<Command>, String> {
+        let text = format!("servers: 4\nstep: a\n{lines}");
+        parse("membership", &text).map(|scenario| scenario.steps[0].commands.clone())
+    }
+
+    fn change(changes: Vec<ConfChange>) -> Command {
+        Command::Do(
+            vec![],
+            Action::User(UserAction::ChangeMembership { changes }),
+        )
+    }
+
+    #[test]
+    fn membership_actions_parse_to_the_simulators_requests() {
+        let add = |joining| Command::Do(vec![], Action::User(UserAction::AddServer { joining }));
+        assert_eq!(
+            commands(
+                "do: add server as learner\ndo: add server as voter\n\
+                 do: add server as caught-up\ndo: remove S3\ndo: promote S6\n\
+                 do: change remove S1, add S6, add S7 as learner, demote S2\n"
+            ),
+            Ok(vec![
+                add(Joining::Learner),
+                add(Joining::Voter),
+                add(Joining::CaughtUp),
+                change(vec![ConfChange::Remove(2)]),
+                change(vec![ConfChange::AddVoter(5)]),
+                change(vec![
+                    ConfChange::Remove(0),
+                    ConfChange::AddVoter(5),
+                    ConfChange::AddLearner(6),
+                    ConfChange::AddLearner(1),
+                ]),
+            ])
+        );
+    }
+
+    #[test]
+    fn membership_conditions_parse_and_write_configurations_as_data_config_does() {
+        assert_eq!(
+            commands(
+                "check: S6 member voter\ncheck: S6 member learner\ncheck: S4 member removed\n\
+                 check: S1 config 0,1,2,3\ncheck: S2 config 0,1,2|0,1,03\n"
+            ),
+            Ok(vec![
+                Command::Check(vec![], Condition::Member(5, Membership::Voter)),
+                Command::Check(vec![], Condition::Member(5, Membership::Learner)),
+                Command::Check(vec![], Condition::Member(3, Membership::Removed)),
+                Command::Check(vec![], Condition::Config(0, "0,1,2,3".into())),
+                Command::Check(vec![], Condition::Config(1, "0,1,2|0,1,3".into())),
+            ])
+        );
+    }
+
+    #[test]
+    fn an_action_marked_for_a_variant_is_done_in_that_variant_only() {
+        let text = "servers: 3\nelection-timeout: 100000 100000\nvariant a: A\nvariant b: B\n\
+            step: s\ndo [b]: timeout S1\nwait: 100\ncheck [a]: leader none\ncheck [b]: S1 leader\n";
+        let parsed = parse("marked", text).unwrap();
+        for variant in 0..2 {
+            let mut player = ScenarioPlayer::new(parsed.clone(), variant);
+            assert_eq!(player.advance().map(|o| o.failures.len()), Some(0));
+        }
+    }
+
+    #[test]
+    fn the_2015_switch_is_a_setting_a_variant_may_turn_on() {
+        let text = "servers: 4\nvariant fix: the fix\n\
+            variant bug: the bug; change-membership-before-term-commit on\nstep: a\n";
+        let parsed = parse("switch", text).unwrap();
+        assert!(
+            !parsed
+                .config_of(0)
+                .bugs
+                .change_membership_before_term_commit
+        );
+        assert!(
+            parsed
+                .config_of(1)
+                .bugs
+                .change_membership_before_term_commit
+        );
+        let error = parse(
+            "switch",
+            "change-membership-before-term-commit maybe\nstep: a\n",
+        );
+        assert!(error.unwrap_err().contains("line 1"));
+    }
+
+    #[test]
+    fn bad_membership_lines_are_refused_naming_the_line() {
+        for (line, says) in [
+            (
+                "do: add server as boss",
+                "add server as learner|voter|caught-up",
+            ),
+            ("do: add S5", "add server as"),
+            ("do: remove", "expected `remove S1`"),
+            ("do: promote 6", "not a server"),
+            ("do: change remove S1, swap S2", "swap S2"),
+            ("do: change", "expected `remove S1`"),
+            ("check: S6 member chief", "unknown condition"),
+            ("check: S1 config 0,x,2", "ids like 0,1,2"),
+            ("check: S1 config 0|1|2", "at most two halves"),
+            ("check: S1 config 0,,2", "ids like 0,1,2"),
+        ] {
+            let error = commands(&format!("{line}\n")).unwrap_err();
+            assert!(
+                error.contains("line 3") && error.contains(says),
+                "{line}: {error}"
+            );
+        }
+    }
 }

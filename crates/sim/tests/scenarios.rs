@@ -77,6 +77,50 @@ fn figure8_faulty_rule_breaks_state_machine_safety_at_index_2_in_step_d() {
     );
 }
 
+/// The 2015 single-server bug: with the switch on, State Machine Safety
+/// breaks at index 2 in step (d), where S1 commits its configuration
+/// there; with the fix, the same clicks never break anything.
+#[test]
+fn membership_2015_bug_breaks_state_machine_safety_at_index_2_in_step_d_and_the_fix_never() {
+    let scenario = scenario::built_in("membership-2015").unwrap();
+    let bug = scenario.variant_index("bug").unwrap();
+    let mut player = ScenarioPlayer::new(scenario.clone(), bug);
+    for _ in 0..3 {
+        player.advance();
+    }
+    assert!(
+        player
+            .sim
+            .violations()
+            .iter()
+            .all(|v| v.invariant != "state-machine-safety"),
+        "still safe after (c)"
+    );
+    player.advance();
+    let broken = player
+        .sim
+        .violations()
+        .iter()
+        .find(|v| v.invariant == "state-machine-safety")
+        .expect("broken in (d)");
+    assert_eq!(broken.indices, [2]);
+    assert!(player.outcomes.iter().all(|o| o.failures.is_empty()));
+
+    let fix = scenario.variant_index("fix").unwrap();
+    let mut player = ScenarioPlayer::new(scenario, fix);
+    while player.advance().is_some() {
+        assert_eq!(player.sim.violations(), [], "step {:?}", player.played);
+    }
+    assert_eq!(player.played, [0, 1, 2, 3]);
+    let refused = player.sim.trace().events().any(|event| {
+        matches!(event.kind, EventKind::MembershipRefused { .. }) && event.server == Some(1)
+    });
+    assert!(
+        refused,
+        "S2 had not committed in term 2: its first change is refused"
+    );
+}
+
 #[test]
 fn figure8_correct_rule_stays_green_through_the_safe_path() {
     let scenario = scenario::built_in("figure8").unwrap();
@@ -221,7 +265,9 @@ fn a_line_for_a_variant_that_does_not_exist_is_refused() {
     let error = scenario::parse("typo", "variant a: A; warp-drive on\nstep: s\n").unwrap_err();
     assert!(error.contains("warp-drive"), "{error}");
     let error = scenario::parse("typo", "step: s\ndo [a]: timeout S1\n").unwrap_err();
-    assert!(error.contains("only say and check"), "{error}");
+    assert!(error.contains("no variant called `a`"), "{error}");
+    let error = scenario::parse("typo", "variant a: A\nstep: s\nwait [a]: 10\n").unwrap_err();
+    assert!(error.contains("only say, do and check"), "{error}");
 }
 
 /// Howard and Abraham's two partial partitions, in the three variants: the

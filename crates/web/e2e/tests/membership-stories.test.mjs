@@ -1,0 +1,109 @@
+// The membership scenarios (issue 11) in the page: the 2015 single-server bug walked
+// with the real Next button, red at the narrated step with the bug and green all the
+// way with the fix, and every step of the four stories fitting in presentation mode.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  openPage, startBrowser, stopBrowser, screenshot, assertPresentationFits,
+} from '../harness.mjs';
+
+const BOUNDED_WAIT_MS = 20_000;
+const STATE_MACHINE_SAFETY = '[data-invariant=state-machine-safety]';
+// Step (d), where S1 commits its configuration at index 2 over S2's.
+const BREAKING_STEP = 3;
+const STEPS_2015 = 4;
+
+let server;
+let browser;
+
+before(async () => ({ server, browser } = await startBrowser()));
+after(() => stopBrowser({ server, browser }));
+
+async function waitForStep(page, index) {
+  await page.waitForFunction((expected) => {
+    const panel = document.querySelector('[data-scenario]');
+    return panel?.dataset.currentStep === String(expected) && panel.dataset.stepState === 'done';
+  }, index, { timeout: BOUNDED_WAIT_MS });
+}
+
+/** Clicks Next (which unfolds the step), then Next again to finish it at once. */
+async function nextStep(page, index) {
+  await page.click('[data-action=next-step]');
+  await page.waitForFunction((expected) =>
+    document.querySelector('[data-scenario]')?.dataset.currentStep === String(expected),
+  index, { timeout: BOUNDED_WAIT_MS });
+  // Looked at and pressed in one go: a step that ends by itself in between would
+  // leave Next meaning the step after (or disabled, after the last).
+  await page.evaluate(() => {
+    if (document.querySelector('[data-scenario]').dataset.stepState !== 'done') {
+      document.querySelector('[data-action=next-step]').click();
+    }
+  });
+  await waitForStep(page, index);
+}
+
+/** Chooses a variant and waits for the player to replay the same step in it. */
+async function chooseVariant(page, variant, index) {
+  if (!(await page.isChecked(`[data-variant="${variant}"]`))) await page.check(`[data-variant="${variant}"]`);
+  await waitForStep(page, index);
+}
+
+/** Walks the 2015 story in `variant` with Next; resolves to data-ok of the badge after each step. */
+async function walk2015(variant) {
+  const { page, problems } = await openPage(browser, server.url, `/?scenario=membership-2015&for=${variant}`);
+  await page.waitForSelector('[data-scenario=membership-2015]', { timeout: BOUNDED_WAIT_MS });
+  if (!(await page.isChecked(`[data-variant="${variant}"]`))) await page.check(`[data-variant="${variant}"]`);
+  assert.ok((await page.textContent('[data-sources]')).includes('raft-dev, 2015-07-10'));
+  const verdicts = [];
+  for (let index = 0; index < STEPS_2015; index += 1) {
+    await nextStep(page, index);
+    assert.equal(await page.$('[data-check-failed]'), null, `a check failed in step ${index} (${variant})`);
+    verdicts.push(await page.getAttribute(STATE_MACHINE_SAFETY, 'data-ok'));
+  }
+  await screenshot(page, `membership-2015-${variant}-d`);
+  assert.deepEqual(problems, []);
+  await page.close();
+  return verdicts;
+}
+
+test('the 2015 membership bug breaks State Machine Safety at step (d) with the bug, never with the fix',
+  { timeout: 120_000 }, async () => {
+    const bug = await walk2015('bug');
+    const expected = Array.from({ length: STEPS_2015 }, (_, index) => String(index < BREAKING_STEP));
+    assert.deepEqual(bug, expected, 'red exactly from (d) on');
+    assert.deepEqual(await walk2015('fix'), Array(STEPS_2015).fill('true'), 'green all the way');
+  });
+
+test('presentation mode at 1280×720: every step of the membership scenarios fits in every variant, in English and Chinese',
+  { timeout: 300_000 }, async () => {
+    const width = 1280;
+    const height = 720;
+    const context = await browser.newContext({ viewport: { width, height } });
+    const page = await context.newPage();
+    const problems = [];
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    const stories = [
+      ['membership-2015', 4, ['bug', 'fix']],
+      ['add-server', 4, ['voter', 'learner']],
+      ['remove-leader', 4, []],
+      ['disruptive-server', 4, ['without-rule', 'with-rule']],
+    ];
+    for (const lang of ['en', 'zh']) {
+      for (const [name, steps, variants] of stories) {
+        // A new query, so the page loads afresh (a new fragment alone would not).
+        await page.goto(`${server.url}/?present=1&speed=10&lang=${lang}&for=${name}#scenario=${name}&step=0`);
+        await waitForStep(page, 0);
+        for (const variant of variants.length ? variants : [null]) {
+          for (let index = 0; index < steps; index += 1) {
+            await page.click(`[data-scenario-step="${index}"]`);
+            if (variant) await chooseVariant(page, variant, index);
+            else await waitForStep(page, index);
+            await assertPresentationFits(page, width, height, `${name} step ${index} (${variant ?? 'one way'}, ${lang})`);
+          }
+        }
+        await screenshot(page, `presentation-1280x720-${lang}-${name}`);
+      }
+    }
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
