@@ -107,6 +107,11 @@ impl Log {
         self.entries.push(entry);
     }
 
+    /// Appends entries that follow the last one, in order.
+    pub fn extend(&mut self, entries: Vec<Entry>) {
+        self.entries.extend(entries);
+    }
+
     /// Drops `from` and everything after it (never the compacted prefix).
     pub fn truncate_from(&mut self, from: Index) {
         let keep = from.saturating_sub(self.first_index());

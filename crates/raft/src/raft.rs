@@ -379,13 +379,30 @@ impl Raft {
 
     /// A configuration entry takes effect as it is appended (§4.1).
     pub(crate) fn append_to_log(&mut self, entry: Entry) {
+        self.record_append(&entry);
+        self.log.append(entry);
+    }
+
+    /// Appends entries that follow the log's last one, in order: a
+    /// follower's block from one AppendEntries. A configuration among them
+    /// is put in force before the block reaches the log, which only a
+    /// leader's use of it would notice, and leaders append one at a time.
+    pub(crate) fn append_all_to_log(&mut self, entries: Vec<Entry>) {
+        for entry in &entries {
+            self.record_append(entry);
+        }
+        self.log.extend(entries);
+    }
+
+    /// What appending `entry` means besides the log itself: the host is to
+    /// persist it, and a configuration entry is in force at once (§4.1).
+    fn record_append(&mut self, entry: &Entry) {
         self.ready
             .log_changes
             .push(LogChange::Append(entry.clone()));
         if let EntryData::Configuration(configuration) = entry.data {
             self.use_configuration(configuration, entry.index);
         }
-        self.log.append(entry);
     }
 
     /// Truncating the entry of the configuration in use falls back to the

@@ -212,7 +212,11 @@ impl Raft {
         }
 
         let last_new = prev_log_index + entries.len() as Index;
-        for entry in entries {
+        // Rules 3 and 4: entries already held are skipped, the log is cut at
+        // the first conflict, and everything from there on is new.
+        let mut entries = entries;
+        let mut first_new = entries.len();
+        for (position, entry) in entries.iter().enumerate() {
             // Entries inside the compacted prefix are committed, so they
             // match; one contradicting our snapshot cannot come from a
             // legitimate leader.
@@ -232,8 +236,13 @@ impl Raft {
                 Some(_) => self.truncate_log(entry.index),
                 None => {}
             }
-            self.append_to_log(entry);
+            first_new = position;
+            break;
         }
+        // The entries are contiguous (`well_formed`), so once one is new, so
+        // is every one after it; appending them as a block keeps a long
+        // append from moving entries one by one.
+        self.append_all_to_log(entries.split_off(first_new));
 
         if leader_commit > self.commit_index {
             self.advance_commit(leader_commit.min(last_new));
