@@ -194,7 +194,7 @@ impl Simulation {
 
     /// Whether any server joined or uses a configuration other than the
     /// starting one (a snapshot carries the starting one too).
-    fn membership_changed(&self) -> bool {
+    pub fn membership_changed(&self) -> bool {
         let starting = Configuration::bootstrap(self.initial_config().servers);
         self.server_count() > self.initial_config().servers
             || self.committed_configuration().1 != starting

@@ -6,10 +6,12 @@
 use std::cell::RefCell;
 use std::rc::Weak;
 
-use raftviz_sim::{EventKind, Simulation};
+use raftviz_sim::{
+    ChangeError, ConfChange, Configuration, ConfigurationView, EventKind, Simulation,
+};
 
 use crate::i18n::{Lang, T};
-use crate::names::{invariant_title, server_name};
+use crate::names::{changes_words, configuration_name, invariant_title, server_name};
 use crate::state::{NodeId, SimHandle};
 
 /// Real ms between two updates of the live region.
@@ -24,6 +26,10 @@ enum Sentence {
     Restarted(NodeId),
     Committed(u64, u64),
     Broken(&'static str, Option<u64>),
+    /// A leader accepted membership changes: its entry's index.
+    ChangeProposed(NodeId, u64, Vec<ConfChange>),
+    ChangeRefused(ChangeError),
+    ConfigurationCommitted(u64, Configuration),
 }
 
 impl Sentence {
@@ -42,6 +48,18 @@ impl Sentence {
             Sentence::Broken(name, None) => {
                 lang.fill(T::SaidBroken, &[&invariant_title(lang, name)])
             }
+            Sentence::ChangeProposed(leader, index, changes) => lang.fill(
+                T::SaidChangeProposed,
+                &[&server_name(*leader), index, &changes_words(lang, changes)],
+            ),
+            Sentence::ChangeRefused(reason) => lang.fill(T::SaidChangeRefused, &[reason]),
+            Sentence::ConfigurationCommitted(index, configuration) => lang.fill(
+                T::SaidConfigCommitted,
+                &[
+                    &configuration_name(&ConfigurationView::of(configuration, *index)),
+                    index,
+                ],
+            ),
         }
     }
 }
@@ -135,7 +153,10 @@ impl Announcer {
                     .and_then(|violation| violation.indices.first().copied());
                 Sentence::Broken(invariant, index)
             }
-            _ => return,
+            _ => match membership(server, kind) {
+                Some(sentence) => sentence,
+                None => return,
+            },
         };
         if self.pending.len() >= MAX_PENDING {
             if let Some(oldest) = self
@@ -149,5 +170,31 @@ impl Announcer {
             }
         }
         self.pending.push(sentence);
+    }
+}
+
+/// A membership event as the announcer says it.
+fn membership(server: Option<NodeId>, kind: &EventKind) -> Option<Sentence> {
+    Some(match (kind, server) {
+        (EventKind::MembershipProposed { index, changes }, Some(leader)) => {
+            Sentence::ChangeProposed(leader, *index, changes.clone())
+        }
+        (EventKind::MembershipRefused { reason }, _) => Sentence::ChangeRefused(*reason),
+        (
+            EventKind::ConfigurationCommitted {
+                index,
+                configuration,
+            },
+            _,
+        ) => Sentence::ConfigurationCommitted(*index, *configuration),
+        _ => return None,
+    })
+}
+
+/// What a person is told about a membership request: accepted or refused.
+pub fn membership_sentence(lang: Lang, server: Option<NodeId>, kind: &EventKind) -> Option<String> {
+    match kind {
+        EventKind::ConfigurationCommitted { .. } => None,
+        _ => membership(server, kind).map(|sentence| sentence.words(lang)),
     }
 }

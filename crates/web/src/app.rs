@@ -13,6 +13,7 @@ use crate::components::inspector::Inspector;
 use crate::components::invariants::InvariantBadges;
 use crate::components::liveness::LivenessGauge;
 use crate::components::log_grid::LogGrid;
+use crate::components::membership::{JointChangeBar, MembershipControls};
 use crate::components::message_panel::MessagePanel;
 use crate::components::ring::ServerRing;
 use crate::components::scenario_panel::ScenarioPanel;
@@ -135,7 +136,13 @@ pub fn app(props: &AppProps) -> Html {
             </header>
             <Controls playing={state.playing} speed={state.speed} seed={config.seed} {clock_ms} {trace_hash}
                       sim_ms_last_frame={state.sim_ms_last_frame} presenting={state.presenting}
-                      dispatch={dispatch.clone()} />
+                      dispatch={dispatch.clone()}>
+                <MembershipControls joining={state.joining} joint_on={state.joint.is_some()}
+                                    dispatch={dispatch.clone()} />
+            </Controls>
+            if let Some(picked) = &state.joint {
+                <JointChangeBar picked={picked.clone()} dispatch={dispatch.clone()} />
+            }
             <ShareBar share={state.share.clone()} dispatch={dispatch.clone()} />
             { for props.start.errors.iter().map(|error| html! {
                 <div class="error" role="alert" data-error="">{ error }</div>

@@ -2,6 +2,7 @@
 
 use crate::i18n::{Lang, T};
 use raftviz_sim::decimal::fixed;
+use raftviz_sim::{ConfChange, ConfigurationView};
 
 /// Servers are numbered from 0 inside, but people count from 1 (S1..Sn).
 pub fn server_name(id: usize) -> String {
@@ -69,4 +70,85 @@ pub fn count_word(lang: Lang, count: usize) -> String {
     words
         .get(count)
         .map_or_else(|| count.to_string(), |word| (*word).to_owned())
+}
+
+/// Server ids as names, runs of three or more shortened: "S1–S3 S5".
+pub fn ids_name(ids: &[usize]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut rest = ids;
+    while let Some(&first) = rest.first() {
+        let run = rest
+            .iter()
+            .enumerate()
+            .take_while(|&(offset, &id)| id == first + offset)
+            .count();
+        parts.push(match run {
+            1 => server_name(first),
+            2 => format!("{} {}", server_name(first), server_name(first + 1)),
+            _ => format!("{}–{}", server_name(first), server_name(first + run - 1)),
+        });
+        rest = &rest[run..];
+    }
+    parts.join(" ")
+}
+
+/// A configuration's voters: "S1–S5", or while joint C_old → C_new: "S1–S5 → S1–S3".
+pub fn configuration_name(configuration: &ConfigurationView) -> String {
+    if configuration.is_joint() {
+        format!(
+            "{} → {}",
+            ids_name(&configuration.outgoing),
+            ids_name(&configuration.voters)
+        )
+    } else {
+        ids_name(&configuration.voters)
+    }
+}
+
+/// voter, learner or removed (`ServerView::member`), in words.
+pub fn member_word(lang: Lang, member: &str) -> &'static str {
+    lang.t(match member {
+        "voter" => T::MemberVoter,
+        "learner" => T::MemberLearner,
+        _ => T::MemberRemoved,
+    })
+}
+
+/// Membership changes in words: "remove S2, S6 as a learner".
+pub fn changes_words(lang: Lang, changes: &[ConfChange]) -> String {
+    changes
+        .iter()
+        .map(|change| match *change {
+            ConfChange::AddVoter(id) => lang.fill(T::ChangeAsVoter, &[&server_name(id)]),
+            ConfChange::AddLearner(id) => lang.fill(T::ChangeAsLearner, &[&server_name(id)]),
+            ConfChange::Remove(id) => lang.fill(T::ChangeRemove, &[&server_name(id)]),
+        })
+        .collect::<Vec<_>>()
+        .join(lang.t(T::ListComma))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_of_servers_shorten_and_joint_configurations_show_both_halves() {
+        assert_eq!(ids_name(&[0, 1, 2, 4]), "S1–S3 S5");
+        assert_eq!(ids_name(&[0, 1, 3, 5, 6]), "S1 S2 S4 S6 S7");
+        assert_eq!(ids_name(&[]), "");
+        let joint = ConfigurationView {
+            index: 7,
+            voters: vec![0, 1, 2, 5],
+            outgoing: vec![0, 1, 2, 3, 4],
+            learners: vec![6],
+        };
+        assert_eq!(configuration_name(&joint), "S1–S5 → S1–S3 S6");
+        assert_eq!(
+            changes_words(
+                Lang::En,
+                &[ConfChange::Remove(3), ConfChange::AddLearner(5)]
+            ),
+            "remove S4, S6 as a learner"
+        );
+    }
 }

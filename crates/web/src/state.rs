@@ -13,12 +13,12 @@ use raftviz_sim::share::{
 };
 use raftviz_sim::timeline::{markers, Timeline};
 use raftviz_sim::{
-    EventKind, LinkCut, LivenessThresholds, NetworkConfig, RaftOptions, ReadMode, SimConfig,
-    Simulation, SnapshotPolicy, UserAction,
+    ConfChange, EventKind, Joining, LinkCut, LivenessThresholds, NetworkConfig, RaftOptions,
+    ReadMode, SimConfig, Simulation, SnapshotPolicy, UserAction,
 };
 use yew::prelude::*;
 
-use crate::announcer::Announcer;
+use crate::announcer::{membership_sentence, Announcer};
 use crate::components::share_bar::download;
 use crate::i18n::{Lang, T};
 use crate::names::server_name;
@@ -253,6 +253,11 @@ pub struct AppState {
     diagram_shown_at: f64,
     /// Event-log topics a person switched off.
     pub hidden_topics: Rc<BTreeSet<&'static str>>,
+    /// How Add server adds a new one.
+    pub joining: Joining,
+    /// While a joint change is put together: the changes picked so far, applied
+    /// together by Apply together.
+    pub joint: Option<Rc<Vec<ConfChange>>>,
 }
 
 #[derive(Clone)]
@@ -347,6 +352,17 @@ pub enum Action {
     /// A trace file's text (or the reason it could not be read), named for messages.
     Import(String, Result<String, String>),
     DismissError,
+    /// Add a server the way [`AppState::joining`] says (or pick it, in a joint change).
+    AddServer,
+    SetJoining(Joining),
+    /// Remove a server from the configuration (or pick that, in a joint change).
+    RemoveServer(NodeId),
+    /// Make a learner a voter (or pick that, in a joint change).
+    Promote(NodeId),
+    /// Start putting a joint change together, or cancel it.
+    ToggleJoint,
+    /// Ask for every change picked, as one joint change.
+    ApplyJoint,
 }
 
 impl AppState {
@@ -461,6 +477,8 @@ impl AppState {
             diagram_revision: 0,
             diagram_shown_at: 0.0,
             hidden_topics: Rc::default(),
+            joining: Joining::Learner,
+            joint: None,
         }
     }
 
@@ -513,6 +531,7 @@ impl AppState {
             announcement: self.announcement.clone(),
             share: self.share.clone(),
             left_scenario: self.left_scenario.clone(),
+            joining: self.joining,
             ..fresh
         }
     }
@@ -943,6 +962,51 @@ impl AppState {
         next
     }
 
+    /// A change goes into the joint change being put together, or to the leader now.
+    fn pick_or_change(self, change: ConfChange) -> AppState {
+        match self.joint {
+            Some(_) => self.pick(change),
+            None => self.change_membership(UserAction::ChangeMembership {
+                changes: vec![change],
+            }),
+        }
+    }
+
+    fn pick(mut self, change: ConfChange) -> AppState {
+        let mut picked = self
+            .joint
+            .take()
+            .map(|picked| (*picked).clone())
+            .unwrap_or_default();
+        // A server is picked once: the latest choice for it wins.
+        picked.retain(|other| change_target(other) != change_target(&change));
+        picked.push(change);
+        self.notice = Some(self.lang.fill(
+            T::JointPicked,
+            &[&crate::names::changes_words(self.lang, &picked)],
+        ));
+        self.joint = Some(Rc::new(picked));
+        self
+    }
+
+    /// A membership request, recorded like any action; the notice says how the leader
+    /// answered, in the words the announcer uses.
+    fn change_membership(self, action: UserAction) -> AppState {
+        let traced_before = self.shown().borrow().trace().len();
+        let mut next = self.act(action);
+        let sim = next.sim.borrow();
+        let new = (sim.trace().len() - traced_before) as usize;
+        let notice = sim
+            .trace()
+            .events()
+            .rev()
+            .take(new)
+            .find_map(|event| membership_sentence(next.lang, event.server, &event.kind));
+        drop(sim);
+        next.notice = notice;
+        next
+    }
+
     /// Downloads the run on screen as a trace and says what the file holds: a long run's
     /// file lists only its latest events, so that it stays small enough to import.
     fn export(self) -> AppState {
@@ -1346,6 +1410,44 @@ impl Reducible for AppState {
                 error: None,
                 ..next
             },
+            Action::AddServer => {
+                let id = self.sim.borrow().server_count()
+                    + self.joint.as_ref().map_or(0, |picked| {
+                        picked
+                            .iter()
+                            .filter(|change| adds_server(change, &self.sim))
+                            .count()
+                    });
+                let change = match self.joining {
+                    Joining::Voter => ConfChange::AddVoter(id),
+                    Joining::Learner | Joining::CaughtUp => ConfChange::AddLearner(id),
+                };
+                match self.joint {
+                    Some(_) => next.pick(change),
+                    None => next.change_membership(UserAction::AddServer {
+                        joining: self.joining,
+                    }),
+                }
+            }
+            Action::SetJoining(joining) => AppState { joining, ..next },
+            Action::RemoveServer(id) => next.pick_or_change(ConfChange::Remove(id)),
+            Action::Promote(id) => next.pick_or_change(ConfChange::AddVoter(id)),
+            Action::ToggleJoint => AppState {
+                joint: self.joint.is_none().then(Rc::default),
+                notice: None,
+                ..next
+            },
+            Action::ApplyJoint => match next.joint.take() {
+                Some(picked) if !picked.is_empty() => {
+                    next.change_membership(UserAction::ChangeMembership {
+                        changes: picked.to_vec(),
+                    })
+                }
+                _ => AppState {
+                    joint: self.joint.clone(),
+                    ..next
+                },
+            },
         };
         // Whatever a person did shows in the event log at once.
         if !is_frame {
@@ -1353,6 +1455,18 @@ impl Reducible for AppState {
         }
         Rc::new(next.announce())
     }
+}
+
+/// The server a change is about.
+fn change_target(change: &ConfChange) -> NodeId {
+    match *change {
+        ConfChange::AddVoter(id) | ConfChange::AddLearner(id) | ConfChange::Remove(id) => id,
+    }
+}
+
+/// Whether `change` brings in a server the run does not have yet.
+fn adds_server(change: &ConfChange, sim: &SimHandle) -> bool {
+    !matches!(change, ConfChange::Remove(_)) && change_target(change) >= sim.borrow().server_count()
 }
 
 /// Virtual ms as hours, minutes and seconds: "2 h 05 min 09 s".

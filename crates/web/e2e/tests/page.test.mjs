@@ -10,7 +10,7 @@ import {
 const ROLES = ['follower', 'precandidate', 'candidate', 'leader'];
 const SERVER_HOOKS = [
   'data-role', 'data-up', 'data-term', 'data-voted-for', 'data-commit', 'data-applied',
-  'data-last-index', 'data-snapshot-index',
+  'data-last-index', 'data-snapshot-index', 'data-member', 'data-config',
 ];
 // In a fixed cluster; committed-stays-committed joins them once the membership changes.
 const INVARIANTS = [
@@ -41,6 +41,9 @@ test('a leader is elected and every server carries its hooks', { timeout: 60_000
     for (const name of SERVER_HOOKS) assert.notEqual(hooks[name], null, `server ${index} lacks ${name}`);
     assert.ok(ROLES.includes(hooks['data-role']), `server ${index} has role ${hooks['data-role']}`);
     assert.ok(['true', 'false'].includes(hooks['data-up']));
+    // A plain run never changes its membership: five voters in the starting configuration.
+    assert.equal(hooks['data-member'], 'voter');
+    assert.equal(hooks['data-config'], '0,1,2,3,4');
   });
   assert.deepEqual(problems, []);
   await page.close();

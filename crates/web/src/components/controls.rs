@@ -24,6 +24,8 @@ pub struct ControlsProps {
     pub sim_ms_last_frame: f64,
     pub presenting: bool,
     pub dispatch: Dispatch,
+    /// The membership controls, beside the cluster-wide buttons.
+    pub children: Html,
 }
 
 fn input_value(event: &Event) -> Option<String> {
@@ -99,6 +101,7 @@ pub fn controls(props: &ControlsProps) -> Html {
                              on_commit={on_seed} />
             </label>
             <button title={lang.t(T::NewSeedTitle)} data-action="new-seed" onclick={new_seed}>{ lang.t(T::NewSeed) }</button>
+            { props.children.clone() }
             <button data-action="present" aria-pressed={props.presenting.to_string()}
                     title={lang.t(T::PresentTitle)}
                     onclick={send(Action::TogglePresent)}>{ lang.t(if props.presenting { T::LeavePresentation } else { T::Present }) }</button>

@@ -5,7 +5,7 @@
 use yew::prelude::*;
 
 use crate::i18n::{use_lang, T};
-use crate::names::{role_name, server_name};
+use crate::names::{configuration_name, ids_name, member_word, role_name, server_name};
 use crate::state::{Action, Dispatch, NodeId, SimHandle};
 
 // Figure 2's own descriptions of each field (T::Rule…) are the tooltips.
@@ -59,6 +59,16 @@ pub fn inspector(props: &InspectorProps) -> Html {
         T::LogSummary,
         &[&log.entries.len(), &view.last_index, &last_term, &snapshot],
     );
+    let mut configuration = format!(
+        "{} · {}",
+        member_word(lang, view.member),
+        configuration_name(&view.configuration)
+    );
+    if !view.configuration.learners.is_empty() {
+        configuration.push_str(lang.t(T::ListComma));
+        configuration
+            .push_str(&lang.fill(T::LearnersPart, &[&ids_name(&view.configuration.learners)]));
+    }
     let progress = sim.progress_view(id);
     let next_text = progress
         .iter()
@@ -137,6 +147,7 @@ pub fn inspector(props: &InspectorProps) -> Html {
                         { field("currentTerm", T::RuleCurrentTerm, view.term.to_string()) }
                         { field("votedFor", T::RuleVotedFor, voted) }
                         { field("log[]", T::RuleLog, log_text) }
+                        { field("configuration", T::RuleConfiguration, configuration) }
                     </dl>
                     <h3 class="group-title">{ lang.t(T::Volatile) }</h3>
                     <dl>{ volatile }</dl>

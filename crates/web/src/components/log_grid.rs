@@ -3,11 +3,11 @@
 //! matchIndex (m) and nextIndex (n) for each follower sit above its row, commitIndex (C)
 //! and lastApplied (A) below. A compacted prefix is one snapshot block.
 
-use raftviz_sim::ServerView;
+use raftviz_sim::{ConfigurationView, ServerView};
 use yew::prelude::*;
 
 use crate::i18n::{use_lang, Lang, T};
-use crate::names::{role_name, server_name, term_class};
+use crate::names::{configuration_name, role_name, server_name, term_class};
 use crate::state::{Action, Dispatch, Highlight, SimHandle};
 
 /// Within this many pixels of the right end, the grid keeps following new entries;
@@ -98,6 +98,12 @@ pub fn log_grid(props: &LogGridProps) -> Html {
     let index_row = (start..=end).map(|index| {
         html! { <span class="index" style={format!("grid-column: {}", column_of(index))}>{ index }</span> }
     });
+    let starting = ConfigurationView {
+        index: 0,
+        voters: (0..sim.initial_config().servers).collect(),
+        outgoing: Vec::new(),
+        learners: Vec::new(),
+    };
     let rows = (0..servers).map(|id| {
         let view = sim.server_view(id);
         let log = &logs[id];
@@ -124,7 +130,19 @@ pub fn log_grid(props: &LogGridProps) -> Html {
             }
             text
         };
-        let cells = log.entries.iter().filter(|entry| in_window(entry.index)).map(|entry| {
+        // Each configuration entry is labelled by what it changes from the one before.
+        let mut before = &starting;
+        let config_labels: Vec<Option<String>> = log
+            .entries
+            .iter()
+            .map(|entry| {
+                let configuration = entry.configuration.as_ref()?;
+                let label = change_label(lang, before, configuration);
+                before = configuration;
+                Some(label)
+            })
+            .collect();
+        let cells = log.entries.iter().zip(&config_labels).filter(|(entry, _)| in_window(entry.index)).map(|(entry, config_label)| {
             let committed = view.up && entry.index <= view.commit;
             // Read as one sentence; the marks drawn around the cell are in it too.
             let state = if committed {
@@ -151,17 +169,22 @@ pub fn log_grid(props: &LogGridProps) -> Html {
                     sentence.push_str(words);
                 }
             }
+            if let Some(configuration) = &entry.configuration {
+                sentence.push_str(comma);
+                sentence.push_str(&lang.fill(T::ConfigEntryPart, &[&configuration_name(configuration)]));
+            }
             let title = format!("{sentence}: {}", entry.command);
             let conflicting = props.conflict.marks(id, entry.index);
             html! {
                 <span class={classes!("cell", term_class(entry.term), if committed { "committed" } else { "pending" },
+                                      config_label.is_some().then_some("config"),
                                       props.highlight.marks(id, entry.index).then_some("highlight"),
                                       conflicting.then_some("conflict"))}
                       data-conflict={conflicting.then_some("")}
                       style={format!("grid-column: {}", column_of(entry.index))} title={title}
                       role="img" aria-label={sentence}
                       data-above={mark_at(entry.index)} data-below={below_at(entry.index)}>
-                    { entry.term }
+                    { config_label.clone().unwrap_or_else(|| entry.term.to_string()) }
                 </span>
             }
         });
@@ -267,6 +290,79 @@ fn row_head(view: &ServerView, dispatch: &Dispatch, lang: Lang) -> Html {
             { power }
             { button("timeout", lang.fill(T::TimeoutServer, &[&name]), lang.t(T::TimeoutWord), view.up, Action::Timeout(id)) }
             { button("request", lang.fill(T::RequestServer, &[&name]), lang.t(T::RequestWord), view.up, Action::Request(Some(id))) }
+            if view.member == "learner" {
+                { button("promote", lang.fill(T::PromoteServer, &[&name]), lang.t(T::PromoteWord), true, Action::Promote(id)) }
+            } else {
+                { button("remove", lang.fill(T::RemoveServer, &[&name]), lang.t(T::RemoveWord), view.member != "removed", Action::RemoveServer(id)) }
+            }
         </span>
+    }
+}
+
+/// A configuration entry in a few characters, by what it changes from `before`:
+/// "+S6" (added), "−S3" (removed), "↑S6" (promoted), "↓S2" (demoted), or "joint" and
+/// "leave" for the two entries of a joint change.
+fn change_label(lang: Lang, before: &ConfigurationView, after: &ConfigurationView) -> String {
+    if after.is_joint() {
+        return lang.t(T::JointEntry).into();
+    }
+    if before.is_joint() {
+        return lang.t(T::LeaveJointEntry).into();
+    }
+    let member = |configuration: &ConfigurationView, id: &usize| {
+        configuration.voters.contains(id) || configuration.learners.contains(id)
+    };
+    let mut parts = Vec::new();
+    for id in after.voters.iter().chain(&after.learners) {
+        let mark = match (before.voters.contains(id), before.learners.contains(id)) {
+            (false, false) => "+",
+            (false, true) => "↑",
+            (true, _) if after.learners.contains(id) => "↓",
+            _ => continue,
+        };
+        parts.push(format!("{mark}{}", server_name(*id)));
+    }
+    for id in before.voters.iter().chain(&before.learners) {
+        if !member(after, id) {
+            parts.push(format!("−{}", server_name(*id)));
+        }
+    }
+    parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn configuration(
+        voters: &[usize],
+        outgoing: &[usize],
+        learners: &[usize],
+    ) -> ConfigurationView {
+        ConfigurationView {
+            index: 1,
+            voters: voters.to_vec(),
+            outgoing: outgoing.to_vec(),
+            learners: learners.to_vec(),
+        }
+    }
+
+    #[test]
+    fn configuration_entries_are_labelled_by_what_they_change() {
+        let five = configuration(&[0, 1, 2, 3, 4], &[], &[]);
+        let joint = configuration(&[0, 1, 2], &[0, 1, 2, 3, 4], &[]);
+        let cases = [
+            (&five, configuration(&[0, 1, 2, 3, 4], &[], &[5]), "+S6"),
+            (&five, configuration(&[0, 1, 2, 3], &[], &[4]), "↓S5"),
+            (&five, configuration(&[0, 1, 3, 4], &[], &[]), "−S3"),
+            (&five, joint.clone(), "joint"),
+            (&joint, configuration(&[0, 1, 2], &[], &[]), "leave"),
+        ];
+        for (before, after, label) in cases {
+            assert_eq!(change_label(Lang::En, before, &after), label);
+        }
+        let learner = configuration(&[0, 1, 2], &[], &[3]);
+        let promoted = configuration(&[0, 1, 2, 3], &[], &[]);
+        assert_eq!(change_label(Lang::En, &learner, &promoted), "↑S4");
     }
 }

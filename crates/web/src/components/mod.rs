@@ -7,6 +7,7 @@ pub mod inspector;
 pub mod invariants;
 pub mod liveness;
 pub mod log_grid;
+pub mod membership;
 pub mod message_panel;
 pub mod number_field;
 pub mod ring;

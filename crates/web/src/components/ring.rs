@@ -2,12 +2,14 @@
 //! and a dot per message in flight gliding from sender to receiver in virtual time.
 
 use raftviz_sim::decimal::fixed;
-use raftviz_sim::{InFlight, LinkCut, MessageSummary, ServerView, Simulation};
+use raftviz_sim::{
+    ConfigurationView, InFlight, LinkCut, Membership, MessageSummary, ServerView, Simulation,
+};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::i18n::{use_lang, Lang, T};
-use crate::names::{role_name, server_name, term_class};
+use crate::names::{configuration_name, ids_name, member_word, role_name, server_name, term_class};
 use crate::state::{Action, Dispatch, NodeId, SimHandle};
 
 /// The drawing's coordinate system is centred on the ring; the SVG's viewBox is fitted
@@ -37,43 +39,74 @@ const MESSAGE_FONT: f64 = 16.0;
 const MONO_ADVANCE: f64 = 0.62;
 const MESSAGE_LABEL_GAP: f64 = 11.0;
 const MESSAGE_RADIUS: f64 = 7.0;
+/// Learners sit this much outside the ring: they get the log but have no vote.
+const LEARNER_OFFSET: f64 = 72.0;
+/// The configuration line under a server's labels (`.node-config`).
+const CONFIG_FONT: f64 = 15.0;
 
 /// Where everything sits for a cluster of `servers`, and the viewBox that holds it all.
 struct Layout {
     servers: usize,
     radius: f64,
+    learners: Vec<bool>,
+    /// Each server's configuration, written under its labels once the membership has
+    /// changed (before, every server uses the starting one and the line says nothing).
+    configurations: Vec<String>,
 }
 
 impl Layout {
-    fn new(servers: usize) -> Layout {
+    fn new(sim: &Simulation, lang: Lang) -> Layout {
+        let servers = sim.server_count();
         // Neighbours stay at least the five-server chord apart.
         let five = 2.0 * RING_RADIUS * (std::f64::consts::PI / 5.0).sin();
         let fit = five / (2.0 * (std::f64::consts::PI / servers.max(3) as f64).sin());
+        let configurations = if sim.membership_changed() {
+            (0..servers)
+                .map(|id| {
+                    let (configuration, index) = sim.configuration_of(id);
+                    let view = ConfigurationView::of(&configuration, index);
+                    lang.fill(T::ConfigShort, &[&configuration_name(&view)])
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         Layout {
             servers,
             radius: RING_RADIUS.max(fit),
+            learners: (0..servers)
+                .map(|id| sim.membership_of(id) == Membership::Learner)
+                .collect(),
+            configurations,
         }
     }
 
     fn position(&self, id: NodeId) -> Point {
         let angle =
             -std::f64::consts::FRAC_PI_2 + id as f64 * std::f64::consts::TAU / self.servers as f64;
+        let radius = match self.learners.get(id) {
+            Some(true) => self.radius + LEARNER_OFFSET,
+            _ => self.radius,
+        };
         Point {
-            x: CENTRE.x + self.radius * angle.cos(),
-            y: CENTRE.y + self.radius * angle.sin(),
+            x: CENTRE.x + radius * angle.cos(),
+            y: CENTRE.y + radius * angle.sin(),
         }
     }
 
     /// Labels sit above the servers of the upper half and below the rest, clear of the
-    /// timer arc; returns the baselines of the role and the vote lines.
-    fn label_baselines(&self, id: NodeId) -> (f64, f64) {
+    /// timer arc; returns the baselines of the role, vote and configuration lines (the
+    /// configuration furthest out).
+    fn label_baselines(&self, id: NodeId) -> (f64, f64, f64) {
         let at = self.position(id);
         if at.y < CENTRE.y - 1.0 {
             let vote = at.y - TIMER_RADIUS - LABEL_GAP - VOTE_FONT * 0.25;
-            (vote - VOTE_FONT * 1.15, vote)
+            let role = vote - VOTE_FONT * 1.15;
+            (role, vote, role - ROLE_FONT * 1.1)
         } else {
             let role = at.y + TIMER_RADIUS + LABEL_GAP + ROLE_FONT * 0.8;
-            (role, role + VOTE_FONT * 1.15)
+            let vote = role + VOTE_FONT * 1.15;
+            (role, vote, vote + CONFIG_FONT * 1.15)
         }
     }
 
@@ -93,13 +126,20 @@ impl Layout {
     fn frame(&self) -> Frame {
         let role_half = ROLE_FONT * GLYPH_WIDTH * "precandidate".len() as f64 / 2.0;
         let vote_half = VOTE_FONT * GLYPH_WIDTH * "voted S9".len() as f64 / 2.0;
-        let half_width = TIMER_RADIUS.max(role_half).max(vote_half);
         let (mut left, mut top, mut right, mut bottom) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
         for id in 0..self.servers {
             let at = self.position(id);
-            let (role, vote) = self.label_baselines(id);
-            let label_top = role.min(vote) - ROLE_FONT;
-            let label_bottom = role.max(vote) + VOTE_FONT * 0.3;
+            let (role, vote, config) = self.label_baselines(id);
+            let (mut lines_top, mut lines_bottom) = (role.min(vote), role.max(vote));
+            let mut half_width = TIMER_RADIUS.max(role_half).max(vote_half);
+            if let Some(text) = self.configurations.get(id) {
+                lines_top = lines_top.min(config);
+                lines_bottom = lines_bottom.max(config);
+                half_width =
+                    half_width.max(CONFIG_FONT * GLYPH_WIDTH * text.chars().count() as f64 / 2.0);
+            }
+            let label_top = lines_top - ROLE_FONT;
+            let label_bottom = lines_bottom + VOTE_FONT * 0.3;
             left = left.min(at.x - half_width);
             right = right.max(at.x + half_width);
             top = top.min(label_top).min(at.y - TIMER_RADIUS);
@@ -167,7 +207,7 @@ pub fn server_ring(props: &ServerRingProps) -> Html {
     let lang = use_lang();
     let sim = props.sim.borrow();
     let servers = sim.server_count();
-    let layout = Layout::new(servers);
+    let layout = Layout::new(&sim, lang);
     let pairs = (0..servers).flat_map(|a| (a + 1..servers).map(move |b| (a, b)));
     let links = pairs.map(|(a, b)| {
         html! { <LinkLine key={format!("{a}-{b}")} {a} {b} ends={(layout.position(a), layout.position(b))} cut={sim.link(a, b)}
@@ -237,6 +277,7 @@ pub fn server_ring(props: &ServerRingProps) -> Html {
         )
     });
     let view_box = layout.view_box();
+    let joint = sim.cluster_configuration_view();
     let menu = props.link_menu.map(|(a, b)| {
         let middle = layout.position(a).lerp(layout.position(b), 0.5);
         html! { <LinkMenu {a} {b} at={frame.percent(middle)} cut={sim.link(a, b)} dispatch={props.dispatch.clone()} /> }
@@ -245,7 +286,8 @@ pub fn server_ring(props: &ServerRingProps) -> Html {
         let at = layout.position(id);
         // Beside the server, on the side towards the ring's centre, so it stays in view.
         let side = if at.x > CENTRE.x + 1.0 { "left" } else { "right" };
-        html! { <ServerMenu {id} up={sim.is_up(id)} at={frame.percent(at)} {side} dispatch={props.dispatch.clone()} /> }
+        let member = sim.membership_of(id).name();
+        html! { <ServerMenu {id} up={sim.is_up(id)} {member} at={frame.percent(at)} {side} dispatch={props.dispatch.clone()} /> }
     });
     html! {
         <div class="ring">
@@ -258,6 +300,7 @@ pub fn server_ring(props: &ServerRingProps) -> Html {
                         <path d="M0,0 L10,5 L0,10 z" class="arrowhead" />
                     </marker>
                 </defs>
+                { joint_hulls(&joint, &layout) }
                 <g class="links">{ for links }</g>
                 <g class="nodes">{ for nodes }</g>
                 <g class="labels">{ for (0..servers).map(|id| server_labels(&sim, &layout, id, lang)) }</g>
@@ -268,6 +311,7 @@ pub fn server_ring(props: &ServerRingProps) -> Html {
             // otherwise rebuild the drawing before it (and drop the focus).
             { menu.unwrap_or_default() }
             { server_menu.unwrap_or_default() }
+            { joint_quorums(&joint, lang) }
             { legend(lang) }
         </div>
     }
@@ -290,6 +334,55 @@ impl Frame {
             (at.x - self.left) / self.width * 100.0,
             (at.y - self.top) / self.height * 100.0,
         )
+    }
+}
+
+/// A joint configuration as two overlapping groups: a halo around C_old's servers and
+/// one around C_new's.
+fn joint_hulls(configuration: &ConfigurationView, layout: &Layout) -> Html {
+    if !configuration.is_joint() {
+        return Html::default();
+    }
+    let hull = |ids: &[NodeId], class: &'static str| {
+        let mut d = String::new();
+        for (n, &id) in ids.iter().enumerate() {
+            let at = layout.position(id);
+            d.push_str(&format!(
+                "{}{} {}",
+                if n == 0 { 'M' } else { 'L' },
+                fmt(at.x),
+                fmt(at.y)
+            ));
+        }
+        d.push('Z');
+        html! { <path class={classes!("hull", class)} {d} /> }
+    };
+    html! {
+        <g class="hulls" aria-hidden="true">
+            { hull(&configuration.outgoing, "hull-old") }
+            { hull(&configuration.voters, "hull-new") }
+        </g>
+    }
+}
+
+/// Both majorities a joint configuration needs, keyed to the two halos.
+fn joint_quorums(configuration: &ConfigurationView, lang: Lang) -> Html {
+    if !configuration.is_joint() {
+        return Html::default();
+    }
+    let quorum = |name: &'static str, ids: &[NodeId], class: &'static str| {
+        let needs = lang.fill(
+            T::QuorumNeeds,
+            &[&name, &ids_name(ids), &(ids.len() / 2 + 1), &ids.len()],
+        );
+        html! { <li><span class={classes!("swatch", class)}></span>{ needs }</li> }
+    };
+    html! {
+        <ul class="joint-quorums" data-joint="" aria-label={lang.t(T::JointQuorums)}>
+            <li>{ lang.t(T::JointQuorums) }</li>
+            { quorum("C_old", &configuration.outgoing, "hull-old") }
+            { quorum("C_new", &configuration.voters, "hull-new") }
+        </ul>
     }
 }
 
@@ -354,7 +447,7 @@ fn server_node(
     } else {
         String::new()
     };
-    let aria = lang.fill(
+    let mut aria = lang.fill(
         T::ServerAria,
         &[
             &server_name(id),
@@ -365,10 +458,18 @@ fn server_node(
             &commit,
         ],
     );
+    aria.push_str(&lang.fill(
+        T::ServerMembership,
+        &[
+            &member_word(lang, view.member),
+            &configuration_name(&view.configuration),
+        ],
+    ));
     html! {
         <g class={classes!("server", format!("role-{}", view.role), format!("on-{}", term_class(view.term)), (!view.up).then_some("down"),
-                           (props.selected == Some(id)).then_some("selected"))}
+                           format!("member-{}", view.member), (props.selected == Some(id)).then_some("selected"))}
            data-node={id.to_string()} data-role={view.role} data-up={view.up.to_string()}
+           data-member={view.member} data-config={view.configuration.data_config()}
            data-term={view.term.to_string()}
            data-voted-for={view.voted_for.map(|v| v.to_string()).unwrap_or_default()}
            data-commit={view.commit.to_string()} data-applied={view.applied.to_string()}
@@ -391,10 +492,10 @@ fn server_node(
 fn server_labels(sim: &Simulation, layout: &Layout, id: NodeId, lang: Lang) -> Html {
     let view = sim.server_view(id);
     let at = layout.position(id);
-    let (role_y, vote_y) = layout.label_baselines(id);
+    let (role_y, vote_y, config_y) = layout.label_baselines(id);
     let role_word = role_name(lang, &view);
     html! {
-        <g class={classes!("server-labels", format!("role-{}", view.role), (!view.up).then_some("down"))}
+        <g class={classes!("server-labels", format!("role-{}", view.role), (!view.up).then_some("down"), format!("member-{}", view.member))}
            data-labels={id.to_string()} aria-hidden="true">
             <text x={fmt(at.x)} y={fmt(at.y - 2.0)} class="node-name">{ server_name(id) }</text>
             <text x={fmt(at.x)} y={fmt(at.y + 18.0)} class="node-term">{ format!("t{}", view.term) }</text>
@@ -402,6 +503,9 @@ fn server_labels(sim: &Simulation, layout: &Layout, id: NodeId, lang: Lang) -> H
             <text x={fmt(at.x)} y={fmt(vote_y)} class="node-vote">
                 { view.voted_for.map(|v| lang.fill(T::VotedShort, &[&server_name(v)])).unwrap_or_else(|| lang.t(T::NoVote).to_owned()) }
             </text>
+            if let Some(configuration) = layout.configurations.get(id) {
+                <text x={fmt(at.x)} y={fmt(config_y)} class="node-config">{ configuration }</text>
+            }
         </g>
     }
 }
@@ -829,6 +933,8 @@ fn link_menu(props: &LinkMenuProps) -> Html {
 struct ServerMenuProps {
     id: NodeId,
     up: bool,
+    /// voter, learner or removed: what Remove and Promote offer.
+    member: &'static str,
     /// The server's place, in percent of the ring's box.
     at: (f64, f64),
     /// Which side of the server the menu opens on.
@@ -842,7 +948,12 @@ struct ServerMenuProps {
 fn server_menu(props: &ServerMenuProps) -> Html {
     let lang = use_lang();
     let ServerMenuProps {
-        id, up, at, side, ..
+        id,
+        up,
+        member,
+        at,
+        side,
+        ..
     } = *props;
     let opener = format!("[data-node=\"{id}\"]");
     let menu = use_menu_focus();
@@ -878,6 +989,12 @@ fn server_menu(props: &ServerMenuProps) -> Html {
             }
             { item("timeout", lang.t(T::TimeOut).into(), up, Action::Timeout(id)) }
             { item("request", lang.t(T::ClientRequest).into(), up, Action::Request(Some(id))) }
+            if member != "removed" {
+                { item("remove", lang.fill(T::RemoveServer, &[&name]), true, Action::RemoveServer(id)) }
+            }
+            if member == "learner" {
+                { item("promote", lang.fill(T::PromoteServer, &[&name]), true, Action::Promote(id)) }
+            }
             <button role="menuitem" class="close" onclick={close}>{ lang.t(T::Close) }</button>
         </div>
     }
