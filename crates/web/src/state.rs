@@ -1411,11 +1411,11 @@ impl Reducible for AppState {
                 ..next
             },
             Action::AddServer => {
-                let id = self.sim.borrow().server_count()
+                let id = self.shown().borrow().server_count()
                     + self.joint.as_ref().map_or(0, |picked| {
                         picked
                             .iter()
-                            .filter(|change| adds_server(change, &self.sim))
+                            .filter(|change| adds_server(change, &self.shown()))
                             .count()
                     });
                 let change = match self.joining {
