@@ -6,12 +6,10 @@
 use std::cell::RefCell;
 use std::rc::Weak;
 
-use raftviz_sim::{
-    ChangeError, ConfChange, Configuration, ConfigurationView, EventKind, Simulation,
-};
+use raftviz_sim::{ChangeError, ConfChange, EventKind, Simulation};
 
 use crate::i18n::{Lang, T};
-use crate::names::{changes_words, configuration_name, invariant_title, server_name};
+use crate::names::{changes_words, invariant_title, server_name};
 use crate::state::{NodeId, SimHandle};
 
 /// Real ms between two updates of the live region.
@@ -29,7 +27,6 @@ enum Sentence {
     /// A leader accepted membership changes: its entry's index.
     ChangeProposed(NodeId, u64, Vec<ConfChange>),
     ChangeRefused(ChangeError),
-    ConfigurationCommitted(u64, Configuration),
 }
 
 impl Sentence {
@@ -53,13 +50,6 @@ impl Sentence {
                 &[&server_name(*leader), index, &changes_words(lang, changes)],
             ),
             Sentence::ChangeRefused(reason) => lang.fill(T::SaidChangeRefused, &[reason]),
-            Sentence::ConfigurationCommitted(index, configuration) => lang.fill(
-                T::SaidConfigCommitted,
-                &[
-                    &configuration_name(&ConfigurationView::of(configuration, *index)),
-                    index,
-                ],
-            ),
         }
     }
 }
@@ -180,21 +170,11 @@ fn membership(server: Option<NodeId>, kind: &EventKind) -> Option<Sentence> {
             Sentence::ChangeProposed(leader, *index, changes.clone())
         }
         (EventKind::MembershipRefused { reason }, _) => Sentence::ChangeRefused(*reason),
-        (
-            EventKind::ConfigurationCommitted {
-                index,
-                configuration,
-            },
-            _,
-        ) => Sentence::ConfigurationCommitted(*index, *configuration),
         _ => return None,
     })
 }
 
 /// What a person is told about a membership request: accepted or refused.
 pub fn membership_sentence(lang: Lang, server: Option<NodeId>, kind: &EventKind) -> Option<String> {
-    match kind {
-        EventKind::ConfigurationCommitted { .. } => None,
-        _ => membership(server, kind).map(|sentence| sentence.words(lang)),
-    }
+    membership(server, kind).map(|sentence| sentence.words(lang))
 }

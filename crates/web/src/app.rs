@@ -6,15 +6,15 @@ use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::components::controls::Controls;
+use crate::components::controls::{controls, ControlsProps};
 use crate::components::event_log::EventLog;
 use crate::components::help::ShortcutHelp;
 use crate::components::inspector::Inspector;
-use crate::components::invariants::InvariantBadges;
-use crate::components::liveness::LivenessGauge;
+use crate::components::invariants::invariant_badges;
+use crate::components::liveness::liveness_gauge;
 use crate::components::log_grid::LogGrid;
-use crate::components::membership::{JointChangeBar, MembershipControls};
-use crate::components::message_panel::MessagePanel;
+use crate::components::membership::membership_controls;
+use crate::components::message_panel::message_panel;
 use crate::components::ring::ServerRing;
 use crate::components::scenario_panel::ScenarioPanel;
 use crate::components::settings::SettingsPanel;
@@ -134,15 +134,17 @@ pub fn app(props: &AppProps) -> Html {
                     { lang.t(T::TaglineEnd) }
                 </p>
             </header>
-            <Controls playing={state.playing} speed={state.speed} seed={config.seed} {clock_ms} {trace_hash}
-                      sim_ms_last_frame={state.sim_ms_last_frame} presenting={state.presenting}
-                      dispatch={dispatch.clone()}>
-                <MembershipControls joining={state.joining} joint_on={state.joint.is_some()}
-                                    dispatch={dispatch.clone()} />
-            </Controls>
-            if let Some(picked) = &state.joint {
-                <JointChangeBar picked={picked.clone()} dispatch={dispatch.clone()} />
-            }
+            { controls(ControlsProps {
+                playing: state.playing,
+                speed: state.speed,
+                seed: config.seed,
+                clock_ms,
+                trace_hash,
+                sim_ms_last_frame: state.sim_ms_last_frame,
+                presenting: state.presenting,
+                dispatch: dispatch.clone(),
+                membership: membership_controls(lang, state.joining, state.joint.as_deref().map(Vec::as_slice), &dispatch),
+            }, lang) }
             <ShareBar share={state.share.clone()} dispatch={dispatch.clone()} />
             { for props.start.errors.iter().map(|error| html! {
                 <div class="error" role="alert" data-error="">{ error }</div>
@@ -188,11 +190,11 @@ pub fn app(props: &AppProps) -> Html {
                 </section>
                 <div class="side">
                     if let Some(id) = state.selected_message {
-                        <MessagePanel sim={shown.clone()} {revision} {id} dispatch={dispatch.clone()} />
+                        { message_panel(&shown.borrow(), id, &dispatch, lang) }
                     }
                     <LogGrid sim={shown.clone()} {revision} {highlight} {conflict} dispatch={dispatch.clone()} />
-                    <InvariantBadges sim={shown.clone()} {revision} />
-                    <LivenessGauge sim={shown.clone()} {revision} thresholds={state.liveness_thresholds} />
+                    { invariant_badges(&shown.borrow(), lang) }
+                    { liveness_gauge(&shown.borrow(), &state.liveness_thresholds, lang) }
                     <Inspector sim={shown.clone()} {revision} selected={state.selected}
                                dispatch={dispatch.clone()} />
                 </div>

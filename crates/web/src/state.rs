@@ -355,10 +355,9 @@ pub enum Action {
     /// Add a server the way [`AppState::joining`] says (or pick it, in a joint change).
     AddServer,
     SetJoining(Joining),
-    /// Remove a server from the configuration (or pick that, in a joint change).
-    RemoveServer(NodeId),
-    /// Make a learner a voter (or pick that, in a joint change).
-    Promote(NodeId),
+    /// One change, e.g. remove a server or promote a learner (or pick it, in a joint
+    /// change).
+    Change(ConfChange),
     /// Start putting a joint change together, or cancel it.
     ToggleJoint,
     /// Ask for every change picked, as one joint change.
@@ -1430,11 +1429,13 @@ impl Reducible for AppState {
                 }
             }
             Action::SetJoining(joining) => AppState { joining, ..next },
-            Action::RemoveServer(id) => next.pick_or_change(ConfChange::Remove(id)),
-            Action::Promote(id) => next.pick_or_change(ConfChange::AddVoter(id)),
+            Action::Change(change) => next.pick_or_change(change),
             Action::ToggleJoint => AppState {
                 joint: self.joint.is_none().then(Rc::default),
-                notice: None,
+                notice: self
+                    .joint
+                    .is_none()
+                    .then(|| self.lang.t(T::JointHint).into()),
                 ..next
             },
             Action::ApplyJoint => match next.joint.take() {

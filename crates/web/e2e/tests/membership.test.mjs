@@ -42,8 +42,13 @@ async function waitForMembers(page, predicate) {
   }, predicate, { timeout: BOUNDED_WAIT_MS });
 }
 
-/** A leader that has committed an entry of its term, so that it takes changes; paused. */
+/**
+ * A leader that has committed an entry of its term, so that it takes changes (a client
+ * request gives it one); paused.
+ */
 async function pausedAtSettledLeader(page) {
+  await waitForLeader(page);
+  await page.click('.controls [data-action=request]');
   const leader = await waitForLeader(page, `(top) => Number(document.querySelector(
     '[data-node="' + top.id + '"]').dataset.commit) >= 1`);
   await page.click('[data-action=pause]');

@@ -7,11 +7,10 @@ use yew::prelude::*;
 use crate::components::number_field::NumberField;
 use raftviz_sim::decimal::{self, fixed};
 
-use crate::i18n::{use_lang, T};
+use crate::i18n::{Lang, T};
 use crate::names::{seconds, speed_label};
 use crate::state::{Action, Dispatch, FASTEST_SPEED, SLOWEST_SPEED};
 
-#[derive(Properties, PartialEq)]
 pub struct ControlsProps {
     pub playing: bool,
     pub speed: f64,
@@ -25,7 +24,7 @@ pub struct ControlsProps {
     pub presenting: bool,
     pub dispatch: Dispatch,
     /// The membership controls, beside the cluster-wide buttons.
-    pub children: Html,
+    pub membership: Html,
 }
 
 fn input_value(event: &Event) -> Option<String> {
@@ -33,9 +32,9 @@ fn input_value(event: &Event) -> Option<String> {
     Some(input.value())
 }
 
-#[function_component(Controls)]
-pub fn controls(props: &ControlsProps) -> Html {
-    let lang = use_lang();
+/// A plain function, not a component: the clock changes every frame, so it would
+/// render every frame anyway, and a component's lifecycle costs the page's size.
+pub fn controls(props: ControlsProps, lang: Lang) -> Html {
     let send = |action: Action| {
         let dispatch = props.dispatch.clone();
         Callback::from(move |_: MouseEvent| dispatch.dispatch(action.clone()))
@@ -101,7 +100,7 @@ pub fn controls(props: &ControlsProps) -> Html {
                              on_commit={on_seed} />
             </label>
             <button title={lang.t(T::NewSeedTitle)} data-action="new-seed" onclick={new_seed}>{ lang.t(T::NewSeed) }</button>
-            { props.children.clone() }
+            { props.membership }
             <button data-action="present" aria-pressed={props.presenting.to_string()}
                     title={lang.t(T::PresentTitle)}
                     onclick={send(Action::TogglePresent)}>{ lang.t(if props.presenting { T::LeavePresentation } else { T::Present }) }</button>

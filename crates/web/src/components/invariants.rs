@@ -3,20 +3,14 @@
 
 use yew::prelude::*;
 
-use crate::i18n::{use_lang, T};
+use raftviz_sim::Simulation;
+
+use crate::i18n::{Lang, T};
 use crate::names::invariant_title;
-use crate::state::SimHandle;
 
-#[derive(Properties, PartialEq)]
-pub struct InvariantBadgesProps {
-    pub sim: SimHandle,
-    pub revision: u64,
-}
-
-#[function_component(InvariantBadges)]
-pub fn invariant_badges(props: &InvariantBadgesProps) -> Html {
-    let lang = use_lang();
-    let sim = props.sim.borrow();
+/// A plain function, not a component: the badges are cheap to draw and change with
+/// the run, and a component's lifecycle costs the page's size.
+pub fn invariant_badges(sim: &Simulation, lang: Lang) -> Html {
     let badges = sim.invariants().into_iter().map(|invariant| {
         let violation = sim
             .violations()

@@ -2,29 +2,21 @@
 //! amber or red where the badges are round and green or red, because it measures,
 //! it does not prove.
 
-use raftviz_sim::{LivenessState, LivenessThresholds};
+use raftviz_sim::{LivenessState, LivenessThresholds, Simulation};
 use yew::prelude::*;
 
-use crate::i18n::{use_lang, T};
+use crate::i18n::{Lang, T};
 use crate::names::server_name;
-use crate::state::SimHandle;
-
-#[derive(Properties, PartialEq)]
-pub struct LivenessGaugeProps {
-    pub sim: SimHandle,
-    pub revision: u64,
-    pub thresholds: LivenessThresholds,
-}
 
 /// Tenths as "2.3", without floats.
 fn tenths(value: u64) -> String {
     format!("{}.{}", value / 10, value % 10)
 }
 
-#[function_component(LivenessGauge)]
-pub fn liveness_gauge(props: &LivenessGaugeProps) -> Html {
-    let lang = use_lang();
-    let view = props.sim.borrow().liveness(&props.thresholds);
+/// A plain function, not a component: the reading is cheap and changes with the
+/// run, and a component's lifecycle costs the page's size.
+pub fn liveness_gauge(sim: &Simulation, thresholds: &LivenessThresholds, lang: Lang) -> Html {
+    let view = sim.liveness(thresholds);
     let (state_word, mark) = match view.state {
         LivenessState::Ok => (T::LivenessOk, "●"),
         LivenessState::Degraded => (T::LivenessDegraded, "▲"),

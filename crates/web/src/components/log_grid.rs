@@ -3,7 +3,7 @@
 //! matchIndex (m) and nextIndex (n) for each follower sit above its row, commitIndex (C)
 //! and lastApplied (A) below. A compacted prefix is one snapshot block.
 
-use raftviz_sim::{ConfigurationView, ServerView};
+use raftviz_sim::{ConfChange, ConfigurationView, ServerView};
 use yew::prelude::*;
 
 use crate::i18n::{use_lang, Lang, T};
@@ -291,9 +291,9 @@ fn row_head(view: &ServerView, dispatch: &Dispatch, lang: Lang) -> Html {
             { button("timeout", lang.fill(T::TimeoutServer, &[&name]), lang.t(T::TimeoutWord), view.up, Action::Timeout(id)) }
             { button("request", lang.fill(T::RequestServer, &[&name]), lang.t(T::RequestWord), view.up, Action::Request(Some(id))) }
             if view.member == "learner" {
-                { button("promote", lang.fill(T::PromoteServer, &[&name]), lang.t(T::PromoteWord), true, Action::Promote(id)) }
+                { button("promote", lang.fill(T::PromoteServer, &[&name]), lang.t(T::PromoteWord), true, Action::Change(ConfChange::AddVoter(id))) }
             } else {
-                { button("remove", lang.fill(T::RemoveServer, &[&name]), lang.t(T::RemoveWord), view.member != "removed", Action::RemoveServer(id)) }
+                { button("remove", lang.fill(T::RemoveServer, &[&name]), lang.t(T::RemoveWord), view.member != "removed", Action::Change(ConfChange::Remove(id))) }
             }
         </span>
     }

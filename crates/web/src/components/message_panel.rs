@@ -1,20 +1,12 @@
 //! The selected message, field by field: what it is, who sent it to whom, every field
 //! the core put in it, and what became of it; *Drop* (or D) loses it while in flight.
 
-use raftviz_sim::{EventKind, MessageSummary};
+use raftviz_sim::{EventKind, MessageSummary, Simulation};
 use yew::prelude::*;
 
-use crate::i18n::{use_lang, T};
+use crate::i18n::{Lang, T};
 use crate::names::server_name;
-use crate::state::{Action, Dispatch, SimHandle};
-
-#[derive(Properties, PartialEq)]
-pub struct MessagePanelProps {
-    pub sim: SimHandle,
-    pub revision: u64,
-    pub id: u64,
-    pub dispatch: Dispatch,
-}
+use crate::state::{Action, Dispatch};
 
 /// The fields the trace keeps of a message that has already arrived or been lost.
 fn summary_fields(summary: &MessageSummary) -> Vec<(&'static str, String)> {
@@ -29,11 +21,9 @@ fn summary_fields(summary: &MessageSummary) -> Vec<(&'static str, String)> {
     fields
 }
 
-#[function_component(MessagePanel)]
-pub fn message_panel(props: &MessagePanelProps) -> Html {
-    let lang = use_lang();
-    let sim = props.sim.borrow();
-    let id = props.id;
+/// A plain function, not a component: it changes with the run, and a component's
+/// lifecycle costs the page's size.
+pub fn message_panel(sim: &Simulation, id: u64, dispatch: &Dispatch, lang: Lang) -> Html {
     let flying = sim.in_flight().find(|flight| flight.id == id);
     let (kind, from, to, fields, fate) = match flying {
         Some(flight) => (
@@ -82,11 +72,11 @@ pub fn message_panel(props: &MessagePanelProps) -> Html {
         }
     };
     let close = {
-        let dispatch = props.dispatch.clone();
+        let dispatch = dispatch.clone();
         Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::SelectMessage(None)))
     };
     let drop_it = {
-        let dispatch = props.dispatch.clone();
+        let dispatch = dispatch.clone();
         Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::DropMessage(id)))
     };
     html! {

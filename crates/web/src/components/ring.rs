@@ -3,7 +3,8 @@
 
 use raftviz_sim::decimal::fixed;
 use raftviz_sim::{
-    ConfigurationView, InFlight, LinkCut, Membership, MessageSummary, ServerView, Simulation,
+    ConfChange, ConfigurationView, InFlight, LinkCut, Membership, MessageSummary, ServerView,
+    Simulation,
 };
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -370,19 +371,17 @@ fn joint_quorums(configuration: &ConfigurationView, lang: Lang) -> Html {
     if !configuration.is_joint() {
         return Html::default();
     }
-    let quorum = |name: &'static str, ids: &[NodeId], class: &'static str| {
-        let needs = lang.fill(
+    let quorum = |name: &'static str, ids: &[NodeId]| {
+        lang.fill(
             T::QuorumNeeds,
             &[&name, &ids_name(ids), &(ids.len() / 2 + 1), &ids.len()],
-        );
-        html! { <li><span class={classes!("swatch", class)}></span>{ needs }</li> }
+        )
     };
     html! {
-        <ul class="joint-quorums" data-joint="" aria-label={lang.t(T::JointQuorums)}>
-            <li>{ lang.t(T::JointQuorums) }</li>
-            { quorum("C_old", &configuration.outgoing, "hull-old") }
-            { quorum("C_new", &configuration.voters, "hull-new") }
-        </ul>
+        <p class="joint-quorums" data-joint="">
+            <span class="hull-old">{ quorum("C_old", &configuration.outgoing) }</span>
+            <span class="hull-new">{ quorum("C_new", &configuration.voters) }</span>
+        </p>
     }
 }
 
@@ -990,10 +989,10 @@ fn server_menu(props: &ServerMenuProps) -> Html {
             { item("timeout", lang.t(T::TimeOut).into(), up, Action::Timeout(id)) }
             { item("request", lang.t(T::ClientRequest).into(), up, Action::Request(Some(id))) }
             if member != "removed" {
-                { item("remove", lang.fill(T::RemoveServer, &[&name]), true, Action::RemoveServer(id)) }
+                { item("remove", lang.fill(T::RemoveServer, &[&name]), true, Action::Change(ConfChange::Remove(id))) }
             }
             if member == "learner" {
-                { item("promote", lang.fill(T::PromoteServer, &[&name]), true, Action::Promote(id)) }
+                { item("promote", lang.fill(T::PromoteServer, &[&name]), true, Action::Change(ConfChange::AddVoter(id))) }
             }
             <button role="menuitem" class="close" onclick={close}>{ lang.t(T::Close) }</button>
         </div>
