@@ -994,7 +994,7 @@ impl AppState {
         let traced_before = self.shown().borrow().trace().len();
         let mut next = self.act(action);
         let sim = next.sim.borrow();
-        let new = (sim.trace().len() - traced_before) as usize;
+        let new = sim.trace().len().saturating_sub(traced_before) as usize;
         let notice = sim
             .trace()
             .events()

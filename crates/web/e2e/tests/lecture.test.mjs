@@ -453,7 +453,7 @@ test('at 390×844 a tapped server opens its actions beside it; tap targets are 4
   assert.ok(!overlap, `the menu covers the server: ${JSON.stringify({ menuBox, server })}`);
   assertInside({ left: menuBox.x, top: menuBox.y, right: menuBox.x + menuBox.width, bottom: menuBox.y + menuBox.height }, 390, 844, 'the menu');
   const actions = await page.$$eval('[data-server-menu] [data-action]', (buttons) => buttons.map((b) => b.dataset.action));
-  assert.deepEqual(actions, ['crash', 'timeout', 'request']);
+  assert.deepEqual(actions, ['crash', 'timeout', 'request', 'remove']);
   await screenshot(page, 'phone-server-menu');
   const small = await page.evaluate(() => {
     const targets = document.querySelectorAll('button, select, input, [role=button], .share-bar .import');
