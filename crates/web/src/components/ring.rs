@@ -82,12 +82,17 @@ impl Layout {
         }
     }
 
+    /// Around the ring from the top; a lone server sits in the middle, two side by side.
     fn position(&self, id: NodeId) -> Point {
-        let angle =
-            -std::f64::consts::FRAC_PI_2 + id as f64 * std::f64::consts::TAU / self.servers as f64;
+        let (first, ring) = match self.servers {
+            1 => (0.0, 0.0),
+            2 => (std::f64::consts::PI, self.radius),
+            _ => (-std::f64::consts::FRAC_PI_2, self.radius),
+        };
+        let angle = first + id as f64 * std::f64::consts::TAU / self.servers as f64;
         let radius = match self.learners.get(id) {
-            Some(true) => self.radius + LEARNER_OFFSET,
-            _ => self.radius,
+            Some(true) => ring + LEARNER_OFFSET,
+            _ => ring,
         };
         Point {
             x: CENTRE.x + radius * angle.cos(),
@@ -1056,4 +1061,37 @@ fn focus_opener(opener: &str) {
 /// SVG coordinates with one decimal: enough for the eye, short in the DOM.
 fn fmt(value: f64) -> String {
     fixed(value, 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use raftviz_sim::SimConfig;
+
+    #[test]
+    fn one_and_two_servers_have_places_of_their_own_inside_the_frame() {
+        for servers in 1..=9 {
+            let mut config = SimConfig::visual(1);
+            config.servers = servers;
+            let layout = Layout::new(&Simulation::new(config), Lang::En);
+            let frame = layout.frame();
+            let places: Vec<Point> = (0..servers).map(|id| layout.position(id)).collect();
+            for (id, at) in places.iter().enumerate() {
+                assert!(
+                    at.x - NODE_RADIUS > frame.left
+                        && at.x + NODE_RADIUS < frame.left + frame.width
+                );
+                assert!(
+                    at.y - NODE_RADIUS > frame.top && at.y + NODE_RADIUS < frame.top + frame.height
+                );
+                for other in &places[..id] {
+                    let apart = (at.x - other.x).hypot(at.y - other.y);
+                    assert!(
+                        apart > 2.0 * TIMER_RADIUS,
+                        "{servers} servers: {id} sits on another"
+                    );
+                }
+            }
+        }
+    }
 }
