@@ -16,7 +16,7 @@ use crate::components::log_grid::LogGrid;
 use crate::components::membership::membership_controls;
 use crate::components::message_panel::message_panel;
 use crate::components::ring::ServerRing;
-use crate::components::scenario_panel::ScenarioPanel;
+use crate::components::scenario_panel::{scenario_panel, ScenarioPanelProps};
 use crate::components::settings::SettingsPanel;
 use crate::components::share_bar::ShareBar;
 use crate::components::spacetime::SpaceTime;
@@ -157,9 +157,13 @@ pub fn app(props: &AppProps) -> Html {
                 </div>
             }
             if let Some(scenario) = &state.scenario {
-                <ScenarioPanel scenario={scenario.clone()} unfolding={state.unfolding.is_some()}
-                               playing={state.playing} step_pace_s={state.step_pace_s}
-                               dispatch={dispatch.clone()} />
+                { scenario_panel(&ScenarioPanelProps {
+                    scenario: scenario.clone(),
+                    unfolding: state.unfolding.is_some(),
+                    playing: state.playing,
+                    step_pace_s: state.step_pace_s,
+                    dispatch: dispatch.clone(),
+                }, lang) }
             }
             <div class="notice-row">
                 <p class="notice" aria-live="polite" data-notice="">{ notice.unwrap_or_default() }</p>

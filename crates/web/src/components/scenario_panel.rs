@@ -8,10 +8,9 @@ use yew::prelude::*;
 
 use raftviz_sim::scenario;
 
-use crate::i18n::{use_lang, Lang, T};
+use crate::i18n::{Lang, T};
 use crate::state::{Action, Dispatch, ScenarioHandle, STEP_PACES_S};
 
-#[derive(Properties, PartialEq)]
 pub struct ScenarioPanelProps {
     pub scenario: ScenarioHandle,
     /// The current step is still unfolding.
@@ -21,9 +20,9 @@ pub struct ScenarioPanelProps {
     pub dispatch: Dispatch,
 }
 
-#[function_component(ScenarioPanel)]
-pub fn scenario_panel(props: &ScenarioPanelProps) -> Html {
-    let lang = use_lang();
+/// A plain function, not a component: the page renders it only in a scenario, whose
+/// frames change it anyway, and a component's lifecycle costs the page's size.
+pub fn scenario_panel(props: &ScenarioPanelProps, lang: Lang) -> Html {
     let player = &*props.scenario.0;
     let scenario = &player.scenario;
     let current = player.played.last().copied();
