@@ -33,11 +33,13 @@ commands:
                  [--membership-bug] (presets: gentle drops duplication reordering partitions
                   one-way snapshot-crashes clock-skew lease-reads membership nasty)";
 
-/// Gzipped .wasm + .js shipped to the browser must stay under this (340 KiB: the page
-/// is 339.0 KiB with the liveness gauge, membership, the Chinese tables and the four
-/// membership scenarios, whose text alone is 8 KiB gzipped; issue 10 asks for 200 KiB,
-/// which it does not reach yet, see docs/performance.md).
-const SIZE_BUDGET_BYTES: u64 = 340 * 1024;
+/// Gzipped .wasm + .js shipped to the browser must stay under this (344 KiB: the page
+/// is 342.9 KiB with the liveness gauge, membership in the core and on the page (its
+/// controls, drawing and words in both languages add 3.8 KiB, after five stateless
+/// components became plain functions to pay for part of it), the Chinese tables and
+/// the four membership scenarios, whose text alone is 8 KiB gzipped; issue 10 asks
+/// for 200 KiB, which it does not reach yet, see docs/performance.md).
+const SIZE_BUDGET_BYTES: u64 = 344 * 1024;
 
 /// The steps of `cargo xtask test`, in the order they run.
 const TEST_STEPS: [&str; 5] = ["unit", "nostd", "web", "size", "browser"];
