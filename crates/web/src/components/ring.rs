@@ -3,8 +3,7 @@
 
 use raftviz_sim::decimal::fixed;
 use raftviz_sim::{
-    ConfChange, ConfigurationView, InFlight, LinkCut, Membership, MessageSummary, ServerView,
-    Simulation,
+    ConfChange, ConfigurationView, InFlight, LinkCut, MessageSummary, ServerView, Simulation,
 };
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -40,16 +39,14 @@ const MESSAGE_FONT: f64 = 16.0;
 const MONO_ADVANCE: f64 = 0.62;
 const MESSAGE_LABEL_GAP: f64 = 11.0;
 const MESSAGE_RADIUS: f64 = 7.0;
-/// Learners sit this much outside the ring: they get the log but have no vote.
-const LEARNER_OFFSET: f64 = 72.0;
-/// The configuration line under a server's labels (`.node-config`).
-const CONFIG_FONT: f64 = 15.0;
+/// The configuration line under a server's labels (`.node-config`): as large as the
+/// vote's, the smallest that presentation mode scales to its minimum.
+const CONFIG_FONT: f64 = VOTE_FONT;
 
 /// Where everything sits for a cluster of `servers`, and the viewBox that holds it all.
 struct Layout {
     servers: usize,
     radius: f64,
-    learners: Vec<bool>,
     /// Each server's configuration, written under its labels once the membership has
     /// changed (before, every server uses the starting one and the line says nothing).
     configurations: Vec<String>,
@@ -75,25 +72,18 @@ impl Layout {
         Layout {
             servers,
             radius: RING_RADIUS.max(fit),
-            learners: (0..servers)
-                .map(|id| sim.membership_of(id) == Membership::Learner)
-                .collect(),
             configurations,
         }
     }
 
     /// Around the ring from the top; a lone server sits in the middle, two side by side.
     fn position(&self, id: NodeId) -> Point {
-        let (first, ring) = match self.servers {
+        let (first, radius) = match self.servers {
             1 => (0.0, 0.0),
             2 => (std::f64::consts::PI, self.radius),
             _ => (-std::f64::consts::FRAC_PI_2, self.radius),
         };
         let angle = first + id as f64 * std::f64::consts::TAU / self.servers as f64;
-        let radius = match self.learners.get(id) {
-            Some(true) => ring + LEARNER_OFFSET,
-            _ => ring,
-        };
         Point {
             x: CENTRE.x + radius * angle.cos(),
             y: CENTRE.y + radius * angle.sin(),
