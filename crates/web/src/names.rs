@@ -52,6 +52,7 @@ pub fn invariant_title(lang: Lang, name: &str) -> &str {
         "leader-completeness" => T::LeaderCompleteness,
         "state-machine-safety" => T::StateMachineSafety,
         "linearizability" => T::Linearizability,
+        "committed-stays-committed" => T::CommittedStaysCommitted,
         _ => return name,
     };
     lang.t(key)
