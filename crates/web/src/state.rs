@@ -13,8 +13,8 @@ use raftviz_sim::share::{
 };
 use raftviz_sim::timeline::{markers, Timeline};
 use raftviz_sim::{
-    ConfChange, EventKind, Joining, LinkCut, LivenessThresholds, NetworkConfig, RaftOptions,
-    ReadMode, SimConfig, Simulation, SnapshotPolicy, UserAction,
+    ChangeError, ConfChange, EventKind, Joining, LinkCut, LivenessThresholds, NetworkConfig,
+    RaftOptions, ReadMode, SimConfig, Simulation, SnapshotPolicy, UserAction, SERVER_SLOTS,
 };
 use yew::prelude::*;
 
@@ -1422,6 +1422,14 @@ impl Reducible for AppState {
                     Joining::Learner | Joining::CaughtUp => ConfChange::AddLearner(id),
                 };
                 match self.joint {
+                    // Picks stay a handful: a run has no more ids than this to add.
+                    Some(_) if id >= SERVER_SLOTS => AppState {
+                        notice: Some(
+                            self.lang
+                                .fill(T::SaidChangeRefused, &[&ChangeError::NoFreeSlot]),
+                        ),
+                        ..next
+                    },
                     Some(_) => next.pick(change),
                     None => next.change_membership(UserAction::AddServer {
                         joining: self.joining,
