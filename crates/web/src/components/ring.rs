@@ -273,7 +273,7 @@ pub fn server_ring(props: &ServerRingProps) -> Html {
         )
     });
     let view_box = layout.view_box();
-    let joint = sim.cluster_configuration_view();
+    let cluster = sim.cluster_configuration_view();
     let menu = props.link_menu.map(|(a, b)| {
         let middle = layout.position(a).lerp(layout.position(b), 0.5);
         html! { <LinkMenu {a} {b} at={frame.percent(middle)} cut={sim.link(a, b)} dispatch={props.dispatch.clone()} /> }
@@ -296,7 +296,7 @@ pub fn server_ring(props: &ServerRingProps) -> Html {
                         <path d="M0,0 L10,5 L0,10 z" class="arrowhead" />
                     </marker>
                 </defs>
-                { joint_hulls(&joint, &layout) }
+                { joint_hulls(&cluster, &layout) }
                 <g class="links">{ for links }</g>
                 <g class="nodes">{ for nodes }</g>
                 <g class="labels">{ for (0..servers).map(|id| server_labels(&sim, &layout, id, lang)) }</g>
@@ -307,7 +307,7 @@ pub fn server_ring(props: &ServerRingProps) -> Html {
             // otherwise rebuild the drawing before it (and drop the focus).
             { menu.unwrap_or_default() }
             { server_menu.unwrap_or_default() }
-            { joint_quorums(&joint, lang) }
+            { joint_quorums(&cluster, lang) }
             { legend(lang) }
         </div>
     }
