@@ -55,77 +55,33 @@ use crate::{
     Joining, LivenessState, LivenessThresholds, RaftOptions, SimConfig, Simulation, UserAction,
 };
 
-/// Every scenario shipped with raftviz, by file name.
-pub const BUILT_IN: &[(&str, &str)] = &[
-    (
-        "figure8",
-        include_str!("../../../scenarios/figure8.scenario"),
-    ),
-    (
-        "split-vote",
-        include_str!("../../../scenarios/split-vote.scenario"),
-    ),
-    (
-        "leader-minority",
-        include_str!("../../../scenarios/leader-minority.scenario"),
-    ),
-    (
-        "pre-vote",
-        include_str!("../../../scenarios/pre-vote.scenario"),
-    ),
-    (
-        "stale-log",
-        include_str!("../../../scenarios/stale-log.scenario"),
-    ),
-    (
-        "vote-once",
-        include_str!("../../../scenarios/vote-once.scenario"),
-    ),
-    (
-        "one-way-cut",
-        include_str!("../../../scenarios/one-way-cut.scenario"),
-    ),
-    (
-        "fast-backup",
-        include_str!("../../../scenarios/fast-backup.scenario"),
-    ),
-    (
-        "snapshot-catch-up",
-        include_str!("../../../scenarios/snapshot-catch-up.scenario"),
-    ),
-    (
-        "leadership-transfer",
-        include_str!("../../../scenarios/leadership-transfer.scenario"),
-    ),
-    (
-        "lease-reads",
-        include_str!("../../../scenarios/lease-reads.scenario"),
-    ),
-    (
-        "partial-partition",
-        include_str!("../../../scenarios/partial-partition.scenario"),
-    ),
-    (
-        "cloudflare-switch",
-        include_str!("../../../scenarios/cloudflare-switch.scenario"),
-    ),
-    (
-        "membership-2015",
-        include_str!("../../../scenarios/membership-2015.scenario"),
-    ),
-    (
-        "add-server",
-        include_str!("../../../scenarios/add-server.scenario"),
-    ),
-    (
-        "remove-leader",
-        include_str!("../../../scenarios/remove-leader.scenario"),
-    ),
-    (
-        "disruptive-server",
-        include_str!("../../../scenarios/disruptive-server.scenario"),
-    ),
-];
+/// A built-in scenario as listed before its file is read: what the page shows of it
+/// (see-also links) and checks (`?seed=`) without fetching the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Listed {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub title_zh: &'static str,
+    pub seed: u64,
+}
+
+// `CATALOGUE`, every file in scenarios/ by name, and with `embedded-scenarios`
+// `BUILT_IN`, each name with its text; build.rs makes both from the folder.
+include!(concat!(env!("OUT_DIR"), "/catalogue.rs"));
+
+/// The built-in scenario of this name, or why there is none.
+pub fn listed(name: &str) -> Result<&'static Listed, String> {
+    catalogue_index(name).map(|index| &CATALOGUE[index])
+}
+
+/// Where `name` is in the catalogue, and so in `BUILT_IN`: build.rs lists both in
+/// one order.
+fn catalogue_index(name: &str) -> Result<usize, String> {
+    CATALOGUE
+        .iter()
+        .position(|listed| listed.name == name)
+        .ok_or_else(|| format!("no scenario called `{name}`"))
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scenario {
@@ -1193,11 +1149,9 @@ pub fn untranslated(name: &str, text: &str) -> Vec<String> {
 }
 
 /// Loads a built-in scenario by name.
+#[cfg(feature = "embedded-scenarios")]
 pub fn built_in(name: &str) -> Result<Scenario, String> {
-    let (_, text) = BUILT_IN
-        .iter()
-        .find(|(file, _)| *file == name)
-        .ok_or_else(|| format!("no scenario called `{name}`"))?;
+    let (_, text) = BUILT_IN[catalogue_index(name)?];
     parse(name, text)
 }
 

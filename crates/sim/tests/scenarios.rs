@@ -331,3 +331,26 @@ fn a_missing_chinese_line_is_named_by_file_and_line() {
     assert_eq!(parsed.steps[0].narration_zh_in(&parsed, 0), "");
     assert_eq!(parsed.steps[0].narration_zh_in(&parsed, 1), "只有乙。");
 }
+
+#[test]
+fn the_catalogue_says_what_each_file_says() {
+    // The page shows the catalogue before it fetches a file: build.rs's reading of the
+    // headers must agree with the parser's.
+    assert_eq!(scenario::CATALOGUE.len(), scenario::BUILT_IN.len());
+    for listed in scenario::CATALOGUE {
+        let played = scenario::built_in(listed.name).unwrap();
+        assert_eq!(
+            (listed.title, listed.title_zh, listed.seed),
+            (
+                played.title.as_str(),
+                played.title_zh.as_str(),
+                played.config.seed
+            ),
+            "{}",
+            listed.name
+        );
+    }
+    assert!(scenario::listed("no-such-story")
+        .unwrap_err()
+        .contains("no-such-story"));
+}

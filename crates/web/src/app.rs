@@ -25,6 +25,7 @@ use crate::frames::use_animation_frames;
 use crate::i18n::{Lang, T};
 use crate::names::count_word;
 use crate::params::StartParams;
+use crate::scenario_files::use_scenario_files;
 use crate::state::{Action, AppState, Dispatch, Highlight};
 
 #[derive(Properties, PartialEq)]
@@ -44,6 +45,10 @@ pub fn app(props: &AppProps) -> Html {
     use_animation_frames(on_frame);
     use_html_lang(state.lang);
     use_keyboard_shortcuts(dispatch.clone(), state.scenario.is_some());
+    use_scenario_files(
+        dispatch.clone(),
+        state.loading.as_ref().map(|link| link.name.clone()),
+    );
 
     let shown = state.shown();
     let sim = shown.borrow();

@@ -9,6 +9,7 @@ mod i18n;
 mod names;
 mod panic_panel;
 mod params;
+mod scenario_files;
 mod state;
 
 fn main() {

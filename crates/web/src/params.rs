@@ -164,9 +164,9 @@ impl StartParams {
             .as_ref()
             .map(|link| &link.name)
             .or(self.scenario.as_ref())?;
-        raftviz_sim::scenario::built_in(name)
+        raftviz_sim::scenario::listed(name)
             .ok()
-            .map(|scenario| scenario.config.seed)
+            .map(|listed| listed.seed)
     }
 }
 

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use raftviz_sim::scenario::{self, ScenarioPlayer, StepRun};
+use raftviz_sim::scenario::{self, Listed, Scenario, ScenarioPlayer, StepRun};
 use raftviz_sim::share::{
     decode_run, export, import_trace, ImportError, Replaying, SharedRun, MAX_TRACE_BYTES,
 };
@@ -22,7 +22,7 @@ use crate::announcer::{membership_sentence, Announcer};
 use crate::components::share_bar::download;
 use crate::i18n::{Lang, T};
 use crate::names::server_name;
-use crate::params::StartParams;
+use crate::params::{ScenarioLink, StartParams};
 
 /// People pick speeds on a log scale between these (virtual ms per real ms).
 pub const SLOWEST_SPEED: f64 = 1.0 / 1000.0;
@@ -204,6 +204,9 @@ pub struct AppState {
     pub unfolding: Option<Unfolding>,
     /// A shared run being replayed; the page shows how far it got meanwhile.
     pub opening: Option<Opening>,
+    /// The built-in scenario whose file the page is fetching, and where to open it;
+    /// the run on screen stays until it arrives.
+    pub loading: Option<ScenarioLink>,
     /// Real seconds a step takes to unfold.
     pub step_pace_s: u32,
     /// The scenario left by Continue freely or by acting, so it can be reopened.
@@ -341,6 +344,8 @@ pub enum Action {
     SetVariant(usize),
     /// Open another built-in scenario (a "see also" link) at its start.
     OpenScenario(String),
+    /// A scenario's file came (its text) or did not (why), by name.
+    ScenarioArrived(String, Result<String, String>),
     /// Leave the scenario and keep playing from where it stands.
     ContinueFreely,
     /// Put the run in the URL fragment as a `#run=` link, and copy it.
@@ -382,7 +387,10 @@ impl AppState {
             if let Some(servers) = start.servers {
                 config.servers = servers;
             }
-            AppState::over(Simulation::new(config), start.speed)
+            AppState {
+                lang,
+                ..AppState::over(Simulation::new(config), start.speed)
+            }
         };
         if let Some(fragment) = &start.run_fragment {
             // Until the shared run is replayed, the page shows a fresh one, paused.
@@ -395,44 +403,28 @@ impl AppState {
                 Err(error) => fresh().not_opened(None, &error.to_string()),
             };
         }
+        // The scenario's file is fetched; until it comes the page shows a fresh run, paused.
+        let load = |link: ScenarioLink, bad: T| match scenario::listed(&link.name) {
+            Ok(listed) => AppState {
+                playing: false,
+                ..fresh()
+            }
+            .load_scenario(listed, link),
+            Err(error) => AppState {
+                error: Some(lang.fill(bad, &[&error])),
+                ..fresh()
+            },
+        };
         if let Some(link) = &start.scenario_link {
-            return match scenario::built_in(&link.name) {
-                Ok(scenario) => {
-                    let chosen = link
-                        .variant
-                        .as_deref()
-                        .map(|id| (id, scenario.variant_index(id)));
-                    let mut player = ScenarioPlayer::new(
-                        scenario,
-                        chosen.and_then(|(_, index)| index).unwrap_or(0),
-                    );
-                    if let Some(step) = link.step.filter(|&step| step < player.scenario.steps.len())
-                    {
-                        player.go_to(step);
-                    }
-                    let error = match chosen {
-                        Some((id, None)) => Some(lang.fill(T::ScenarioNoVariant, &[&id])),
-                        _ => None,
-                    };
-                    AppState {
-                        error,
-                        ..fresh().with_scenario(player)
-                    }
-                }
-                Err(error) => AppState {
-                    error: Some(lang.fill(T::BadScenarioLink, &[&error])),
-                    ..fresh()
-                },
-            };
+            return load(link.clone(), T::BadScenarioLink);
         }
         if let Some(name) = &start.scenario {
-            return match scenario::built_in(name) {
-                Ok(scenario) => fresh().with_scenario(ScenarioPlayer::new(scenario, 0)),
-                Err(error) => AppState {
-                    error: Some(lang.fill(T::BadScenario, &[&error])),
-                    ..fresh()
-                },
+            let link = ScenarioLink {
+                name: name.clone(),
+                step: None,
+                variant: None,
             };
+            return load(link, T::BadScenario);
         }
         fresh()
     }
@@ -452,6 +444,7 @@ impl AppState {
             scenario: None,
             unfolding: None,
             opening: None,
+            loading: None,
             step_pace_s: DEFAULT_STEP_PACE_S,
             left_scenario: None,
             presenting: false,
@@ -499,6 +492,55 @@ impl AppState {
     /// The simulation on screen: the past moment a person travelled to, else the live run.
     pub fn shown(&self) -> SimHandle {
         self.viewed.clone().unwrap_or_else(|| self.sim.clone())
+    }
+
+    /// Asks for a built-in scenario's file (app.rs fetches what `loading` names) and
+    /// says so meanwhile.
+    fn load_scenario(self, listed: &Listed, link: ScenarioLink) -> AppState {
+        let title = self.lang.pick(listed.title, listed.title_zh);
+        AppState {
+            notice: Some(self.lang.fill(T::LoadingScenario, &[&title])),
+            loading: Some(link),
+            ..self
+        }
+    }
+
+    /// Opens the scenario whose file came, where its link asked. A file that did not
+    /// come or does not parse leaves the run on screen and says why.
+    fn scenario_arrived(mut self, name: &str, text: Result<String, String>) -> AppState {
+        let Some(link) = self.loading.take_if(|link| link.name == name) else {
+            return self;
+        };
+        match text.and_then(|text| scenario::parse(name, &text)) {
+            Ok(scenario) => self.open_scenario(scenario, &link),
+            Err(error) => AppState {
+                error: Some(self.lang.fill(T::ScenarioNotLoaded, &[&name, &error])),
+                notice: None,
+                ..self
+            },
+        }
+    }
+
+    /// The scenario at the link's step in the link's variant (the first when it has
+    /// no such variant, which the page says).
+    fn open_scenario(self, scenario: Scenario, link: &ScenarioLink) -> AppState {
+        let chosen = link
+            .variant
+            .as_deref()
+            .map(|id| (id, scenario.variant_index(id)));
+        let mut player =
+            ScenarioPlayer::new(scenario, chosen.and_then(|(_, index)| index).unwrap_or(0));
+        if let Some(step) = link.step.filter(|&step| step < player.scenario.steps.len()) {
+            player.go_to(step);
+        }
+        let error = match chosen {
+            Some((id, None)) => Some(self.lang.fill(T::ScenarioNoVariant, &[&id])),
+            _ => None,
+        };
+        AppState {
+            error,
+            ..self.with_scenario(player)
+        }
     }
 
     /// The scenario's current step shows its simulation, paused, with nothing to undo.
@@ -1372,13 +1414,21 @@ impl Reducible for AppState {
                 },
                 None => next,
             },
-            Action::OpenScenario(name) => match scenario::built_in(&name) {
-                Ok(opened) => next.with_scenario(ScenarioPlayer::new(opened, 0)),
+            Action::OpenScenario(name) => match scenario::listed(&name) {
+                Ok(listed) => {
+                    let link = ScenarioLink {
+                        name,
+                        step: None,
+                        variant: None,
+                    };
+                    next.load_scenario(listed, link)
+                }
                 Err(error) => AppState {
                     notice: Some(self.lang.fill(T::ScenarioNotFound, &[&error])),
                     ..next
                 },
             },
+            Action::ScenarioArrived(name, text) => next.scenario_arrived(&name, text),
             Action::SetVariant(variant) => next.move_scenario(|player| {
                 let played = player.played.last().copied();
                 *player = ScenarioPlayer::new(player.scenario.clone(), variant);

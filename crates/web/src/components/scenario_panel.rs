@@ -103,9 +103,9 @@ pub fn scenario_panel(props: &ScenarioPanelProps, lang: Lang) -> Html {
     });
     let see_also = (!scenario.see_also.is_empty()).then(|| {
         let links = scenario.see_also.iter().map(|name| {
-            let title = scenario::built_in(name).map_or_else(
+            let title = scenario::listed(name).map_or_else(
                 |_| name.clone(),
-                |other| lang.pick(&other.title, &other.title_zh).to_owned(),
+                |other| lang.pick(other.title, other.title_zh).to_owned(),
             );
             html! {
                 <li>
