@@ -403,13 +403,10 @@ impl AppState {
                 Err(error) => fresh().not_opened(None, &error.to_string()),
             };
         }
-        // The scenario's file is fetched; until it comes the page shows a fresh run, paused.
+        // Until the scenario's file comes the page shows a fresh run, which goes on
+        // should the file never come.
         let load = |link: ScenarioLink, bad: T| match scenario::listed(&link.name) {
-            Ok(listed) => AppState {
-                playing: false,
-                ..fresh()
-            }
-            .load_scenario(listed, link),
+            Ok(listed) => fresh().load_scenario(listed, link),
             Err(error) => AppState {
                 error: Some(lang.fill(bad, &[&error])),
                 ..fresh()
@@ -513,11 +510,15 @@ impl AppState {
         };
         match text.and_then(|text| scenario::parse(name, &text)) {
             Ok(scenario) => self.open_scenario(scenario, &link),
-            Err(error) => AppState {
-                error: Some(self.lang.fill(T::ScenarioNotLoaded, &[&name, &error])),
-                notice: None,
-                ..self
-            },
+            Err(error) => {
+                let title = scenario::listed(name)
+                    .map_or(name, |listed| self.lang.pick(listed.title, listed.title_zh));
+                AppState {
+                    error: Some(self.lang.fill(T::ScenarioNotLoaded, &[&title, &error])),
+                    notice: None,
+                    ..self
+                }
+            }
         }
     }
 

@@ -218,6 +218,52 @@ test('bad and oversized trace files are refused and the run stays', { timeout: 9
   await page.close();
 });
 
+test('a scenario file that fails to load is reported and the run on screen stays', { timeout: 90_000 }, async () => {
+  const { page, problems } = await openPage(browser, server.url, '/?speed=1');
+  await page.route('**/scenarios/split-vote.scenario', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await page.goto(`${server.url}/?speed=1&scenario=split-vote`);
+  const missing = await page.waitForSelector('[data-error]', { timeout: BOUNDED_WAIT_MS });
+  assert.match(await missing.textContent(), /could not be loaded \(HTTP 404\)/);
+  // The free-play run goes on in its place.
+  await page.waitForSelector('[data-node][data-role=leader]', { timeout: BOUNDED_WAIT_MS });
+  assert.equal(await page.$('[data-scenario]'), null);
+  await screenshot(page, 'scenario-file-missing');
+
+  // Inside a scenario, a see-also whose file is slow says so, then fails (offline, or
+  // a file that is not a scenario), and the scenario on screen stays where it was.
+  await page.goto(`${server.url}/?scenario=partial-partition`);
+  await page.waitForSelector('[data-scenario=partial-partition]', { timeout: BOUNDED_WAIT_MS });
+  await page.click('[data-scenario-step="1"]');
+  await page.waitForFunction(() => document.querySelector('[data-scenario]').dataset.currentStep === '1');
+  const hash = await traceHash(page);
+  let goOffline;
+  const offline = new Promise((resolve) => { goOffline = resolve; });
+  await page.route('**/scenarios/cloudflare-switch.scenario', async (route) => {
+    await offline;
+    await route.abort('internetdisconnected');
+  });
+  await page.click('[data-see-also=cloudflare-switch]');
+  await page.waitForFunction(() => /Loading the scenario “A half-failed switch/.test(document.querySelector('[data-notice]').textContent),
+    null, { timeout: BOUNDED_WAIT_MS });
+  goOffline();
+  const unreachable = await page.waitForSelector('[data-error]', { timeout: BOUNDED_WAIT_MS });
+  assert.match(await unreachable.textContent(), /A half-failed switch.*could not be loaded/);
+  await page.route('**/scenarios/pre-vote.scenario', (route) => route.fulfill({ status: 200, body: 'no scenario here' }));
+  await page.click('[data-action=dismiss-error]');
+  await page.click('[data-see-also=pre-vote]');
+  await page.waitForFunction(() => /pre-vote\.scenario line 1/.test(document.querySelector('[data-error]')?.textContent),
+    null, { timeout: BOUNDED_WAIT_MS });
+  assert.equal(await page.getAttribute('[data-scenario]', 'data-scenario'), 'partial-partition');
+  assert.equal(await currentStep(page), '1');
+  assert.equal(await traceHash(page), hash, 'a failed scenario changed the run');
+  // The next one that comes opens.
+  await page.click('[data-see-also=one-way-cut]');
+  await page.waitForSelector('[data-scenario=one-way-cut]', { timeout: BOUNDED_WAIT_MS });
+  const unexpected = problems.filter((problem) => !/404|ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(problem));
+  assert.deepEqual(unexpected, []);
+  await page.close();
+});
+
 test('a malformed #run= link shows an error and the default run goes on', { timeout: 60_000 }, async () => {
   const { page, problems } = await openPage(browser, server.url, '/?speed=1#run=not-a-run');
   const error = await page.waitForSelector('[data-error]', { timeout: BOUNDED_WAIT_MS });

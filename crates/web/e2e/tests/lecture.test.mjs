@@ -32,7 +32,7 @@ function openSized(query, width, height, options = {}) {
   return openInContext(browser, server.url + query, { viewport: { width, height }, ...options });
 }
 
-test('dist/ hosted under /course/raftviz/ runs the newcomer flow and asks nothing of anyone else',
+test('dist/ hosted under /course/raftviz/ runs the newcomer flow and a scenario, and asks nothing of anyone else',
   { timeout: 90_000 }, async () => {
     const folder = await serveStatic(distDir, '/course/raftviz/');
     try {
@@ -45,6 +45,10 @@ test('dist/ hosted under /course/raftviz/ runs the newcomer flow and asks nothin
       await waitForServers(page, '(servers) => servers.every((s) => s.commit >= 1)');
       await page.click(`[data-action=crash][data-target="${leader.id}"]`);
       await waitForLeader(page, `(next) => next.id !== ${leader.id}`);
+      // A scenario's file comes from the same folder.
+      await page.goto(`${folder.url}/?scenario=split-vote`);
+      await page.waitForSelector('[data-scenario=split-vote]', { timeout: 20_000 });
+      assert.ok(requested.includes(`${folder.url}/scenarios/split-vote.scenario`), `${requested}`);
       assert.ok(requested.length >= 3, `only ${requested.length} requests: ${requested}`);
       for (const url of requested) {
         assert.ok(url.startsWith(`${folder.url}/`) || url.startsWith('data:'), `${url} is outside the page's folder`);
