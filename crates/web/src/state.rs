@@ -561,7 +561,8 @@ impl AppState {
         }
     }
 
-    /// `fresh` with this state's ways of watching: presentation, pace, announcer.
+    /// `fresh` with this state's ways of watching: presentation, pace, announcer, and
+    /// the scenario being fetched.
     fn keeping_view(&self, fresh: AppState) -> AppState {
         AppState {
             presenting: self.presenting,
@@ -574,6 +575,8 @@ impl AppState {
             share: self.share.clone(),
             left_scenario: self.left_scenario.clone(),
             joining: self.joining,
+            // A scenario asked for still opens when its file comes.
+            loading: self.loading.clone(),
             ..fresh
         }
     }
