@@ -41,11 +41,14 @@ fn every_scenario_passes_its_checks() {
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
-#[test]
-fn figure8_faulty_rule_breaks_state_machine_safety_at_index_2_in_step_d() {
-    let scenario = scenario::built_in("figure8").unwrap();
-    let faulty = scenario.variant_index("faulty").unwrap();
-    let mut player = ScenarioPlayer::new(scenario, faulty);
+/// Plays the first three steps of `variant` safely, then step (d), which
+/// must break State Machine Safety at index 2; returns the player after (d).
+fn breaks_state_machine_safety_at_index_2_in_step_d(
+    scenario: scenario::Scenario,
+    variant: &str,
+) -> ScenarioPlayer {
+    let variant = scenario.variant_index(variant).unwrap();
+    let mut player = ScenarioPlayer::new(scenario, variant);
     for _ in 0..3 {
         player.advance();
     }
@@ -65,6 +68,21 @@ fn figure8_faulty_rule_breaks_state_machine_safety_at_index_2_in_step_d() {
         .find(|v| v.invariant == "state-machine-safety")
         .expect("broken in (d)");
     assert_eq!(broken.indices, [2]);
+    player
+}
+
+#[test]
+fn figure8_faulty_rule_breaks_state_machine_safety_at_index_2_in_step_d() {
+    let player = breaks_state_machine_safety_at_index_2_in_step_d(
+        scenario::built_in("figure8").unwrap(),
+        "faulty",
+    );
+    let broken = player
+        .sim
+        .violations()
+        .iter()
+        .find(|v| v.invariant == "state-machine-safety")
+        .expect("broken in (d)");
     let (_, breaking) = player
         .sim
         .trace()
@@ -83,27 +101,7 @@ fn figure8_faulty_rule_breaks_state_machine_safety_at_index_2_in_step_d() {
 #[test]
 fn membership_2015_bug_breaks_state_machine_safety_at_index_2_in_step_d_and_the_fix_never() {
     let scenario = scenario::built_in("membership-2015").unwrap();
-    let bug = scenario.variant_index("bug").unwrap();
-    let mut player = ScenarioPlayer::new(scenario.clone(), bug);
-    for _ in 0..3 {
-        player.advance();
-    }
-    assert!(
-        player
-            .sim
-            .violations()
-            .iter()
-            .all(|v| v.invariant != "state-machine-safety"),
-        "still safe after (c)"
-    );
-    player.advance();
-    let broken = player
-        .sim
-        .violations()
-        .iter()
-        .find(|v| v.invariant == "state-machine-safety")
-        .expect("broken in (d)");
-    assert_eq!(broken.indices, [2]);
+    let player = breaks_state_machine_safety_at_index_2_in_step_d(scenario.clone(), "bug");
     assert!(player.outcomes.iter().all(|o| o.failures.is_empty()));
 
     let fix = scenario.variant_index("fix").unwrap();

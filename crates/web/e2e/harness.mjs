@@ -304,3 +304,36 @@ export async function assertPresentationFits(page, width, height, where) {
   const narration = await page.$eval('[data-narration]', (element) => parseFloat(getComputedStyle(element).fontSize));
   assert.ok(narration >= 24 - 0.01, `${where}: the narration is ${narration} px`);
 }
+
+/** How long a scenario step may take to be played in the page. */
+const STEP_WAIT_MS = 20_000;
+
+/** Waits until the scenario player shows step `index` in `state` (done by default). */
+export async function waitForStep(page, index, state = 'done') {
+  await page.waitForFunction(([expected, wanted]) => {
+    const panel = document.querySelector('[data-scenario]');
+    return panel?.dataset.currentStep === String(expected) && panel.dataset.stepState === wanted;
+  }, [index, state], { timeout: STEP_WAIT_MS });
+}
+
+/** Clicks Next (which unfolds the step), then Next again to finish it at once. */
+export async function nextStep(page, index) {
+  await page.click('[data-action=next-step]');
+  await page.waitForFunction((expected) =>
+    document.querySelector('[data-scenario]')?.dataset.currentStep === String(expected),
+  index, { timeout: STEP_WAIT_MS });
+  // Looked at and pressed in one go: a step that ends by itself in between would
+  // leave Next meaning the step after (or disabled, after the last).
+  await page.evaluate(() => {
+    if (document.querySelector('[data-scenario]').dataset.stepState !== 'done') {
+      document.querySelector('[data-action=next-step]').click();
+    }
+  });
+  await waitForStep(page, index);
+}
+
+/** Chooses a variant and waits for the player to replay the same step in it. */
+export async function chooseVariant(page, variant, index) {
+  if (!(await page.isChecked(`[data-variant="${variant}"]`))) await page.check(`[data-variant="${variant}"]`);
+  await waitForStep(page, index);
+}

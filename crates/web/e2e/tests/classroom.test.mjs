@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import {
-  openPage, screenshot, startBrowser, stopBrowser,
+  openPage, screenshot, startBrowser, stopBrowser, nextStep,
 } from '../harness.mjs';
 
 const BOUNDED_WAIT_MS = 20_000;
@@ -26,23 +26,6 @@ const currentStep = (page) => page.getAttribute('[data-scenario]', 'data-current
 async function invariantStates(page) {
   return page.$$eval('[data-invariant]', (items) =>
     Object.fromEntries(items.map((item) => [item.dataset.invariant, item.dataset.ok])));
-}
-
-/** Clicks Next (which unfolds the step), then Next again to finish it at once. */
-async function nextStep(page, index) {
-  await page.click('[data-action=next-step]');
-  await page.waitForFunction((expected) =>
-    document.querySelector('[data-scenario]')?.dataset.currentStep === String(expected),
-  index, { timeout: BOUNDED_WAIT_MS });
-  // Looked at and pressed in one go: a step that ends by itself in between would
-  // leave Next meaning the step after (or disabled, after the last).
-  await page.evaluate(() => {
-    if (document.querySelector('[data-scenario]').dataset.stepState !== 'done') {
-      document.querySelector('[data-action=next-step]').click();
-    }
-  });
-  await page.waitForFunction(() => document.querySelector('[data-scenario]').dataset.stepState === 'done',
-    null, { timeout: BOUNDED_WAIT_MS });
 }
 
 /** A run with a leader, a few requests and a crash, paused; resolves to its hash. */

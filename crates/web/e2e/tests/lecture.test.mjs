@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   openInContext, openPage, screenshot, startBrowser, stopBrowser, serveStatic, seriousAxeViolations,
-  waitForLeader, waitForServers, distDir, assertInside, assertPresentationFits,
+  waitForLeader, waitForServers, distDir, assertInside, assertPresentationFits, waitForStep,
 } from '../harness.mjs';
 
 const BOUNDED_WAIT_MS = 20_000;
@@ -19,13 +19,6 @@ const currentStep = (page) => page.getAttribute('[data-scenario]', 'data-current
 const stepState = (page) => page.getAttribute('[data-scenario]', 'data-step-state');
 const traceHash = (page) => page.getAttribute('[data-clock]', 'data-trace-hash');
 const announced = (page) => page.textContent('[data-announcer]');
-
-async function waitForStep(page, index, state = 'done') {
-  await page.waitForFunction(([expected, wanted]) => {
-    const panel = document.querySelector('[data-scenario]');
-    return panel?.dataset.currentStep === String(expected) && panel.dataset.stepState === wanted;
-  }, [index, state], { timeout: BOUNDED_WAIT_MS });
-}
 
 /** A page with its own viewport (and touch, when asked), recording problems. */
 function openSized(query, width, height, options = {}) {

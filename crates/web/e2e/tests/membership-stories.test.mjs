@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   openPage, startBrowser, stopBrowser, screenshot, assertPresentationFits,
+  waitForStep, nextStep, chooseVariant,
 } from '../harness.mjs';
 
 const BOUNDED_WAIT_MS = 20_000;
@@ -18,35 +19,6 @@ let browser;
 
 before(async () => ({ server, browser } = await startBrowser()));
 after(() => stopBrowser({ server, browser }));
-
-async function waitForStep(page, index) {
-  await page.waitForFunction((expected) => {
-    const panel = document.querySelector('[data-scenario]');
-    return panel?.dataset.currentStep === String(expected) && panel.dataset.stepState === 'done';
-  }, index, { timeout: BOUNDED_WAIT_MS });
-}
-
-/** Clicks Next (which unfolds the step), then Next again to finish it at once. */
-async function nextStep(page, index) {
-  await page.click('[data-action=next-step]');
-  await page.waitForFunction((expected) =>
-    document.querySelector('[data-scenario]')?.dataset.currentStep === String(expected),
-  index, { timeout: BOUNDED_WAIT_MS });
-  // Looked at and pressed in one go: a step that ends by itself in between would
-  // leave Next meaning the step after (or disabled, after the last).
-  await page.evaluate(() => {
-    if (document.querySelector('[data-scenario]').dataset.stepState !== 'done') {
-      document.querySelector('[data-action=next-step]').click();
-    }
-  });
-  await waitForStep(page, index);
-}
-
-/** Chooses a variant and waits for the player to replay the same step in it. */
-async function chooseVariant(page, variant, index) {
-  if (!(await page.isChecked(`[data-variant="${variant}"]`))) await page.check(`[data-variant="${variant}"]`);
-  await waitForStep(page, index);
-}
 
 /** Walks the 2015 story in `variant` with Next; resolves to data-ok of the badge after each step. */
 async function walk2015(variant) {

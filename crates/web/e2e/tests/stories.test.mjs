@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   openPage, startBrowser, stopBrowser, waitForLeader, screenshot, assertPresentationFits,
+  waitForStep, chooseVariant,
 } from '../harness.mjs';
 
 const BOUNDED_WAIT_MS = 20_000;
@@ -69,19 +70,6 @@ test('scenario variants: one chooser; links made before variants still open Figu
     assert.deepEqual(problems, []);
     await page.close();
   });
-
-async function waitForStep(page, index) {
-  await page.waitForFunction((expected) => {
-    const panel = document.querySelector('[data-scenario]');
-    return panel?.dataset.currentStep === String(expected) && panel.dataset.stepState === 'done';
-  }, index, { timeout: BOUNDED_WAIT_MS });
-}
-
-/** Chooses a variant and waits for the player to replay the same step in it. */
-async function chooseVariant(page, variant, index) {
-  if (!(await page.isChecked(`[data-variant="${variant}"]`))) await page.check(`[data-variant="${variant}"]`);
-  await waitForStep(page, index);
-}
 
 test('the partial partition reads red, red, green on the gauge, as the post predicts', { timeout: 90_000 }, async () => {
   const { page, problems } = await openPage(browser, server.url, '/?scenario=partial-partition');
