@@ -42,11 +42,12 @@ fn every_scenario_passes_its_checks() {
 }
 
 /// Plays the first three steps of `variant` safely, then step (d), which
-/// must break State Machine Safety at index 2; returns the player after (d).
+/// must break State Machine Safety at index 2; returns the player after (d)
+/// and the number of the event that broke it.
 fn breaks_state_machine_safety_at_index_2_in_step_d(
     scenario: scenario::Scenario,
     variant: &str,
-) -> ScenarioPlayer {
+) -> (ScenarioPlayer, u64) {
     let variant = scenario.variant_index(variant).unwrap();
     let mut player = ScenarioPlayer::new(scenario, variant);
     for _ in 0..3 {
@@ -68,26 +69,21 @@ fn breaks_state_machine_safety_at_index_2_in_step_d(
         .find(|v| v.invariant == "state-machine-safety")
         .expect("broken in (d)");
     assert_eq!(broken.indices, [2]);
-    player
+    let event = broken.event;
+    (player, event)
 }
 
 #[test]
 fn figure8_faulty_rule_breaks_state_machine_safety_at_index_2_in_step_d() {
-    let player = breaks_state_machine_safety_at_index_2_in_step_d(
+    let (player, broken_at) = breaks_state_machine_safety_at_index_2_in_step_d(
         scenario::built_in("figure8").unwrap(),
         "faulty",
     );
-    let broken = player
-        .sim
-        .violations()
-        .iter()
-        .find(|v| v.invariant == "state-machine-safety")
-        .expect("broken in (d)");
     let (_, breaking) = player
         .sim
         .trace()
         .numbered()
-        .find(|(number, _)| *number == broken.event - 1)
+        .find(|(number, _)| *number == broken_at - 1)
         .expect("the breaking event is kept");
     assert!(
         matches!(breaking.kind, EventKind::Violation { .. }),
@@ -101,7 +97,7 @@ fn figure8_faulty_rule_breaks_state_machine_safety_at_index_2_in_step_d() {
 #[test]
 fn membership_2015_bug_breaks_state_machine_safety_at_index_2_in_step_d_and_the_fix_never() {
     let scenario = scenario::built_in("membership-2015").unwrap();
-    let player = breaks_state_machine_safety_at_index_2_in_step_d(scenario.clone(), "bug");
+    let (player, _) = breaks_state_machine_safety_at_index_2_in_step_d(scenario.clone(), "bug");
     assert!(player.outcomes.iter().all(|o| o.failures.is_empty()));
 
     let fix = scenario.variant_index("fix").unwrap();
