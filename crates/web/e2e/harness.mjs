@@ -337,3 +337,33 @@ export async function chooseVariant(page, variant, index) {
   if (!(await page.isChecked(`[data-variant="${variant}"]`))) await page.check(`[data-variant="${variant}"]`);
   await waitForStep(page, index);
 }
+
+/**
+ * Presentation mode at `width`×`height` (a fresh context): every step of every story
+ * in every variant fits, in each language; a screenshot of each story's last step.
+ * A story is [name, steps, variants (empty: the one way), languages].
+ */
+export async function assertStoriesFit(browser, baseUrl, stories, width = 1280, height = 720) {
+  const context = await browser.newContext({ viewport: { width, height } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  for (const [name, steps, variants, languages] of stories) {
+    for (const lang of languages) {
+      // A new query, so the page loads afresh (a new fragment alone would not).
+      await page.goto(`${baseUrl}/?present=1&speed=10&lang=${lang}&for=${name}#scenario=${name}&step=0`);
+      await waitForStep(page, 0);
+      for (const variant of variants.length ? variants : [null]) {
+        for (let index = 0; index < steps; index += 1) {
+          await page.click(`[data-scenario-step="${index}"]`);
+          if (variant) await chooseVariant(page, variant, index);
+          else await waitForStep(page, index);
+          await assertPresentationFits(page, width, height, `${name} step ${index} (${variant ?? 'one way'}, ${lang})`);
+        }
+      }
+      await screenshot(page, `presentation-${width}x${height}-${lang}-${name}`);
+    }
+  }
+  await context.close();
+  assert.deepEqual(problems, []);
+}
