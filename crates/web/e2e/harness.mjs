@@ -340,7 +340,8 @@ export async function chooseVariant(page, variant, index) {
 
 /**
  * Presentation mode at `width`×`height` (a fresh context): every step of every story
- * in every variant fits, in each language; a screenshot of each story's last step.
+ * in every variant passes its checks and fits, in each language; a screenshot of each
+ * story's last step.
  * A story is [name, steps, variants (empty: the one way), languages].
  */
 export async function assertStoriesFit(browser, baseUrl, stories, width = 1280, height = 720) {
@@ -358,7 +359,9 @@ export async function assertStoriesFit(browser, baseUrl, stories, width = 1280, 
           await page.click(`[data-scenario-step="${index}"]`);
           if (variant) await chooseVariant(page, variant, index);
           else await waitForStep(page, index);
-          await assertPresentationFits(page, width, height, `${name} step ${index} (${variant ?? 'one way'}, ${lang})`);
+          const where = `${name} step ${index} (${variant ?? 'one way'}, ${lang})`;
+          assert.equal(await page.$('[data-check-failed]'), null, `a scenario check failed in ${where}`);
+          await assertPresentationFits(page, width, height, where);
         }
       }
       await screenshot(page, `presentation-${width}x${height}-${lang}-${name}`);

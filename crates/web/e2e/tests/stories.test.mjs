@@ -108,7 +108,7 @@ test('the partial partition reads red, red, green on the gauge, as the post pred
   await page.close();
 });
 
-test('presentation mode at 1280×720: every step of the new scenarios fits in every variant, gauge included, in English and Chinese',
+test('presentation mode at 1280×720: every step of the new scenarios passes its checks and fits in every variant, gauge included, in English and Chinese',
   { timeout: 300_000 }, () => assertStoriesFit(browser, server.url, [
     ['partial-partition', 5, ['plain', 'pre-vote', 'both'], ['en', 'zh']],
     ['cloudflare-switch', 4, ['plain', 'pre-vote', 'both'], ['en', 'zh']],
