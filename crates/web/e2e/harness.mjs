@@ -354,6 +354,10 @@ export async function assertStoriesFit(browser, baseUrl, stories, width = 1280, 
       // A new query, so the page loads afresh (a new fragment alone would not).
       await page.goto(`${baseUrl}/?present=1&speed=10&lang=${lang}&for=${name}#scenario=${name}&step=0`);
       await waitForStep(page, 0);
+      if (lang === 'zh') {
+        const names = await page.$$eval('.scenario-step .step-id', (items) => items.map((item) => item.textContent));
+        assert.ok(names.every((short) => /^(\d+|[a-z])$/.test(short)), `${name}: no English step names in Chinese: ${names}`);
+      }
       for (const variant of variants.length ? variants : [null]) {
         for (let index = 0; index < steps; index += 1) {
           await page.click(`[data-scenario-step="${index}"]`);

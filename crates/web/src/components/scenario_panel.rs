@@ -20,6 +20,17 @@ pub struct ScenarioPanelProps {
     pub dispatch: Dispatch,
 }
 
+/// A step's short name on its button. Ids are English words, except single letters
+/// (Figure 8's a–e, the paper's own labels, read the same in both languages); in
+/// Chinese a word gives way to the step's number.
+fn short_name(lang: Lang, index: usize, id: &str) -> String {
+    let letter = id.len() == 1 && id.bytes().all(|byte| byte.is_ascii_alphabetic());
+    match lang {
+        Lang::Zh if !letter => (index + 1).to_string(),
+        _ => id.to_owned(),
+    }
+}
+
 /// A plain function, not a component: the page renders it only in a scenario, whose
 /// frames change it anyway, and a component's lifecycle costs the page's size.
 pub fn scenario_panel(props: &ScenarioPanelProps, lang: Lang) -> Html {
@@ -44,7 +55,7 @@ pub fn scenario_panel(props: &ScenarioPanelProps, lang: Lang) -> Html {
                         aria-current={(current == Some(index)).then_some("step")} title={title.clone()}
                         onclick={send(Action::GoToScenarioStep(index))}>
                     // Presentation mode shows only the step's short name.
-                    <span class="step-id">{ step.id.clone() }</span>
+                    <span class="step-id">{ short_name(lang, index, &step.id) }</span>
                     <span class="step-title">{ title }</span>
                 </button>
             </li>
@@ -198,5 +209,17 @@ fn step_narration(
     match lang {
         Lang::Zh if !step.narration_zh.is_empty() => step.narration_zh_in(scenario, variant),
         _ => step.narration_in(scenario, variant),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_buttons_number_worded_steps_and_keep_the_papers_letters() {
+        assert_eq!(short_name(Lang::Zh, 2, "storm"), "3");
+        assert_eq!(short_name(Lang::Zh, 3, "d"), "d");
+        assert_eq!(short_name(Lang::En, 2, "storm"), "storm");
     }
 }
