@@ -13,6 +13,8 @@ use std::time::Instant;
 use crate::process::{probe_output, StepError};
 
 const CARGO_MUTANTS_VERSION: &str = "27.1.0";
+/// The cargo-nextest installed when none is (the version this machine kind ships).
+const CARGO_NEXTEST_VERSION: &str = "0.9.143";
 /// Seeds per lab-battery test in the second phase, unless RAFT_SEEDS says otherwise.
 const DEFAULT_SEEDS: &str = "3";
 const SUMMARY: &str = "docs/mutants.md";
@@ -21,20 +23,53 @@ const EQUIVALENT: &str = "docs/mutants-equivalent.md";
 /// How cargo-mutants judged one mutant, in the order its lists are read.
 const OUTCOMES: [&str; 4] = ["caught", "timeout", "missed", "unviable"];
 
-pub fn mutants(extra: &[String]) -> Result<(), StepError> {
+pub fn mutants(args: &[String]) -> Result<(), StepError> {
     let root = crate::repo_root();
-    ensure_cargo_mutants()?;
+    // --iterate retests only what the last run left undecided (its survivors and any
+    // mutant new since), and keeps that run's verdicts for the rest: still the whole
+    // crate, so its summary goes to docs/ like a full run's.
+    let iterate = args.iter().any(|a| a == "--iterate");
+    let extra: Vec<String> = args.iter().filter(|a| *a != "--iterate").cloned().collect();
+    let extra = extra.as_slice();
+    ensure_cargo_tools()?;
     let out = root.join("target").join("mutants");
     let core_dir = out.join("core");
     let sim_dir = out.join("sim");
+    for dir in [&core_dir, &sim_dir] {
+        std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
+    }
+    let earlier = if iterate {
+        let core = Outcomes::read(&core_dir)?;
+        if core.is_empty() {
+            return Err(StepError::new(
+                "mutants",
+                "--iterate needs an earlier run's lists in target/mutants/".to_string(),
+            ));
+        }
+        Some((core, Outcomes::read(&sim_dir)?))
+    } else {
+        None
+    };
     let started = Instant::now();
 
     crate::announce(
         "mutants",
-        "phase 1: every mutant of crates/raft against the core's tests",
+        if iterate {
+            "phase 1: the last run's survivors against the core's tests"
+        } else {
+            "phase 1: every mutant of crates/raft against the core's tests"
+        },
     );
-    run_cargo_mutants(&root, &core_dir, extra, &["--test-package", "raftviz-raft"])?;
-    let core = Outcomes::read(&core_dir)?;
+    let mut phase_1 = vec!["--jobs", "2", "--test-package", "raftviz-raft"];
+    if iterate {
+        phase_1.push("--iterate");
+    }
+    run_cargo_mutants(&root, &core_dir, "dev", "20", extra, &phase_1, &[])?;
+    let mut core = Outcomes::read(&core_dir)?;
+    if let Some((earlier_core, _)) = &earlier {
+        core = earlier_core.updated_by(core, None);
+        core.write(&core_dir)?;
+    }
     let after_core = started.elapsed();
 
     let sim = if core.lists["missed"].is_empty() {
@@ -55,8 +90,10 @@ pub fn mutants(extra: &[String]) -> Result<(), StepError> {
         let _ = std::fs::remove_file(decided.join("caught.txt"));
         let _ = std::fs::remove_file(decided.join("unviable.txt"));
         let mut lines = String::new();
+        let earlier_sim = earlier.as_ref().map(|(_, sim)| sim);
         for outcome in ["caught", "timeout", "unviable"] {
-            for name in &core.lists[outcome] {
+            let from_sim = earlier_sim.map(|sim| &sim.lists[outcome]);
+            for name in core.lists[outcome].iter().chain(from_sim.into_iter().flatten()) {
                 lines.push_str(name);
                 lines.push('\n');
             }
@@ -67,10 +104,29 @@ pub fn mutants(extra: &[String]) -> Result<(), StepError> {
         run_cargo_mutants(
             &root,
             &sim_dir,
+            "mutants",
+            "60",
             extra,
-            &["--test-package", "raftviz-sim", "--iterate"],
+            &[
+                "--jobs",
+                "1",
+                "--test-package",
+                "raftviz-sim",
+                "--iterate",
+                "--test-tool",
+                "nextest",
+            ],
+            // The retention soaks drive the page's bounded memory for ten virtual
+            // hours (half the phase's time per mutant); the core paths they run
+            // are the battery's.
+            &["-E", "not binary(retention)"],
         )?;
-        Some((seeds, Outcomes::read(&sim_dir)?))
+        let mut sim = Outcomes::read(&sim_dir)?;
+        if let Some(earlier_sim) = earlier_sim {
+            sim = earlier_sim.updated_by(sim, Some(&core.lists["missed"]));
+            sim.write(&sim_dir)?;
+        }
+        Some((seeds, sim))
     };
 
     let equivalent = read_equivalent(&root.join(EQUIVALENT))?;
@@ -80,6 +136,7 @@ pub fn mutants(extra: &[String]) -> Result<(), StepError> {
         &equivalent,
         after_core,
         started.elapsed(),
+        iterate,
     );
     // A run narrowed by extra arguments (--file, --re, …) covers part of the crate:
     // its summary stays out of docs/.
@@ -95,45 +152,63 @@ pub fn mutants(extra: &[String]) -> Result<(), StepError> {
     Ok(())
 }
 
-fn ensure_cargo_mutants() -> Result<(), StepError> {
-    println!("==> [tools] cargo-mutants {CARGO_MUTANTS_VERSION}");
-    let found = probe_output(Command::new("cargo").args(["mutants", "--version"]));
-    if crate::tools::version_word(found.as_deref()) == Some(CARGO_MUTANTS_VERSION) {
-        println!("    cargo-mutants {CARGO_MUTANTS_VERSION}: installed");
-        return Ok(());
+/// Installs cargo-mutants at the version this summary format was written for, and
+/// cargo-nextest (phase 2's test runner; any version will do) when missing.
+fn ensure_cargo_tools() -> Result<(), StepError> {
+    ensure_cargo_tool("cargo-mutants", "mutants", CARGO_MUTANTS_VERSION, true)?;
+    ensure_cargo_tool("cargo-nextest", "nextest", CARGO_NEXTEST_VERSION, false)
+}
+
+fn ensure_cargo_tool(
+    package: &str,
+    subcommand: &str,
+    version: &str,
+    exact: bool,
+) -> Result<(), StepError> {
+    println!("==> [tools] {package} {version}");
+    let found = probe_output(Command::new("cargo").args([subcommand, "--version"]));
+    match crate::tools::version_word(found.as_deref()) {
+        Some(installed) if installed == version || !exact => {
+            println!("    {package} {installed}: installed");
+            return Ok(());
+        }
+        _ => {}
     }
     crate::process::run_step(
         "tools",
-        Command::new("cargo").args([
-            "install",
-            "--locked",
-            "cargo-mutants",
-            "--version",
-            CARGO_MUTANTS_VERSION,
-        ]),
+        Command::new("cargo").args(["install", "--locked", package, "--version", version]),
     )
 }
 
-/// One cargo-mutants run over crates/raft, one mutant at a time at low priority (the
-/// machine is shared), built with the `mutants` profile: optimised like the test
-/// step, incremental so each mutant rebuilds only what it touched, and with the
-/// overflow checks a plain `cargo test` has. cargo-mutants exits non-zero when a
-/// mutant survives, which is a finding here, not a failure; its lists decide.
+/// One cargo-mutants run over crates/raft at low priority (the machine is shared).
+/// Phase 1 builds unoptimised: the core rebuilds in a third of the time opt-level 1
+/// takes and its tests still take a second; the simulator's tests need the `mutants`
+/// profile (see Cargo.toml). Phase 1's tests run on one core, so two mutants build
+/// and test side by side; phase 2's run on both through nextest. A mutant that makes
+/// a test loop is a timeout after `timeout` seconds at least, or five times the
+/// unmutated tests' time (phase 1's take a second, phase 2's about fifteen).
+/// cargo-mutants exits non-zero when a mutant survives, which is a finding here, not a
+/// failure; its lists decide. `test_args` go to the test tool.
 fn run_cargo_mutants(
     root: &Path,
     out: &Path,
+    profile: &str,
+    timeout: &str,
     extra: &[String],
     phase: &[&str],
+    test_args: &[&str],
 ) -> Result<(), StepError> {
     let mut command = Command::new("nice");
     command
         .args(["-n", "10", "cargo", "mutants", "--package", "raftviz-raft"])
-        .args(["--jobs", "1", "--profile", "mutants", "--no-shuffle"])
-        .args(["--minimum-test-timeout", "60", "--build-timeout", "900"])
+        .args(["--profile", profile, "--no-shuffle"])
+        .args(["--minimum-test-timeout", timeout, "--build-timeout", "900"])
         .arg("--output")
         .arg(out)
         .args(phase)
         .args(extra)
+        .arg("--")
+        .args(test_args)
         .current_dir(root);
     let shown = format!("{command:?}");
     println!("    $ {shown}");
@@ -170,6 +245,42 @@ impl Outcomes {
             lists.insert(outcome, text.lines().map(str::to_string).collect());
         }
         Ok(Outcomes { lists })
+    }
+
+    fn is_empty(&self) -> bool {
+        self.lists.values().all(Vec::is_empty)
+    }
+
+    /// These verdicts, with every mutant `newer` retested replaced by its new verdict,
+    /// restricted to the mutants in `within` when given (phase 2 judges only what
+    /// phase 1 missed).
+    fn updated_by(&self, newer: Outcomes, within: Option<&Vec<String>>) -> Outcomes {
+        let retested: std::collections::BTreeSet<&String> = newer.lists.values().flatten().collect();
+        let mut lists = BTreeMap::new();
+        for outcome in OUTCOMES {
+            let kept = self.lists[outcome].iter().filter(|name| !retested.contains(name));
+            let merged: Vec<String> = kept
+                .chain(&newer.lists[outcome])
+                .filter(|name| within.is_none_or(|within| within.contains(name)))
+                .cloned()
+                .collect();
+            lists.insert(outcome, merged);
+        }
+        Outcomes { lists }
+    }
+
+    /// Writes the lists where cargo-mutants keeps them, so that the next --iterate
+    /// reads these verdicts.
+    fn write(&self, dir: &Path) -> Result<(), StepError> {
+        for outcome in OUTCOMES {
+            let path = dir.join("mutants.out").join(format!("{outcome}.txt"));
+            let mut text = self.lists[outcome].join("\n");
+            if !text.is_empty() {
+                text.push('\n');
+            }
+            std::fs::write(&path, text).map_err(|e| io_error(&path, e))?;
+        }
+        Ok(())
     }
 }
 
@@ -249,6 +360,7 @@ fn summarize(
     equivalent: &BTreeMap<(String, String), String>,
     core_time: std::time::Duration,
     total_time: std::time::Duration,
+    iterate: bool,
 ) -> String {
     let mut per_file: BTreeMap<String, Counts> = BTreeMap::new();
     let mut total = Counts::default();
@@ -336,6 +448,12 @@ fn summarize(
         by_core.score(),
         core_time.as_secs()
     );
+    if iterate {
+        doc.push_str(
+            "This run (`--iterate`) retested the previous run's survivors and kept its \
+             other verdicts; the times are this run's.\n",
+        );
+    }
     match sim {
         Some((seeds, _)) => {
             let _ = writeln!(
