@@ -93,7 +93,10 @@ pub fn mutants(args: &[String]) -> Result<(), StepError> {
         let earlier_sim = earlier.as_ref().map(|(_, sim)| sim);
         for outcome in ["caught", "timeout", "unviable"] {
             let from_sim = earlier_sim.map(|sim| &sim.lists[outcome]);
-            for name in core.lists[outcome].iter().chain(from_sim.into_iter().flatten()) {
+            for name in core.lists[outcome]
+                .iter()
+                .chain(from_sim.into_iter().flatten())
+            {
                 lines.push_str(name);
                 lines.push('\n');
             }
@@ -255,10 +258,13 @@ impl Outcomes {
     /// restricted to the mutants in `within` when given (phase 2 judges only what
     /// phase 1 missed).
     fn updated_by(&self, newer: Outcomes, within: Option<&Vec<String>>) -> Outcomes {
-        let retested: std::collections::BTreeSet<&String> = newer.lists.values().flatten().collect();
+        let retested: std::collections::BTreeSet<&String> =
+            newer.lists.values().flatten().collect();
         let mut lists = BTreeMap::new();
         for outcome in OUTCOMES {
-            let kept = self.lists[outcome].iter().filter(|name| !retested.contains(name));
+            let kept = self.lists[outcome]
+                .iter()
+                .filter(|name| !retested.contains(name));
             let merged: Vec<String> = kept
                 .chain(&newer.lists[outcome])
                 .filter(|name| within.is_none_or(|within| within.contains(name)))

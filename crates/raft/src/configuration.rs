@@ -373,6 +373,9 @@ mod tests {
         assert_eq!(ServerSet::first(99).len(), 16);
         assert!(ServerSet::first(0).is_empty());
         assert_eq!(ids(s.minus(set(&[3]))), [0, 15]);
+        assert_eq!(s.with(3), s, "adding a member again keeps it");
+        assert_eq!(ids(s.without(3)), [0, 15]);
+        assert_eq!(s.without(16), s, "an id past the range was never a member");
     }
 
     #[test]
@@ -466,6 +469,38 @@ mod tests {
         assert_eq!(ids(new.removed), [0]);
         assert_eq!(new.membership(0), Membership::Removed);
         assert_eq!(new.membership(9), Membership::Stranger);
+    }
+
+    /// Only C_old's voters keep a part until the joint configuration is
+    /// left (§4.3); a learner removed in a joint change is gone at once, and
+    /// its id is never used again.
+    #[test]
+    fn a_joint_change_removes_a_learner_at_once() {
+        let with_learner = Configuration::bootstrap(3)
+            .apply(&[ConfChange::AddLearner(3)])
+            .unwrap();
+        let joint = with_learner
+            .apply(&[ConfChange::Remove(3), ConfChange::AddVoter(4)])
+            .unwrap();
+        assert!(joint.is_joint());
+        assert_eq!(joint.membership(3), Membership::Removed);
+        assert_eq!(
+            joint.leave_joint().apply(&[ConfChange::AddLearner(3)]),
+            Err(MembershipError::IdReused { server: 3 })
+        );
+    }
+
+    /// The page and traces show these words (`data-member`).
+    #[test]
+    fn each_membership_has_its_own_name() {
+        let names = [
+            Membership::Voter,
+            Membership::Learner,
+            Membership::Removed,
+            Membership::Stranger,
+        ]
+        .map(Membership::name);
+        assert_eq!(names, ["voter", "learner", "removed", "stranger"]);
     }
 
     #[test]

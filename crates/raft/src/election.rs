@@ -664,6 +664,86 @@ mod tests {
         assert_eq!((behind.role(), behind.term()), (Role::Follower, 4));
     }
 
+    /// §9.6: the pre-vote asks whether the candidate could win a term
+    /// ahead of ours; the term we are in is not one it could start, so the
+    /// pre-vote is refused with our term, even with no leader heard.
+    #[test]
+    fn a_pre_vote_for_the_term_we_are_in_is_refused() {
+        let mut node = follower_with_log(0, 3, &[2]);
+        let ready = node.step(
+            2,
+            Message::PreVote {
+                term: 2,
+                last_log_index: 1,
+                last_log_term: 2,
+            },
+        );
+        assert_eq!(
+            ready.messages[0].message,
+            Message::PreVoteReply {
+                term: 2,
+                granted: false
+            }
+        );
+    }
+
+    /// Figure 2, Candidates: votes elect only the candidate of their term.
+    /// A server whose election timed out and is asking for pre-votes again
+    /// (§9.6) does not count late votes from the election it gave up.
+    #[test]
+    fn a_pre_candidate_ignores_late_votes_from_its_last_election() {
+        let mut config = Config::new(0, 3);
+        config.pre_vote = true;
+        let mut node = Raft::new(config, 1).unwrap();
+        node.force_election_timeout();
+        node.step(
+            1,
+            Message::PreVoteReply {
+                term: 1,
+                granted: true,
+            },
+        );
+        assert_eq!((node.role(), node.term()), (Role::Candidate, 1));
+        node.force_election_timeout();
+        assert_eq!((node.role(), node.term()), (Role::PreCandidate, 1));
+        node.step(2, vote_reply(1, true));
+        assert_eq!((node.role(), node.term()), (Role::PreCandidate, 1));
+    }
+
+    /// §9.6: a pre-vote counts only for the term the pre-candidate would
+    /// campaign in, and only while it is asking for pre-votes.
+    #[test]
+    fn pre_votes_count_only_for_the_next_term_of_a_pre_candidate() {
+        let mut config = Config::new(0, 3);
+        config.pre_vote = true;
+        let mut node = Raft::new(config, 1).unwrap();
+        node.force_election_timeout();
+        node.step(
+            1,
+            Message::PreVoteReply {
+                term: 3,
+                granted: true,
+            },
+        );
+        assert_eq!((node.role(), node.term()), (Role::PreCandidate, 0));
+        node.step(
+            1,
+            Message::PreVoteReply {
+                term: 1,
+                granted: true,
+            },
+        );
+        assert_eq!((node.role(), node.term()), (Role::Candidate, 1));
+        node.step(
+            2,
+            Message::PreVoteReply {
+                term: 2,
+                granted: true,
+            },
+        );
+        assert_eq!((node.role(), node.term()), (Role::Candidate, 1));
+    }
+
     #[test]
     fn single_server_elects_itself() {
         let mut node = Raft::new(Config::new(0, 1), 3).unwrap();

@@ -196,6 +196,22 @@ mod tests {
         assert!(!nodes[0].holds_lease(), "not again in this term");
     }
 
+    /// The forfeit is for the term of the TimeoutNow: leading again in a
+    /// later term, the server earns a lease from its first answered round.
+    #[test]
+    fn a_leader_that_gave_up_its_lease_earns_one_again_in_a_later_term() {
+        let mut nodes = lease_cluster(10);
+        let ready = nodes[0].transfer_leadership(1).unwrap();
+        exchange(&mut nodes, ready, 0, |_, _| true);
+        assert_eq!((nodes[1].role(), nodes[1].term()), (Role::Leader, 2));
+        let ready = nodes[1].transfer_leadership(0).unwrap();
+        exchange(&mut nodes, ready, 1, |_, _| true);
+        assert_eq!((nodes[0].role(), nodes[0].term()), (Role::Leader, 3));
+        let ready = nodes[0].tick_until_heartbeat();
+        exchange(&mut nodes, ready, 0, |_, _| true);
+        assert!(nodes[0].holds_lease());
+    }
+
     #[test]
     fn a_lease_read_waits_for_the_leaders_first_entry_to_commit() {
         let mut nodes = cluster(|_| {});

@@ -93,3 +93,99 @@ impl Ready {
             && self.catch_ups.is_empty()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::EntryData;
+    use crate::Configuration;
+    use alloc::vec;
+
+    fn entry() -> Entry {
+        Entry {
+            index: 1,
+            term: 1,
+            data: EntryData::Noop,
+        }
+    }
+
+    fn snapshot() -> Snapshot {
+        Snapshot {
+            index: 1,
+            term: 1,
+            configuration: Configuration::default(),
+            data: vec![].into(),
+        }
+    }
+
+    /// Each Ready that asks exactly one thing of its host, named.
+    fn asking_one_thing() -> Vec<(&'static str, Ready)> {
+        let only = |set: fn(&mut Ready)| {
+            let mut ready = Ready::default();
+            set(&mut ready);
+            ready
+        };
+        vec![
+            (
+                "hard state",
+                only(|r| r.hard_state = Some(HardState::default())),
+            ),
+            ("snapshot", only(|r| r.snapshot = Some(snapshot()))),
+            (
+                "log change",
+                only(|r| r.log_changes.push(LogChange::TruncateFrom(1))),
+            ),
+            (
+                "message",
+                only(|r| {
+                    r.messages.push(Envelope {
+                        to: 1,
+                        message: Message::TimeoutNow { term: 1 },
+                    })
+                }),
+            ),
+            ("install", only(|r| r.install_snapshot = Some(snapshot()))),
+            ("commit", only(|r| r.committed.push(entry()))),
+            (
+                "read",
+                only(|r| {
+                    r.reads.push(ReadState {
+                        request: 1,
+                        index: 1,
+                    })
+                }),
+            ),
+            (
+                "catch-up",
+                only(|r| {
+                    r.catch_ups.push(CatchUpReport {
+                        server: 1,
+                        rounds: 1,
+                        outcome: CatchUpOutcome::Promoted,
+                    })
+                }),
+            ),
+        ]
+    }
+
+    /// Figure 2, "Persistent state on all servers: updated on stable storage
+    /// before responding to RPCs": a host that skips its write when
+    /// `must_persist` says so may only skip it when no durable field changed.
+    #[test]
+    fn a_ready_must_be_persisted_exactly_when_a_durable_field_changed() {
+        assert!(!Ready::default().must_persist());
+        for (what, ready) in asking_one_thing() {
+            let durable = matches!(what, "hard state" | "snapshot" | "log change");
+            assert_eq!(ready.must_persist(), durable, "{what}");
+        }
+    }
+
+    /// A host may drop a Ready that `is_empty` only when it asks nothing.
+    #[test]
+    fn a_ready_is_empty_only_when_it_asks_nothing() {
+        assert!(Ready::default().is_empty());
+        for (what, ready) in asking_one_thing() {
+            assert!(!ready.is_empty(), "{what}");
+        }
+    }
+}
