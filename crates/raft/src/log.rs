@@ -238,4 +238,24 @@ mod tests {
         log.compact(9, 5);
         assert_eq!((log.last_index(), log.last_term()), (9, 5));
     }
+
+    /// Fast backup, follower side: the hint never points into the
+    /// snapshot, whose entries the follower no longer holds (nor needs to
+    /// be sent: they are committed).
+    #[test]
+    fn the_first_index_of_a_term_stops_at_the_snapshot() {
+        let log = Log::restore(5, 3, alloc::vec![entry(6, 3), entry(7, 3), entry(8, 3)]);
+        assert_eq!(log.first_index_of_term(3, 8), 6);
+    }
+
+    /// Fast backup, leader side: the snapshot's last entry counts as an
+    /// entry of its term; the empty log's index 0 holds no term.
+    #[test]
+    fn the_last_index_of_a_term_may_be_the_snapshots() {
+        let log = Log::restore(5, 3, alloc::vec![entry(6, 4)]);
+        assert_eq!(log.last_index_of_term(3), Some(5));
+        assert_eq!(log.last_index_of_term(4), Some(6));
+        assert_eq!(log.last_index_of_term(2), None);
+        assert_eq!(Log::default().last_index_of_term(0), None);
+    }
 }

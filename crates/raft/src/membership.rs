@@ -837,4 +837,49 @@ mod tests {
         exchange(&mut nodes, ready, 0, |_, _| true);
         assert_eq!((nodes[new].role(), nodes[new].term()), (Role::Leader, 2));
     }
+
+    /// §4.2.2: a leader that removed itself keeps leading until C_new
+    /// commits, even when earlier entries commit in the meantime.
+    #[test]
+    fn a_leader_that_removes_itself_leads_on_while_earlier_entries_commit() {
+        let mut nodes = ready_to_change();
+        let command = nodes[0].propose(payload(7)).unwrap();
+        let removal = nodes[0]
+            .propose_membership(&[ConfChange::Remove(0)])
+            .unwrap();
+        // The followers get the command's AppendEntries, never C_new.
+        let carries_configuration = |e: &Envelope| match &e.message {
+            Message::AppendEntries { entries, .. } => entries
+                .iter()
+                .any(|entry| matches!(entry.data, EntryData::Configuration(_))),
+            _ => false,
+        };
+        drop(removal.ready);
+        exchange(&mut nodes, command.ready, 0, |_, e| {
+            !carries_configuration(e)
+        });
+        assert_eq!(nodes[0].commit_index(), command.index);
+        assert!(nodes[0].commit_index() < removal.index);
+        assert_eq!(nodes[0].role(), Role::Leader);
+    }
+
+    /// §4.2.2: a leader that removed itself and restarted before C_new
+    /// committed is still needed, and campaigns (its id is past every
+    /// member's).
+    #[test]
+    fn a_restarted_server_outside_its_latest_configuration_can_campaign() {
+        let c_new = Configuration::bootstrap(4)
+            .apply(&[ConfChange::Remove(3)])
+            .unwrap();
+        let log = Log::restore(0, 0, [configuration_entry(1, 1, c_new)].into());
+        let hard_state = HardState {
+            term: 1,
+            voted_for: None,
+        };
+        let mut node = Raft::restore(Config::new(3, 4), 1, hard_state, None, log).unwrap();
+        let ready = node.force_election_timeout();
+        assert_eq!((node.role(), node.term()), (Role::Candidate, 2));
+        let asked: Vec<NodeId> = ready.messages.iter().map(|e| e.to).collect();
+        assert_eq!(asked, [0, 1, 2]);
+    }
 }

@@ -353,4 +353,47 @@ mod tests {
             assert_eq!(message.wire_size(), size, "{:?}", message.kind());
         }
     }
+
+    const KINDS: [MessageKind; 9] = [
+        MessageKind::RequestVote,
+        MessageKind::RequestVoteReply,
+        MessageKind::PreVote,
+        MessageKind::PreVoteReply,
+        MessageKind::AppendEntries,
+        MessageKind::AppendEntriesReply,
+        MessageKind::InstallSnapshot,
+        MessageKind::InstallSnapshotReply,
+        MessageKind::TimeoutNow,
+    ];
+
+    /// Traces and the page name messages by the paper's RPC names.
+    #[test]
+    fn each_kind_is_named_as_the_paper_names_it() {
+        assert_eq!(
+            KINDS.map(MessageKind::name),
+            [
+                "RequestVote",
+                "RequestVoteReply",
+                "PreVote",
+                "PreVoteReply",
+                "AppendEntries",
+                "AppendEntriesReply",
+                "InstallSnapshot",
+                "InstallSnapshotReply",
+                "TimeoutNow",
+            ]
+        );
+    }
+
+    /// The lab counts requests as RPCs: every kind but the replies.
+    #[test]
+    fn requests_are_the_kinds_that_are_not_replies() {
+        for kind in KINDS {
+            assert_eq!(
+                kind.is_request(),
+                !kind.name().ends_with("Reply"),
+                "{kind:?}"
+            );
+        }
+    }
 }
