@@ -482,6 +482,13 @@ mod tests {
         };
         assert!(nodes[0].step(7, reply).is_empty());
         assert_eq!(nodes[0].progress(7), None);
+        let snapshot_reply = Message::InstallSnapshotReply {
+            term: 1,
+            last_included_index: 1,
+            next_offset: 0,
+            installed: true,
+        };
+        assert!(nodes[0].step(7, snapshot_reply).is_empty());
     }
 
     /// §4.2.3: the leader stops sending to a removed server as soon as it

@@ -549,3 +549,38 @@ impl Raft {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::test_support::*;
+    use crate::*;
+
+    /// Traces and the page show these words.
+    #[test]
+    fn each_role_has_its_own_name() {
+        let names = [
+            Role::Follower,
+            Role::PreCandidate,
+            Role::Candidate,
+            Role::Leader,
+        ]
+        .map(Role::name);
+        assert_eq!(names, ["follower", "precandidate", "candidate", "leader"]);
+    }
+
+    /// Storage that names a vote for a server that cannot exist holds no
+    /// vote: the restarted server may still vote in its term (Figure 2,
+    /// votedFor is a candidate's id or null).
+    #[test]
+    fn a_stored_vote_for_an_impossible_server_is_no_vote() {
+        for impossible in [MAX_SERVERS, usize::MAX] {
+            let hard_state = HardState {
+                term: 3,
+                voted_for: Some(impossible),
+            };
+            let mut node =
+                Raft::restore(Config::new(0, 3), 1, hard_state, None, Log::default()).unwrap();
+            assert_eq!(granted(&node.step(1, request_vote(3, 0, 0))), Some(true));
+        }
+    }
+}
