@@ -298,6 +298,23 @@ mod tests {
         assert!(timeouts.iter().all(|t| (30..=60).contains(t)));
     }
 
+    /// §5.2: timeouts are drawn from the whole interval, both ends
+    /// included.
+    #[test]
+    fn timeouts_cover_the_whole_interval() {
+        let timeouts: alloc::collections::BTreeSet<u32> = (0..2000)
+            .map(|seed| {
+                Raft::new(Config::new(0, 3), seed)
+                    .unwrap()
+                    .election_timer()
+                    .1
+            })
+            .collect();
+        let config = Config::new(0, 3);
+        let interval = config.election_timeout_min..=config.election_timeout_max;
+        assert_eq!(timeouts, interval.collect());
+    }
+
     #[test]
     fn candidate_asks_silent_servers_again_each_heartbeat() {
         let mut node = candidate(0, 3);
