@@ -583,4 +583,30 @@ mod tests {
             assert_eq!(granted(&node.step(1, request_vote(3, 0, 0))), Some(true));
         }
     }
+
+    /// The page draws nextIndex/matchIndex from a leader only, and only
+    /// for members.
+    #[test]
+    fn only_a_leader_shows_progress_and_only_for_members() {
+        let mut node = leader(0, 3);
+        assert_eq!(node.progress(1).map(|p| p.match_index), Some(0));
+        assert_eq!(node.progress(3), None);
+        node.step(1, heartbeat(2, 0, 0, 0));
+        assert_eq!(node.role(), Role::Follower);
+        assert_eq!(node.progress(1), None);
+    }
+
+    /// The page shows each answer a (pre-)candidate got, and none once it
+    /// stops campaigning.
+    #[test]
+    fn a_candidate_shows_the_answers_it_got() {
+        let mut node = candidate(0, 5);
+        node.step(1, vote_reply(1, true));
+        node.step(2, vote_reply(1, false));
+        let answers: Vec<Option<bool>> = (1..5).map(|peer| node.vote_from(peer)).collect();
+        assert_eq!(answers, [Some(true), Some(false), None, None]);
+        node.step(3, heartbeat(1, 0, 0, 0));
+        assert_eq!(node.role(), Role::Follower);
+        assert_eq!(node.vote_from(1), None);
+    }
 }
