@@ -106,7 +106,9 @@ impl Raft {
     }
 
     /// Starts using `configuration`, found at `index`. A leader starts
-    /// replicating to new members from the end of its log.
+    /// replicating to new members from the end of its log, and serves the
+    /// reads whose round the new majority has already answered (removing
+    /// one of four voters makes two answers a majority).
     pub(crate) fn use_configuration(&mut self, configuration: Configuration, index: Index) {
         let before = self.configuration.members();
         self.configuration = configuration;
@@ -120,6 +122,7 @@ impl Raft {
                     ..Progress::default()
                 };
             }
+            self.release_reads();
         }
     }
 

@@ -176,4 +176,33 @@ mod tests {
             })
         );
     }
+
+    /// §6.4 with chapter 4: a read waits for a majority of the
+    /// configuration the leader uses; when a change makes the answers it
+    /// has a majority, the read is served then, not at the next answer.
+    #[test]
+    fn a_smaller_configuration_serves_a_read_its_majority_answered() {
+        let mut nodes: Vec<Raft> = (0..4)
+            .map(|id| Raft::new(Config::new(id, 4), id as u64 + 11).unwrap())
+            .collect();
+        let ready = nodes[0].force_election_timeout();
+        exchange(&mut nodes, ready, 0, |_, _| true);
+        replicate(&mut nodes, 1, |_| true);
+        let ready = nodes[0].read_index(9).unwrap();
+        let readies = exchange(&mut nodes, ready, 0, |from, e| from == 1 || e.to == 1);
+        assert!(reads(&readies).is_empty(), "two of four answered");
+        let proposed = nodes[0]
+            .propose_membership(&[ConfChange::Remove(3)])
+            .unwrap();
+        assert_eq!(
+            proposed
+                .ready
+                .reads
+                .iter()
+                .map(|r| r.request)
+                .collect::<Vec<_>>(),
+            [9],
+            "two of three"
+        );
+    }
 }
