@@ -609,4 +609,14 @@ mod tests {
         assert_eq!(node.role(), Role::Follower);
         assert_eq!(node.vote_from(1), None);
     }
+
+    /// The leader counts itself among the servers holding its log: its own
+    /// progress is always its whole log.
+    #[test]
+    fn a_leaders_own_progress_is_its_whole_log() {
+        let mut node = leader(0, 3);
+        let index = node.propose(payload(1)).unwrap().index;
+        let own = node.progress(0).unwrap();
+        assert_eq!((own.match_index, own.next_index), (index, index + 1));
+    }
 }
