@@ -975,4 +975,35 @@ mod tests {
         let node = Raft::restore(forgetful, 5, hard_state, None, log).unwrap();
         assert_eq!(node.voted_for(), None);
     }
+
+    /// The bug switch (`keep_conflicting_entries`) breaks exactly Figure 2's
+    /// AppendEntries rule 3: the conflicting entries stay.
+    #[test]
+    fn the_keep_conflicting_entries_switch_skips_exactly_the_truncation() {
+        for keep in [false, true] {
+            let mut config = Config::new(1, 3);
+            config.bugs.keep_conflicting_entries = keep;
+            let log = Log::restore(0, 0, entries(1, &[1, 1]));
+            let hard_state = HardState {
+                term: 1,
+                voted_for: None,
+            };
+            let mut node = Raft::restore(config, 7, hard_state, None, log).unwrap();
+            node.step(0, append(2, 0, 0, entries(1, &[2, 2]), 0));
+            let expected: &[Term] = if keep { &[1, 1] } else { &[2, 2] };
+            assert_eq!(terms_of(&node), expected, "keep {keep}");
+        }
+    }
+
+    /// State Machine Safety: a committed entry is never replaced; an
+    /// AppendEntries that would replace one is malformed and gets no reply.
+    #[test]
+    fn a_committed_entry_is_never_replaced() {
+        let mut node = follower_with_log(1, 3, &[1, 1]);
+        node.step(0, heartbeat(1, 2, 1, 2));
+        assert_eq!(node.commit_index(), 2);
+        let ready = node.step(0, append(2, 0, 0, entries(1, &[2]), 2));
+        assert!(ready.messages.is_empty());
+        assert_eq!(terms_of(&node), [1, 1]);
+    }
 }
