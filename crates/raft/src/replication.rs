@@ -315,10 +315,10 @@ impl Raft {
             return; // a refusal on term grounds, handled in `step`
         };
         // Only a refusal of the request we would send now is news; one for
-        // an older nextIndex, or below what the follower has confirmed, is
-        // stale.
+        // an older nextIndex, or of an entry the follower has confirmed
+        // holding, is stale.
         if prev_log_index.checked_add(1) != Some(progress.next_index)
-            || prev_log_index < progress.match_index
+            || prev_log_index <= progress.match_index
         {
             return;
         }
@@ -1005,5 +1005,44 @@ mod tests {
         let ready = node.step(0, append(2, 0, 0, entries(1, &[2]), 2));
         assert!(ready.messages.is_empty());
         assert_eq!(terms_of(&node), [1, 1]);
+    }
+
+    /// A refusal is news only for the request the leader would send now,
+    /// and never for an entry the follower has confirmed holding: stale or
+    /// reordered refusals neither move nextIndex nor cost a message.
+    #[test]
+    fn refusals_of_another_request_or_of_a_confirmed_entry_are_ignored() {
+        let refusal = |prev_log_index| Message::AppendEntriesReply {
+            term: 1,
+            success: false,
+            prev_log_index,
+            match_index: 0,
+            conflict: Some(Conflict {
+                x_term: None,
+                x_index: 1,
+                x_len: 1,
+            }),
+            round: 0,
+        };
+        let mut node = leader(0, 3);
+        node.propose(payload(1)).unwrap();
+        let progress = *node.progress(1).unwrap();
+        assert!(node.step(1, refusal(7)).messages.is_empty());
+        assert_eq!(node.progress(1), Some(&progress));
+        node.step(
+            1,
+            Message::AppendEntriesReply {
+                term: 1,
+                success: true,
+                prev_log_index: 0,
+                match_index: 1,
+                conflict: None,
+                round: 0,
+            },
+        );
+        let progress = *node.progress(1).unwrap();
+        assert_eq!((progress.match_index, progress.next_index), (1, 2));
+        assert!(node.step(1, refusal(1)).messages.is_empty());
+        assert_eq!(node.progress(1), Some(&progress));
     }
 }
