@@ -1045,4 +1045,48 @@ mod tests {
         assert!(node.step(1, refusal(1)).messages.is_empty());
         assert_eq!(node.progress(1), Some(&progress));
     }
+
+    /// Whatever the hint says, nextIndex stays above what the follower has
+    /// confirmed and no further than just past the leader's log.
+    #[test]
+    fn a_hint_never_moves_next_index_out_of_bounds() {
+        let log = Log::restore(0, 0, entries(1, &[1, 1, 1]));
+        let hard_state = HardState {
+            term: 1,
+            voted_for: None,
+        };
+        let mut node = Raft::restore(Config::new(0, 3), 1, hard_state, None, log).unwrap();
+        node.force_election_timeout();
+        node.step(1, vote_reply(2, true));
+        assert_eq!(node.role(), Role::Leader);
+        let refusal = |prev_log_index, x_len| Message::AppendEntriesReply {
+            term: 2,
+            success: false,
+            prev_log_index,
+            match_index: 0,
+            conflict: Some(Conflict {
+                x_term: None,
+                x_index: x_len,
+                x_len,
+            }),
+            round: 0,
+        };
+        let next = node.progress(1).unwrap().next_index;
+        assert_eq!(next, 4);
+        node.step(1, refusal(next - 1, 99));
+        assert_eq!(node.progress(1).unwrap().next_index, 4, "not past our log");
+        node.step(
+            1,
+            Message::AppendEntriesReply {
+                term: 2,
+                success: true,
+                prev_log_index: 0,
+                match_index: 1,
+                conflict: None,
+                round: 0,
+            },
+        );
+        node.step(1, refusal(3, 1));
+        assert_eq!(node.progress(1).unwrap().next_index, 2, "above matchIndex");
+    }
 }

@@ -228,6 +228,10 @@ mod tests {
             nodes[0].snapshot(2, image(4)).is_empty(),
             "already compacted"
         );
+        assert!(
+            nodes[0].snapshot(3, image(4)).is_empty(),
+            "already the snapshot's index"
+        );
     }
 
     /// Node 2 misses five entries the leader then compacts: it can only
@@ -449,5 +453,37 @@ mod tests {
         .unwrap();
         assert_eq!((node.log().first_index(), node.log().last_index()), (3, 3));
         assert_eq!((node.commit_index(), node.last_applied()), (2, 2));
+    }
+
+    /// Figure 13: a transfer resumes at the follower's offset only for the
+    /// same snapshot; a newer snapshot is sent from its first byte.
+    #[test]
+    fn a_newer_snapshot_is_sent_from_its_start() {
+        let (mut nodes, heartbeat) = lagging_follower(4, 10);
+        // Node 2 gets the first chunk and answers; the second is lost.
+        exchange(
+            &mut nodes,
+            heartbeat,
+            0,
+            |_, e| !matches!(e.message, Message::InstallSnapshot { offset, .. } if offset > 0),
+        );
+        assert_eq!(nodes[2].partial_snapshot(), Some((5, 4)));
+        replicate(&mut nodes, 2, |id| id != 2);
+        nodes[0].snapshot(7, image(10));
+        let ready = nodes[0].tick_until_heartbeat();
+        let to_2: Vec<(Index, u64)> = ready
+            .messages
+            .iter()
+            .filter(|e| e.to == 2)
+            .filter_map(|e| match e.message {
+                Message::InstallSnapshot {
+                    last_included_index,
+                    offset,
+                    ..
+                } => Some((last_included_index, offset)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(to_2, [(7, 0)]);
     }
 }
