@@ -486,4 +486,41 @@ mod tests {
             .collect();
         assert_eq!(to_2, [(7, 0)]);
     }
+
+    /// Once the follower has installed the snapshot, the leader sends at
+    /// once what follows it, and nothing when nothing does.
+    #[test]
+    fn after_an_install_the_entries_that_follow_go_at_once() {
+        for later_entries in [0, 1] {
+            let (mut nodes, heartbeat) = lagging_follower(4, 10);
+            drop(heartbeat);
+            for k in 0..later_entries {
+                let ready = nodes[0].propose(payload(k)).unwrap().ready;
+                exchange(&mut nodes, ready, 0, |from, e| from != 2 && e.to != 2);
+            }
+            let mut installed = None;
+            let heartbeat = nodes[0].tick_until_heartbeat();
+            exchange(&mut nodes, heartbeat, 0, |_, e| match e.message {
+                Message::InstallSnapshotReply {
+                    installed: true, ..
+                } => {
+                    installed = Some(e.message.clone());
+                    false
+                }
+                _ => true,
+            });
+            let reply = installed.expect("node 2 installs the snapshot");
+            let sent: Vec<usize> = nodes[0]
+                .step(2, reply)
+                .messages
+                .iter()
+                .filter_map(|e| match &e.message {
+                    Message::AppendEntries { entries, .. } if e.to == 2 => Some(entries.len()),
+                    _ => None,
+                })
+                .collect();
+            let expected: &[usize] = if later_entries == 0 { &[] } else { &[1] };
+            assert_eq!(sent, expected, "{later_entries} entries after the snapshot");
+        }
+    }
 }
