@@ -67,7 +67,10 @@ pub fn mutants(args: &[String]) -> Result<(), StepError> {
     run_cargo_mutants(&root, &core_dir, "dev", "20", extra, &phase_1, &[])?;
     let mut core = Outcomes::read(&core_dir)?;
     if let Some((earlier_core, _)) = &earlier {
-        core = earlier_core.updated_by(core, None);
+        // Edits since the last run move mutants to new lines, under new names:
+        // those were just tested, and the old names are gone.
+        let current = list_mutants(&root)?;
+        core = earlier_core.updated_by(core, |name| current.contains(name));
         core.write(&core_dir)?;
     }
     let after_core = started.elapsed();
@@ -126,7 +129,8 @@ pub fn mutants(args: &[String]) -> Result<(), StepError> {
         )?;
         let mut sim = Outcomes::read(&sim_dir)?;
         if let Some(earlier_sim) = earlier_sim {
-            sim = earlier_sim.updated_by(sim, Some(&core.lists["missed"]));
+            let undecided = &core.lists["missed"];
+            sim = earlier_sim.updated_by(sim, |name| undecided.iter().any(|m| m == name));
             sim.write(&sim_dir)?;
         }
         Some((seeds, sim))
@@ -255,9 +259,9 @@ impl Outcomes {
     }
 
     /// These verdicts, with every mutant `newer` retested replaced by its new verdict,
-    /// restricted to the mutants in `within` when given (phase 2 judges only what
-    /// phase 1 missed).
-    fn updated_by(&self, newer: Outcomes, within: Option<&Vec<String>>) -> Outcomes {
+    /// restricted to the mutants `keep` names (those of the crate as it is now; in
+    /// phase 2, those phase 1 missed).
+    fn updated_by(&self, newer: Outcomes, keep: impl Fn(&str) -> bool) -> Outcomes {
         let retested: std::collections::BTreeSet<&String> =
             newer.lists.values().flatten().collect();
         let mut lists = BTreeMap::new();
@@ -267,7 +271,7 @@ impl Outcomes {
                 .filter(|name| !retested.contains(name));
             let merged: Vec<String> = kept
                 .chain(&newer.lists[outcome])
-                .filter(|name| within.is_none_or(|within| within.contains(name)))
+                .filter(|name| keep(name))
                 .cloned()
                 .collect();
             lists.insert(outcome, merged);
@@ -288,6 +292,17 @@ impl Outcomes {
         }
         Ok(())
     }
+}
+
+/// Every mutant of crates/raft as the tree stands, by cargo-mutants' name.
+fn list_mutants(root: &Path) -> Result<std::collections::BTreeSet<String>, StepError> {
+    let listed = probe_output(
+        Command::new("cargo")
+            .args(["mutants", "--list", "--package", "raftviz-raft"])
+            .current_dir(root),
+    )
+    .ok_or_else(|| StepError::new("mutants", "`cargo mutants --list` failed".to_string()))?;
+    Ok(listed.lines().map(str::to_string).collect())
 }
 
 /// `crates/raft/src/log.rs:45:9: replace … with …` -> (`crates/raft/src/log.rs`,

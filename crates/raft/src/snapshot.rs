@@ -176,11 +176,10 @@ impl Raft {
             data: Arc::from(partial.data),
         };
         self.compact(snapshot.clone());
-        self.commit_index = self.commit_index.max(index);
-        if self.last_applied < index {
-            self.last_applied = index;
-            self.ready.install_snapshot = Some(snapshot);
-        }
+        // Past our commit index (checked above), so past what we applied.
+        self.commit_index = index;
+        self.last_applied = index;
+        self.ready.install_snapshot = Some(snapshot);
         self.reply_snapshot(from, index, 0, true);
     }
 
@@ -522,5 +521,34 @@ mod tests {
             let expected: &[usize] = if later_entries == 0 { &[] } else { &[1] };
             assert_eq!(sent, expected, "{later_entries} entries after the snapshot");
         }
+    }
+
+    /// A chunk of another snapshot at the same index (from a leader of
+    /// another term) does not extend the partial one: the transfer starts
+    /// afresh and is answered.
+    #[test]
+    fn a_snapshot_of_another_term_at_the_same_index_starts_afresh() {
+        let mut follower = node(2, 3);
+        let chunk = |term, offset: u64, bytes: &[u8]| Message::InstallSnapshot {
+            term: 2,
+            last_included_index: 5,
+            last_included_term: term,
+            configuration: Configuration::bootstrap(3),
+            offset,
+            data: Arc::from(bytes),
+            done: false,
+        };
+        follower.step(0, chunk(1, 0, &[1, 2]));
+        assert_eq!(follower.partial_snapshot(), Some((5, 2)));
+        let ready = follower.step(0, chunk(2, 0, &[7]));
+        assert!(matches!(
+            ready.messages[0].message,
+            Message::InstallSnapshotReply {
+                next_offset: 1,
+                installed: false,
+                ..
+            }
+        ));
+        assert_eq!(follower.partial_snapshot(), Some((5, 1)));
     }
 }
