@@ -431,17 +431,7 @@ mod tests {
         let second = node.propose(payload(2)).unwrap();
         let third = node.propose(payload(3)).unwrap();
         assert!(second.ready.messages.is_empty() && third.ready.messages.is_empty());
-        let ready = node.step(
-            1,
-            Message::AppendEntriesReply {
-                term: 1,
-                success: true,
-                prev_log_index: 0,
-                match_index: 1,
-                conflict: None,
-                round: 0,
-            },
-        );
+        let ready = node.step(1, acknowledgement(1, 1));
         let Message::AppendEntries {
             prev_log_index,
             entries,
@@ -586,17 +576,7 @@ mod tests {
         let mut node = leader(0, 3);
         let proposed = node.propose(payload(1)).unwrap();
         assert!(proposed.ready.committed.is_empty());
-        let ready = node.step(
-            1,
-            Message::AppendEntriesReply {
-                term: 1,
-                success: true,
-                prev_log_index: 0,
-                match_index: 1,
-                conflict: None,
-                round: 0,
-            },
-        );
+        let ready = node.step(1, acknowledgement(1, 1));
         assert_eq!(node.commit_index(), 1);
         assert_eq!(ready.committed.len(), 1);
     }
@@ -673,17 +653,7 @@ mod tests {
         node.step(1, vote_reply(4, true));
         assert_eq!(terms_of(&node), [2, 4]);
         assert_eq!(node.log().get(2).unwrap().data, EntryData::Noop);
-        node.step(
-            1,
-            Message::AppendEntriesReply {
-                term: 4,
-                success: true,
-                prev_log_index: 0,
-                match_index: 2,
-                conflict: None,
-                round: 0,
-            },
-        );
+        node.step(1, acknowledgement(4, 2));
         assert_eq!(node.commit_index(), 2);
     }
 
@@ -801,32 +771,8 @@ mod tests {
     fn stale_refusal_is_ignored() {
         let mut node = leader(0, 3);
         node.propose(payload(1)).unwrap();
-        node.step(
-            1,
-            Message::AppendEntriesReply {
-                term: 1,
-                success: true,
-                prev_log_index: 0,
-                match_index: 1,
-                conflict: None,
-                round: 0,
-            },
-        );
-        node.step(
-            1,
-            Message::AppendEntriesReply {
-                term: 1,
-                success: false,
-                prev_log_index: 0,
-                match_index: 0,
-                conflict: Some(Conflict {
-                    x_term: None,
-                    x_index: 1,
-                    x_len: 1,
-                }),
-                round: 0,
-            },
-        );
+        node.step(1, acknowledgement(1, 1));
+        node.step(1, short_log_refusal(1, 0, 1));
         assert_eq!(node.progress(1).unwrap().next_index, 2);
         assert_eq!(node.progress(1).unwrap().match_index, 1);
     }
@@ -855,17 +801,7 @@ mod tests {
         node.step(1, vote_reply(1, true));
         for round in 0..90 {
             if round % 10 == 0 {
-                node.step(
-                    2,
-                    Message::AppendEntriesReply {
-                        term: 1,
-                        success: true,
-                        prev_log_index: 0,
-                        match_index: 0,
-                        conflict: None,
-                        round: 0,
-                    },
-                );
+                node.step(2, acknowledgement(1, 0));
             }
             node.tick();
         }
@@ -1012,34 +948,13 @@ mod tests {
     /// reordered refusals neither move nextIndex nor cost a message.
     #[test]
     fn refusals_of_another_request_or_of_a_confirmed_entry_are_ignored() {
-        let refusal = |prev_log_index| Message::AppendEntriesReply {
-            term: 1,
-            success: false,
-            prev_log_index,
-            match_index: 0,
-            conflict: Some(Conflict {
-                x_term: None,
-                x_index: 1,
-                x_len: 1,
-            }),
-            round: 0,
-        };
+        let refusal = |prev_log_index| short_log_refusal(1, prev_log_index, 1);
         let mut node = leader(0, 3);
         node.propose(payload(1)).unwrap();
         let progress = *node.progress(1).unwrap();
         assert!(node.step(1, refusal(7)).messages.is_empty());
         assert_eq!(node.progress(1), Some(&progress));
-        node.step(
-            1,
-            Message::AppendEntriesReply {
-                term: 1,
-                success: true,
-                prev_log_index: 0,
-                match_index: 1,
-                conflict: None,
-                round: 0,
-            },
-        );
+        node.step(1, acknowledgement(1, 1));
         let progress = *node.progress(1).unwrap();
         assert_eq!((progress.match_index, progress.next_index), (1, 2));
         assert!(node.step(1, refusal(1)).messages.is_empty());
@@ -1059,33 +974,12 @@ mod tests {
         node.force_election_timeout();
         node.step(1, vote_reply(2, true));
         assert_eq!(node.role(), Role::Leader);
-        let refusal = |prev_log_index, x_len| Message::AppendEntriesReply {
-            term: 2,
-            success: false,
-            prev_log_index,
-            match_index: 0,
-            conflict: Some(Conflict {
-                x_term: None,
-                x_index: x_len,
-                x_len,
-            }),
-            round: 0,
-        };
+        let refusal = |prev_log_index, x_len| short_log_refusal(2, prev_log_index, x_len);
         let next = node.progress(1).unwrap().next_index;
         assert_eq!(next, 4);
         node.step(1, refusal(next - 1, 99));
         assert_eq!(node.progress(1).unwrap().next_index, 4, "not past our log");
-        node.step(
-            1,
-            Message::AppendEntriesReply {
-                term: 2,
-                success: true,
-                prev_log_index: 0,
-                match_index: 1,
-                conflict: None,
-                round: 0,
-            },
-        );
+        node.step(1, acknowledgement(2, 1));
         node.step(1, refusal(3, 1));
         assert_eq!(node.progress(1).unwrap().next_index, 2, "above matchIndex");
     }

@@ -100,6 +100,34 @@ pub fn append(
     }
 }
 
+/// A follower's success reply holding the leader's log through `match_index`.
+pub fn acknowledgement(term: Term, match_index: Index) -> Message {
+    Message::AppendEntriesReply {
+        term,
+        success: true,
+        prev_log_index: 0,
+        match_index,
+        conflict: None,
+        round: 0,
+    }
+}
+
+/// A follower's refusal at `prev_log_index`: its log ends before index `x_len`.
+pub fn short_log_refusal(term: Term, prev_log_index: Index, x_len: Index) -> Message {
+    Message::AppendEntriesReply {
+        term,
+        success: false,
+        prev_log_index,
+        match_index: 0,
+        conflict: Some(Conflict {
+            x_term: None,
+            x_index: x_len,
+            x_len,
+        }),
+        round: 0,
+    }
+}
+
 pub fn granted(ready: &Ready) -> Option<bool> {
     ready
         .messages
