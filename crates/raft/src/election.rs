@@ -439,13 +439,7 @@ mod tests {
         assert_eq!((node.role(), node.term()), (Role::PreCandidate, 0));
         assert!(ready.hard_state.is_none());
         assert_eq!(ready.messages[0].message.kind(), MessageKind::PreVote);
-        node.step(
-            1,
-            Message::PreVoteReply {
-                term: 1,
-                granted: true,
-            },
-        );
+        node.step(1, pre_vote_reply(1, true));
         assert_eq!((node.role(), node.term()), (Role::Candidate, 1));
     }
 
@@ -453,21 +447,8 @@ mod tests {
     fn pre_vote_refused_while_leader_is_heard() {
         let mut node = node(0, 3);
         node.step(1, heartbeat(1, 0, 0, 0));
-        let ready = node.step(
-            2,
-            Message::PreVote {
-                term: 2,
-                last_log_index: 0,
-                last_log_term: 0,
-            },
-        );
-        assert_eq!(
-            ready.messages[0].message,
-            Message::PreVoteReply {
-                term: 1,
-                granted: false
-            }
-        );
+        let ready = node.step(2, pre_vote(2, 0, 0));
+        assert_eq!(ready.messages[0].message, pre_vote_reply(1, false));
         assert_eq!(
             node.term(),
             1,
@@ -478,14 +459,7 @@ mod tests {
         }
         // The leader went quiet; the server is campaigning itself by now,
         // but a pre-vote for a later term with an up-to-date log is granted.
-        let ready = node.step(
-            2,
-            Message::PreVote {
-                term: 9,
-                last_log_index: 0,
-                last_log_term: 0,
-            },
-        );
+        let ready = node.step(2, pre_vote(9, 0, 0));
         assert!(matches!(
             ready.messages.last().unwrap().message,
             Message::PreVoteReply { granted: true, .. }
@@ -632,14 +606,7 @@ mod tests {
         for _ in 0..3 * 60 {
             node.tick();
         }
-        let ready = node.step(
-            2,
-            Message::PreVote {
-                term: 2,
-                last_log_index: 9,
-                last_log_term: 1,
-            },
-        );
+        let ready = node.step(2, pre_vote(2, 9, 1));
         assert_eq!(granted(&ready), Some(false));
         assert_eq!((node.role(), node.term()), (Role::Leader, 1));
     }
@@ -656,13 +623,7 @@ mod tests {
         let request = behind.force_election_timeout();
         assert_eq!(behind.role(), Role::PreCandidate);
         let ready = ahead.step(2, request.messages[0].message.clone());
-        assert_eq!(
-            ready.messages[0].message,
-            Message::PreVoteReply {
-                term: 4,
-                granted: false
-            }
-        );
+        assert_eq!(ready.messages[0].message, pre_vote_reply(4, false));
         behind.step(0, ready.messages[0].message.clone());
         assert_eq!((behind.role(), behind.term()), (Role::Follower, 4));
     }
@@ -673,21 +634,8 @@ mod tests {
     #[test]
     fn a_pre_vote_for_the_term_we_are_in_is_refused() {
         let mut node = follower_with_log(0, 3, &[2]);
-        let ready = node.step(
-            2,
-            Message::PreVote {
-                term: 2,
-                last_log_index: 1,
-                last_log_term: 2,
-            },
-        );
-        assert_eq!(
-            ready.messages[0].message,
-            Message::PreVoteReply {
-                term: 2,
-                granted: false
-            }
-        );
+        let ready = node.step(2, pre_vote(2, 1, 2));
+        assert_eq!(ready.messages[0].message, pre_vote_reply(2, false));
     }
 
     /// Server 0 of three, with pre-vote, asking for pre-votes for term 1.
@@ -705,13 +653,7 @@ mod tests {
     #[test]
     fn a_pre_candidate_ignores_late_votes_from_its_last_election() {
         let mut node = pre_candidate();
-        node.step(
-            1,
-            Message::PreVoteReply {
-                term: 1,
-                granted: true,
-            },
-        );
+        node.step(1, pre_vote_reply(1, true));
         assert_eq!((node.role(), node.term()), (Role::Candidate, 1));
         node.force_election_timeout();
         assert_eq!((node.role(), node.term()), (Role::PreCandidate, 1));
@@ -724,29 +666,11 @@ mod tests {
     #[test]
     fn pre_votes_count_only_for_the_next_term_of_a_pre_candidate() {
         let mut node = pre_candidate();
-        node.step(
-            1,
-            Message::PreVoteReply {
-                term: 3,
-                granted: true,
-            },
-        );
+        node.step(1, pre_vote_reply(3, true));
         assert_eq!((node.role(), node.term()), (Role::PreCandidate, 0));
-        node.step(
-            1,
-            Message::PreVoteReply {
-                term: 1,
-                granted: true,
-            },
-        );
+        node.step(1, pre_vote_reply(1, true));
         assert_eq!((node.role(), node.term()), (Role::Candidate, 1));
-        node.step(
-            2,
-            Message::PreVoteReply {
-                term: 2,
-                granted: true,
-            },
-        );
+        node.step(2, pre_vote_reply(2, true));
         assert_eq!((node.role(), node.term()), (Role::Candidate, 1));
     }
 

@@ -79,6 +79,18 @@ pub fn vote_reply(term: Term, granted: bool) -> Message {
     Message::RequestVoteReply { term, granted }
 }
 
+pub fn pre_vote(term: Term, last_log_index: Index, last_log_term: Term) -> Message {
+    Message::PreVote {
+        term,
+        last_log_index,
+        last_log_term,
+    }
+}
+
+pub fn pre_vote_reply(term: Term, granted: bool) -> Message {
+    Message::PreVoteReply { term, granted }
+}
+
 pub fn heartbeat(term: Term, prev_log_index: Index, prev_log_term: Term, commit: Index) -> Message {
     append(term, prev_log_index, prev_log_term, Vec::new(), commit)
 }
