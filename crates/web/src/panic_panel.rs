@@ -12,7 +12,9 @@ pub fn install() {
     yew::set_custom_panic_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         // Nothing more can be done if even the DOM is out of reach.
-        let _ = show(&info.to_string());
+        // The page is built without source locations (xtask's `tools::trunk`), so the
+        // message is what there is to show.
+        let _ = show(info.payload_as_str().unwrap_or(&info.to_string()));
     }));
 }
 
