@@ -24,7 +24,7 @@ pub fn ensure_tools(root: &Path) -> Result<(), StepError> {
 /// rebuilt with the page (with `opt-level = "z"` and LTO across it, and std's own
 /// smaller-code choices) and panics carry no source locations. These are unstable cargo
 /// and rustc options, allowed on the stable toolchain by RUSTC_BOOTSTRAP for this build
-/// only; a plain `trunk build` still works and gives a page about 20 KB larger.
+/// only; a plain `trunk build` still works and gives a page about 18 KB larger.
 /// Nothing it changes is observable in a run: the simulator's only unstable sorts order
 /// plain integers and tuples of them, which any algorithm orders alike.
 pub fn trunk(root: &Path, args: &[&str]) -> Command {
