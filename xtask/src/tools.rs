@@ -42,20 +42,6 @@ pub fn trunk(root: &Path, args: &[&str]) -> Command {
     command
 }
 
-/// Rebuilding std for the page (see [`trunk`]) needs its source.
-fn ensure_std_source() -> Result<(), StepError> {
-    let installed = probe_output(Command::new("rustup").args(["component", "list", "--installed"]))
-        .ok_or_else(|| StepError::new("tools", "`rustup component list` failed"))?;
-    if installed.lines().any(|line| line.starts_with("rust-src")) {
-        println!("    rust-src: installed");
-        return Ok(());
-    }
-    run_step(
-        "tools",
-        Command::new("rustup").args(["component", "add", "rust-src"]),
-    )
-}
-
 /// `cargo install` puts binaries in ~/.cargo/bin, which a bare CI shell may not have on
 /// PATH; children (trunk looking up wasm-bindgen) inherit this process's PATH.
 fn put_cargo_bin_on_path() {
@@ -95,16 +81,26 @@ fn put_on_path(bin: PathBuf) {
 
 fn ensure_targets() -> Result<(), StepError> {
     println!("==> [tools] rust targets: {}", TARGETS.join(", "));
-    let installed = probe_output(Command::new("rustup").args(["target", "list", "--installed"]))
-        .ok_or_else(|| StepError::new("tools", "`rustup target list --installed` failed"))?;
-    for target in TARGETS {
-        if installed.lines().any(|line| line.trim() == target) {
-            println!("    {target}: installed");
+    ensure_rustup_installed("target", &TARGETS)
+}
+
+/// Rebuilding std for the page (see [`trunk`]) needs its source.
+fn ensure_std_source() -> Result<(), StepError> {
+    println!("==> [tools] rust components: rust-src");
+    ensure_rustup_installed("component", &["rust-src"])
+}
+
+/// `rustup <kind> add` for each name that `rustup <kind> list --installed` lacks.
+fn ensure_rustup_installed(kind: &str, names: &[&str]) -> Result<(), StepError> {
+    let installed = probe_output(Command::new("rustup").args([kind, "list", "--installed"]))
+        .ok_or_else(|| {
+            StepError::new("tools", format!("`rustup {kind} list --installed` failed"))
+        })?;
+    for name in names {
+        if installed.lines().any(|line| line.trim() == *name) {
+            println!("    {name}: installed");
         } else {
-            run_step(
-                "tools",
-                Command::new("rustup").args(["target", "add", target]),
-            )?;
+            run_step("tools", Command::new("rustup").args([kind, "add", name]))?;
         }
     }
     Ok(())
