@@ -8,6 +8,7 @@ mod checker;
 mod config;
 pub mod decimal;
 pub mod explore;
+mod json;
 pub mod kv;
 pub mod lab;
 pub mod linearizability;

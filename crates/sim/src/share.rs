@@ -6,7 +6,7 @@
 //! the same reasons with the same messages. The schema and the link's
 //! byte layout are documented in `docs/trace-format.md`.
 //!
-//! JSON is read as a `serde_json::Value` and walked by hand rather than
+//! JSON is read as a [`json::Value`] tree and walked by hand rather than
 //! through derived mirror structs: the walk knows the path of every field
 //! it reads, so an error can say `actions[3].action.server` (a derived
 //! decoder only gives a line and column), and the build needs no
@@ -16,8 +16,8 @@
 
 use std::fmt::{self, Write as _};
 
+use crate::json::{self, Map, Value};
 use raftviz_raft::{Bugs, ConfChange, NodeId};
-use serde_json::{Map, Value};
 
 use crate::kv::Op;
 use crate::timeline::FIRST_SPACING_MS;
@@ -549,7 +549,7 @@ pub fn export(sim: &Simulation) -> Export {
     let trace = sim.trace();
     let mut out = String::new();
     let _ = writeln!(out, "{{");
-    let _ = writeln!(out, "  \"format\": {},", json_string(TRACE_FORMAT));
+    let _ = writeln!(out, "  \"format\": {},", json::string(TRACE_FORMAT));
     let _ = writeln!(out, "  \"version\": {TRACE_VERSION},");
     let _ = writeln!(out, "  \"settings\": {},", settings_json(&run.config));
     let _ = writeln!(out, "  \"time\": {},", run.time);
@@ -631,18 +631,8 @@ fn event_json(event: &crate::Event) -> String {
         "    {{\"time\": {}, \"server\": {server}, \"kind\": \"{}\", \"text\": {}}}",
         event.time,
         event_kind_name(&event.kind),
-        json_string(&event.kind.to_string())
+        json::string(&event.kind.to_string())
     )
-}
-
-fn json_string(text: &str) -> String {
-    Value::from(text).to_string()
-}
-
-/// Shortest text that reads back as the same `f64` (`null` for NaN, which
-/// import then refuses by name).
-fn json_float(number: f64) -> String {
-    Value::from(number).to_string()
 }
 
 fn settings_json(config: &SimConfig) -> String {
@@ -738,8 +728,8 @@ fn network_json(network: &NetworkConfig) -> String {
          \"duplicate_probability\": {}, \"long_reordering\": {}, \"delivery\": \"{}\"}}",
         network.latency_ms.0,
         network.latency_ms.1,
-        json_float(network.drop_probability),
-        json_float(network.duplicate_probability),
+        json::float(network.drop_probability),
+        json::float(network.duplicate_probability),
         network.long_reordering,
         network.delivery.name()
     )
@@ -795,8 +785,8 @@ fn action_json(action: &UserAction) -> String {
         } => format!(
             "{{\"type\": \"submit\", \"server\": {server}, \"op\": \"{}\", \"key\": {}, \"value\": {}}}",
             op_name(*op),
-            json_string(key),
-            json_string(value)
+            json::string(key),
+            json::string(value)
         ),
         UserAction::AddServer { joining } => format!(
             "{{\"type\": \"add_server\", \"joining\": \"{}\"}}",
@@ -873,7 +863,7 @@ pub fn import_trace(text: &str) -> Result<SharedRun, ImportError> {
             limit: MAX_TRACE_BYTES,
         });
     }
-    let document: Value = serde_json::from_str(text).map_err(|error| ImportError::NotJson {
+    let document: Value = json::parse(text).map_err(|error| ImportError::NotJson {
         detail: error.to_string(),
     })?;
     let Some(fields) = document.as_object() else {
@@ -946,7 +936,7 @@ pub fn import_trace(text: &str) -> Result<SharedRun, ImportError> {
 
 /// A JSON object being read, and where it sits in the document.
 struct Object<'a> {
-    fields: &'a Map<String, Value>,
+    fields: &'a Map,
     path: String,
 }
 
@@ -959,13 +949,7 @@ fn as_object(value: &Value, path: String) -> Result<Object<'_>, ImportError> {
 
 /// A value as an error message quotes it: short enough for one line.
 fn shorten(value: &Value) -> String {
-    const LONGEST: usize = 40;
-    let text = value.to_string();
-    if text.chars().count() <= LONGEST {
-        return text;
-    }
-    let cut: String = text.chars().take(LONGEST).collect();
-    format!("{cut}…")
+    value.shortened(40)
 }
 
 impl<'a> Object<'a> {
@@ -1013,7 +997,13 @@ impl<'a> Object<'a> {
         let value = self.field(name)?;
         value
             .as_f64()
-            .ok_or_else(|| bad_value(&self.path_of(name), shorten(value), "a number"))
+            .ok_or_else(|| {
+                bad_value(
+                    &self.path_of(name),
+                    shorten(value),
+                    "a number of at most 19 significant digits",
+                )
+            })
     }
 
     fn string(&self, name: &str) -> Result<&'a str, ImportError> {
@@ -1026,7 +1016,7 @@ impl<'a> Object<'a> {
     /// An inclusive range written `[low, high]`.
     fn range(&self, name: &str) -> Result<(u64, u64), ImportError> {
         let value = self.field(name)?;
-        match value.as_array().map(Vec::as_slice) {
+        match value.as_array() {
             Some([low, high]) => match (low.as_u64(), high.as_u64()) {
                 (Some(low), Some(high)) => Ok((low, high)),
                 _ => Err(bad_value(

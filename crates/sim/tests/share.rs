@@ -636,6 +636,45 @@ fn bad_json_is_refused_with_its_position() {
 }
 
 #[test]
+fn deep_nesting_is_refused_as_not_json_not_a_stack_overflow() {
+    let message = import_trace(&"[".repeat(100_000)).unwrap_err().to_string();
+    assert_says(&message, "not valid JSON: lists and objects nested too deeply");
+}
+
+#[test]
+fn any_probability_reads_back_from_a_trace_bit_for_bit() {
+    for probability in [0.1 + 0.2, 1e-7 / 3.0, 0.999_999_999_999_999_9, 5e-324, 2.225e-308] {
+        let mut config = SimConfig::visual(3);
+        config.network.drop_probability = probability;
+        config.network.duplicate_probability = probability / 7.0;
+        let mut sim = Simulation::new(config);
+        sim.run_for(2_000);
+        let run = import_trace(&export_trace(&sim)).unwrap();
+        let network = &run.config.network;
+        assert_eq!(network.drop_probability.to_bits(), probability.to_bits());
+        assert_eq!(
+            network.duplicate_probability.to_bits(),
+            (probability / 7.0).to_bits()
+        );
+        assert!(run.replay().is_ok(), "{probability} replays differently");
+    }
+}
+
+#[test]
+fn a_probability_of_more_digits_than_a_float_holds_is_refused_by_name() {
+    let text = export_trace(&sample());
+    let field = "\"drop_probability\": ";
+    let start = text.find(field).unwrap() + field.len();
+    let end = start + text[start..].find(',').unwrap();
+    let edited = format!("{}0.123456789012345678901{}", &text[..start], &text[end..]);
+    assert_eq!(
+        import_trace(&edited).unwrap_err().to_string(),
+        "`settings.network.drop_probability` is 0.123456789012345678901, but it must be a number \
+         of at most 19 significant digits"
+    );
+}
+
+#[test]
 fn a_missing_field_is_named_by_its_path() {
     let mut document = sample_trace();
     document["settings"]
