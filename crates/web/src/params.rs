@@ -133,7 +133,7 @@ impl StartParams {
                     Some(speed) => start.speed = speed,
                     None => start
                         .errors
-                        .push(lang.fill(T::BadSpeed, &[&value, &MAX_SPEED])),
+                        .push(lang.fill(T::BadSpeed, &[&value, &(MAX_SPEED as u32)])),
                 },
                 "scenario" => start.scenario = Some(value.to_owned()),
                 _ => {}

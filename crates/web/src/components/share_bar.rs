@@ -117,7 +117,8 @@ fn use_copy_to_clipboard(share: Option<ShareOutcome>, dispatch: Dispatch) {
 fn read_trace(file: File, dispatch: Dispatch, lang: Lang) {
     let name = file.name();
     if file.size() > MAX_TRACE_BYTES as f64 {
-        let error = lang.fill(T::TraceTooBig, &[&file.size(), &MAX_TRACE_BYTES]);
+        // A whole number of bytes: an f64 written here would bring float formatting in.
+        let error = lang.fill(T::TraceTooBig, &[&(file.size() as u64), &MAX_TRACE_BYTES]);
         dispatch.dispatch(Action::Import(name, Err(error)));
         return;
     }
