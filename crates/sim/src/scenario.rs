@@ -46,6 +46,8 @@
 //! Every `title:`, `summary:` and `say:` line has a Chinese twin beside it
 //! (`title.zh:`, `summary.zh:`, `say.zh:`, `variant.zh <id>:`; `say.zh [variant]:`
 //! for a marked line); [`untranslated`] lists those that lack one.
+use std::fmt;
+
 use raftviz_raft::{ConfChange, Index, Membership, NodeId, Role, Term};
 
 use crate::kv::Op;
@@ -783,6 +785,77 @@ fn condition_of(text: &str) -> Result<Condition, String> {
     }
 }
 
+/// A condition as a scenario file writes it, so that a failed check quotes it.
+impl fmt::Display for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = |id: &NodeId| format!("S{}", id + 1);
+        let compare = |compare: &Compare| match compare {
+            Compare::AtLeast => ">=",
+            Compare::AtMost => "<=",
+        };
+        match self {
+            Condition::Role(id, role) => write!(f, "{} {}", s(id), role.name()),
+            Condition::Down(id) => write!(f, "{} down", s(id)),
+            Condition::Up(id) => write!(f, "{} up", s(id)),
+            Condition::Term(id, term) => write!(f, "{} term {term}", s(id)),
+            Condition::TermAbove(id, term) => write!(f, "{} term-above {term}", s(id)),
+            Condition::Commit(id, index) => write!(f, "{} commit {index}", s(id)),
+            Condition::Applied(id, index) => write!(f, "{} applied {index}", s(id)),
+            Condition::VotedFor(id, vote) => {
+                write!(
+                    f,
+                    "{} voted {}",
+                    s(id),
+                    vote.as_ref().map_or("none".into(), s)
+                )
+            }
+            Condition::Log(id, entries) => {
+                write!(f, "{} log", s(id))?;
+                entries
+                    .iter()
+                    .try_for_each(|(index, term)| write!(f, " {index}/{term}"))
+            }
+            Condition::Has(id, index, term) => write!(f, "{} has {index}/{term}", s(id)),
+            Condition::SnapshotAtLeast(id, index) => write!(f, "{} snapshot {index}", s(id)),
+            Condition::Leader(leader) => {
+                write!(f, "leader {}", leader.as_ref().map_or("none".into(), s))
+            }
+            Condition::AnyLeader => write!(f, "leader any"),
+            Condition::Refusals(id, count) => write!(f, "{} refusals {count}", s(id)),
+            Condition::Invariant(name, ok) => {
+                write!(
+                    f,
+                    "invariant {name} {}",
+                    if *ok { "ok" } else { "violated" }
+                )
+            }
+            Condition::Read(key, value) => write!(f, "read {key} {value}"),
+            Condition::ClientsIdle(idle) => {
+                write!(f, "clients {}", if *idle { "idle" } else { "waiting" })
+            }
+            Condition::Lease(id, held) => {
+                write!(
+                    f,
+                    "{} lease {}",
+                    s(id),
+                    if *held { "held" } else { "expired" }
+                )
+            }
+            Condition::TickMs(id, ms) => write!(f, "{} tick {ms}", s(id)),
+            Condition::Liveness(state) => write!(f, "liveness {}", state.name()),
+            Condition::LeaderChanges(how, n) => write!(f, "leader-changes {} {n}", compare(how)),
+            Condition::MsWithoutLeader(how, n) => {
+                write!(f, "ms-without-leader {} {n}", compare(how))
+            }
+            Condition::OpsPerSecond(how, n) => write!(f, "ops-per-s {} {n}", compare(how)),
+            Condition::Member(id, membership) => {
+                write!(f, "{} member {}", s(id), membership.name())
+            }
+            Condition::Config(id, ids) => write!(f, "{} config {ids}", s(id)),
+        }
+    }
+}
+
 /// `2/3`: index 2 holds an entry of term 3.
 fn entry_of(text: &str) -> Result<(Index, Term), String> {
     let (index, term) = text
@@ -1053,7 +1126,7 @@ impl StepRun {
                     }
                     if !condition.holds(sim) {
                         self.outcome.failures.push(format!(
-                            "step {}: waited {limit} ms for {condition:?}",
+                            "step {}: waited {limit} ms for `{condition}`",
                             step.id
                         ));
                     }
@@ -1062,7 +1135,7 @@ impl StepRun {
                     if scenario.applies(only, variant) && !condition.holds(sim) {
                         self.outcome
                             .failures
-                            .push(format!("step {}: expected {condition:?}", step.id));
+                            .push(format!("step {}: expected `{condition}`", step.id));
                     }
                 }
             }
@@ -1169,6 +1242,52 @@ mod tests {
             vec![],
             Action::User(UserAction::ChangeMembership { changes }),
         )
+    }
+
+    #[test]
+    fn a_condition_writes_back_as_a_scenario_file_writes_it() {
+        for text in [
+            "S1 leader",
+            "S2 follower",
+            "S3 candidate",
+            "S4 precandidate",
+            "S1 down",
+            "S1 up",
+            "S1 term 3",
+            "S1 term-above 2",
+            "S1 commit 4",
+            "S1 applied 4",
+            "S1 voted none",
+            "S1 voted S2",
+            "S1 log 1/1 2/1 3/2",
+            "S1 log",
+            "S3 has 150/1",
+            "S1 snapshot 10",
+            "leader none",
+            "leader S2",
+            "leader any",
+            "S1 refusals 2",
+            "invariant election-safety ok",
+            "invariant log-matching violated",
+            "read x 1",
+            "clients idle",
+            "clients waiting",
+            "S1 lease held",
+            "S1 lease expired",
+            "S1 tick 12",
+            "liveness ok",
+            "liveness degraded",
+            "liveness down",
+            "leader-changes >= 3",
+            "ms-without-leader <= 500",
+            "ops-per-s >= 30",
+            "S6 member voter",
+            "S6 member learner",
+            "S4 member removed",
+            "S1 config 0,1,2|0,1,3",
+        ] {
+            assert_eq!(condition_of(text).unwrap().to_string(), text);
+        }
     }
 
     #[test]

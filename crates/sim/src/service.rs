@@ -500,7 +500,7 @@ impl Simulation {
             let problem = match self.check_linearizable() {
                 crate::linearizability::Verdict::Linearizable => None,
                 crate::linearizability::Verdict::Violation { key, operations } => Some(format!(
-                    "the client history on key {key:?} ({} operations) has no linearization",
+                    "the client history on key \"{key}\" ({} operations) has no linearization",
                     operations.len()
                 )),
             };

@@ -995,15 +995,13 @@ impl<'a> Object<'a> {
 
     fn f64(&self, name: &str) -> Result<f64, ImportError> {
         let value = self.field(name)?;
-        value
-            .as_f64()
-            .ok_or_else(|| {
-                bad_value(
-                    &self.path_of(name),
-                    shorten(value),
-                    "a number of at most 19 significant digits",
-                )
-            })
+        value.as_f64().ok_or_else(|| {
+            bad_value(
+                &self.path_of(name),
+                shorten(value),
+                "a number of at most 19 significant digits",
+            )
+        })
     }
 
     fn string(&self, name: &str) -> Result<&'a str, ImportError> {
@@ -2034,6 +2032,15 @@ fn base64url_encode(bytes: &[u8]) -> String {
     out
 }
 
+/// A character as a message quotes it: `'!'`, or `U+000A` for one that cannot be seen.
+fn quoted_character(character: char) -> String {
+    if character.is_control() || character.is_whitespace() {
+        format!("U+{:04X}", u32::from(character))
+    } else {
+        format!("'{character}'")
+    }
+}
+
 fn base64url_decode(text: &str) -> Result<Vec<u8>, ImportError> {
     if text.is_empty() {
         return Err(ImportError::BadLink {
@@ -2054,7 +2061,7 @@ fn base64url_decode(text: &str) -> Result<Vec<u8>, ImportError> {
                 let shown = text
                     .get(position..)
                     .and_then(|rest| rest.chars().next())
-                    .map_or_else(|| format!("byte {character:#04x}"), |c| format!("{c:?}"));
+                    .map_or_else(|| format!("byte {character:#04x}"), quoted_character);
                 return Err(ImportError::BadLink {
                     reason: format!("{shown} at position {position} is not a base64url character"),
                 });

@@ -132,6 +132,18 @@ pub enum DropReason {
     ByHand,
 }
 
+impl DropReason {
+    /// As event texts have always written it.
+    pub fn name(self) -> &'static str {
+        match self {
+            DropReason::LinkCut => "LinkCut",
+            DropReason::Random => "Random",
+            DropReason::ServerDown => "ServerDown",
+            DropReason::ByHand => "ByHand",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EventKind {
     Send {
@@ -279,9 +291,10 @@ impl fmt::Display for EventKind {
             } => {
                 write!(
                     f,
-                    "lost S{}→S{} {message} #{id} ({reason:?})",
+                    "lost S{}→S{} {message} #{id} ({})",
                     from + 1,
-                    to + 1
+                    to + 1,
+                    reason.name()
                 )
             }
             EventKind::Role { role, term } => write!(f, "{} in term {term}", role.name()),

@@ -467,35 +467,12 @@ fn describe_entry(data: &EntryData) -> String {
     }
 }
 
-/// AppendEntries is spelt out with its entries in short form (payload bytes
-/// would drown the rest); every other kind, including kinds added later,
-/// shows its derived field list.
+/// The message on one line, `Kind { field: value, … }`, with the fields (and their
+/// Figure 2 names) the message panel lists.
 fn describe_message(message: &Message) -> String {
-    match message {
-        Message::AppendEntries {
-            term,
-            prev_log_index,
-            prev_log_term,
-            entries,
-            leader_commit,
-            ..
-        } => {
-            let carried: Vec<String> = entries
-                .iter()
-                .map(|entry| {
-                    format!(
-                        "{}@t{} {}",
-                        entry.index,
-                        entry.term,
-                        describe_entry(&entry.data)
-                    )
-                })
-                .collect();
-            format!(
-                "AppendEntries {{ term: {term}, prev_log_index: {prev_log_index}, prev_log_term: {prev_log_term}, leader_commit: {leader_commit}, entries: [{}] }}",
-                carried.join(", ")
-            )
-        }
-        other => format!("{other:?}"),
-    }
+    let fields: Vec<String> = message_fields(message)
+        .into_iter()
+        .map(|(name, value)| format!("{name}: {value}"))
+        .collect();
+    format!("{} {{ {} }}", message.kind().name(), fields.join(", "))
 }

@@ -638,12 +638,21 @@ fn bad_json_is_refused_with_its_position() {
 #[test]
 fn deep_nesting_is_refused_as_not_json_not_a_stack_overflow() {
     let message = import_trace(&"[".repeat(100_000)).unwrap_err().to_string();
-    assert_says(&message, "not valid JSON: lists and objects nested too deeply");
+    assert_says(
+        &message,
+        "not valid JSON: lists and objects nested too deeply",
+    );
 }
 
 #[test]
 fn any_probability_reads_back_from_a_trace_bit_for_bit() {
-    for probability in [0.1 + 0.2, 1e-7 / 3.0, 0.999_999_999_999_999_9, 5e-324, 2.225e-308] {
+    for probability in [
+        0.1 + 0.2,
+        1e-7 / 3.0,
+        0.999_999_999_999_999_9,
+        5e-324,
+        2.225e-308,
+    ] {
         let mut config = SimConfig::visual(3);
         config.network.drop_probability = probability;
         config.network.duplicate_probability = probability / 7.0;

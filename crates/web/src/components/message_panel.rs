@@ -46,7 +46,7 @@ pub fn message_panel(sim: &Simulation, id: u64, dispatch: &Dispatch, lang: Lang)
                     EventKind::Drop {
                         id: seen, reason, ..
                     } if *seen == id => {
-                        fate = lang.fill(T::FateLost, &[&event.time, &format_args!("{reason:?}")]);
+                        fate = lang.fill(T::FateLost, &[&event.time, &reason.name()]);
                     }
                     EventKind::Send {
                         id: seen,
