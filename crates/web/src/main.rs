@@ -3,6 +3,7 @@
 
 mod announcer;
 mod app;
+mod browser_math;
 mod components;
 mod frames;
 mod i18n;

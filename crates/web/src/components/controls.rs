@@ -4,9 +4,10 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::components::number_field::NumberField;
 use raftviz_sim::decimal::{self, fixed};
 
+use crate::browser_math;
+use crate::components::number_field::NumberField;
 use crate::i18n::{Lang, T};
 use crate::names::{seconds, speed_label};
 use crate::state::{Action, Dispatch, FASTEST_SPEED, SLOWEST_SPEED};
@@ -44,7 +45,7 @@ pub fn controls(props: ControlsProps, lang: Lang) -> Html {
         Callback::from(move |event: InputEvent| {
             let exponent = input_value(&event).and_then(|text| decimal::parse(&text));
             if let Some(exponent) = exponent {
-                dispatch.dispatch(Action::SetSpeed(10f64.powf(exponent)));
+                dispatch.dispatch(Action::SetSpeed(browser_math::powf(10.0, exponent)));
             }
         })
     };
@@ -64,7 +65,7 @@ pub fn controls(props: ControlsProps, lang: Lang) -> Html {
             dispatch.dispatch(Action::Seed(seed));
         })
     };
-    let exponent = props.speed.clamp(SLOWEST_SPEED, FASTEST_SPEED).log10();
+    let exponent = browser_math::log10(props.speed.clamp(SLOWEST_SPEED, FASTEST_SPEED));
     let ms = props.clock_ms;
     html! {
         <div class="controls" role="toolbar" aria-label={lang.t(T::ControlsLabel)}>
@@ -80,7 +81,7 @@ pub fn controls(props: ControlsProps, lang: Lang) -> Html {
                 <span>{ lang.t(T::SpeedWord) }</span>
                 <input type="range" data-action="speed" aria-label={lang.t(T::SpeedLabel)}
                        aria-valuetext={speed_label(props.speed)}
-                       min={fixed(SLOWEST_SPEED.log10(), 2)} max={fixed(FASTEST_SPEED.log10(), 2)}
+                       min={fixed(browser_math::log10(SLOWEST_SPEED), 2)} max={fixed(browser_math::log10(FASTEST_SPEED), 2)}
                        step="0.05" value={fixed(exponent, 2)} oninput={on_speed} />
                 <output>{ speed_label(props.speed) }</output>
             </label>

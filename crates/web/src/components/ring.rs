@@ -8,6 +8,7 @@ use raftviz_sim::{
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::browser_math;
 use crate::i18n::{use_lang, Lang, T};
 use crate::names::{configuration_name, ids_name, member_word, role_name, server_name, term_class};
 use crate::state::{Action, Dispatch, NodeId, SimHandle};
@@ -56,8 +57,8 @@ impl Layout {
     fn new(sim: &Simulation, lang: Lang) -> Layout {
         let servers = sim.server_count();
         // Neighbours stay at least the five-server chord apart.
-        let five = 2.0 * RING_RADIUS * (std::f64::consts::PI / 5.0).sin();
-        let fit = five / (2.0 * (std::f64::consts::PI / servers.max(3) as f64).sin());
+        let five = 2.0 * RING_RADIUS * browser_math::sin(std::f64::consts::PI / 5.0);
+        let fit = five / (2.0 * browser_math::sin(std::f64::consts::PI / servers.max(3) as f64));
         let configurations = if sim.membership_changed() {
             (0..servers)
                 .map(|id| {
@@ -85,8 +86,8 @@ impl Layout {
         };
         let angle = first + id as f64 * std::f64::consts::TAU / self.servers as f64;
         Point {
-            x: CENTRE.x + radius * angle.cos(),
-            y: CENTRE.y + radius * angle.sin(),
+            x: CENTRE.x + radius * browser_math::cos(angle),
+            y: CENTRE.y + radius * browser_math::sin(angle),
         }
     }
 
@@ -159,7 +160,7 @@ struct Point {
 impl Point {
     fn towards(self, other: Point, distance: f64) -> Point {
         let (dx, dy) = (other.x - self.x, other.y - self.y);
-        let length = dx.hypot(dy).max(f64::EPSILON);
+        let length = browser_math::length(dx, dy).max(f64::EPSILON);
         Point {
             x: self.x + dx / length * distance,
             y: self.y + dy / length * distance,
