@@ -4,7 +4,6 @@
 //! here decides protocol behaviour.
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use raftviz_sim::scenario::{self, Listed, Scenario, ScenarioPlayer, StepRun};
@@ -255,7 +254,8 @@ pub struct AppState {
     pub diagram_revision: u64,
     diagram_shown_at: f64,
     /// Event-log topics a person switched off.
-    pub hidden_topics: Rc<BTreeSet<&'static str>>,
+    /// A handful at most: a list is lighter in the wasm than a set.
+    pub hidden_topics: Rc<Vec<&'static str>>,
     /// How Add server adds a new one.
     pub joining: Joining,
     /// While a joint change is put together: the changes picked so far, applied
@@ -1389,8 +1389,11 @@ impl Reducible for AppState {
             },
             Action::ToggleTopic(topic) => {
                 let mut hidden = (*self.hidden_topics).clone();
-                if !hidden.remove(topic) {
-                    hidden.insert(topic);
+                match hidden.iter().position(|&shown| shown == topic) {
+                    Some(at) => {
+                        hidden.remove(at);
+                    }
+                    None => hidden.push(topic),
                 }
                 next.hidden_topics = Rc::new(hidden);
                 next

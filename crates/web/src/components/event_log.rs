@@ -27,7 +27,7 @@ const FOLLOW_SLACK_PX: i32 = 60;
 pub struct EventLogProps {
     pub sim: SimHandle,
     pub revision: u64,
-    pub hidden_topics: std::rc::Rc<std::collections::BTreeSet<&'static str>>,
+    pub hidden_topics: std::rc::Rc<Vec<&'static str>>,
     pub dispatch: Dispatch,
 }
 
@@ -53,7 +53,7 @@ pub fn event_log(props: &EventLogProps) -> Html {
     let mut shown: Vec<_> = trace
         .numbered()
         .rev()
-        .filter(|(_, event)| !props.hidden_topics.contains(event.kind.topic()))
+        .filter(|(_, event)| !props.hidden_topics.contains(&event.kind.topic()))
         .take(SHOWN_EVENTS)
         .collect();
     shown.reverse();
@@ -79,7 +79,7 @@ pub fn event_log(props: &EventLogProps) -> Html {
             Callback::from(move |_: Event| dispatch.dispatch(Action::ToggleTopic(topic)));
         html! {
             <label class={format!("topic-{topic}")}>
-                <input type="checkbox" checked={!props.hidden_topics.contains(topic)} {onchange}
+                <input type="checkbox" checked={!props.hidden_topics.contains(&topic)} {onchange}
                        data-topic={topic} />
                 { lang.t(word) }
             </label>
