@@ -6,7 +6,6 @@
 //! command applies once however often it is sent. Every client operation
 //! is recorded, with its call and return times, for the linearizability
 //! checker.
-use std::collections::BTreeMap;
 
 use raftviz_raft::{Index, NodeId, Term};
 use rand_core::RngCore;
@@ -91,9 +90,42 @@ impl Client {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ServiceState {
     /// Writes (and log reads) by the index they were proposed at.
-    waiting: BTreeMap<Index, Waiter>,
+    waiting: Waiters,
     /// ReadIndex requests by request id.
-    reads: BTreeMap<u64, Waiter>,
+    reads: Waiters,
+}
+
+/// Waiters in the order of their keys. A server holds a few (each client waits for
+/// one request at a time), so a sorted list serves as well as a map, and is much
+/// lighter in the page's wasm than a B-tree of its own type.
+#[derive(Clone, Debug, Default)]
+struct Waiters(Vec<(u64, Waiter)>);
+
+impl Waiters {
+    fn position(&self, key: u64) -> Result<usize, usize> {
+        self.0.binary_search_by_key(&key, |(held, _)| *held)
+    }
+
+    /// As a map's insert: a waiter under the same key replaces the one there.
+    fn insert(&mut self, key: u64, waiter: Waiter) {
+        match self.position(key) {
+            Ok(at) => self.0[at].1 = waiter,
+            Err(at) => self.0.insert(at, (key, waiter)),
+        }
+    }
+
+    fn remove(&mut self, key: u64) -> Option<Waiter> {
+        let at = self.position(key).ok()?;
+        Some(self.0.remove(at).1)
+    }
+
+    fn values(&self) -> impl Iterator<Item = &Waiter> {
+        self.0.iter().map(|(_, waiter)| waiter)
+    }
+
+    fn retain(&mut self, mut keep: impl FnMut(&Waiter) -> bool) {
+        self.0.retain(|(_, waiter)| keep(waiter));
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -360,7 +392,7 @@ impl Simulation {
         index: Index,
         applied: Option<&crate::kv::Applied>,
     ) {
-        let Some(waiter) = self.servers[server].service.waiting.remove(&index) else {
+        let Some(waiter) = self.servers[server].service.waiting.remove(index) else {
             return;
         };
         let ours =
@@ -374,7 +406,7 @@ impl Simulation {
     }
 
     pub(crate) fn on_read(&mut self, server: NodeId, request: u64) {
-        let Some(waiter) = self.servers[server].service.reads.remove(&request) else {
+        let Some(waiter) = self.servers[server].service.reads.remove(request) else {
             return;
         };
         let value = self.servers[server].kv.get(&waiter.key);
@@ -393,8 +425,8 @@ impl Simulation {
             .filter(|waiter| lost(waiter))
             .cloned()
             .collect();
-        service.waiting.retain(|_, waiter| !lost(waiter));
-        service.reads.retain(|_, waiter| !lost(waiter));
+        service.waiting.retain(|waiter| !lost(waiter));
+        service.reads.retain(|waiter| !lost(waiter));
         let hint = self.servers[server]
             .node
             .as_ref()

@@ -3,8 +3,6 @@
 //! was lost), leaders, candidates, crashes and restarts marked. Only a window of recent
 //! time is drawn, so a long run costs what a short one does.
 
-use std::collections::HashMap;
-
 use raftviz_sim::decimal::fixed;
 use raftviz_sim::{EventKind, MessageSummary};
 use yew::prelude::*;
@@ -64,8 +62,9 @@ pub fn space_time(props: &SpaceTimeProps) -> Html {
         .rev()
         .take_while(|event| event.time + WINDOW_MS + LOOKBACK_MS >= now)
         .collect::<Vec<_>>();
+    // In send order, which is id order (the network numbers messages as it sends
+    // them), so an arrow is found by binary search.
     let mut arrows: Vec<Arrow> = Vec::new();
-    let mut arrow_of: HashMap<u64, usize> = HashMap::new();
     let mut marks = Vec::new();
     for event in recent.into_iter().rev() {
         let Some(server) = event.server else {
@@ -73,7 +72,6 @@ pub fn space_time(props: &SpaceTimeProps) -> Html {
         };
         match &event.kind {
             EventKind::Send { id, to, message } => {
-                arrow_of.insert(*id, arrows.len());
                 arrows.push(Arrow {
                     id: *id,
                     from: server,
@@ -85,7 +83,7 @@ pub fn space_time(props: &SpaceTimeProps) -> Html {
             }
             EventKind::Deliver { id, .. } | EventKind::Drop { id, .. } => {
                 let lost = matches!(event.kind, EventKind::Drop { .. });
-                if let Some(&index) = arrow_of.get(id) {
+                if let Ok(index) = arrows.binary_search_by_key(id, |arrow| arrow.id) {
                     arrows[index].end = Some((event.time, lost));
                 }
             }
