@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use raftviz_raft::{Configuration, Entry, EntryData, Index, NodeId, ServerSet, Term};
 
+use crate::sorted_map::SortedMap;
 use crate::storage::Storage;
 
 /// Names as the page shows them (CONTRACT.md).
@@ -53,7 +54,7 @@ pub struct Checker {
     /// committed then, with its prefix hash. Leader Completeness speaks of
     /// leaders of later terms only: a leader of an older term can still be
     /// elected late (its votes were in flight) and lack newer entries.
-    committed_in: std::collections::BTreeMap<Term, (Index, u64)>,
+    committed_in: SortedMap<Term, (Index, u64)>,
 }
 
 /// The first application of an index anywhere: what, by whom, and the
@@ -97,7 +98,8 @@ impl Checker {
         // in an earlier term.
         let earlier = self
             .committed_in
-            .range(..term)
+            .iter()
+            .take_while(|&(seen, _)| seen < term)
             .map(|(_, known)| *known)
             .max();
         if let Some((index, hash)) = earlier {
@@ -165,7 +167,7 @@ impl Checker {
     /// Records a commit seen in `term`, so leaders of later terms can be
     /// checked for completeness.
     pub(crate) fn on_commit(&mut self, index: Index, term: Term, storage: &Storage) {
-        let known = self.committed_in.get(&term).map_or(0, |(known, _)| *known);
+        let known = self.committed_in.get(term).map_or(0, |(known, _)| *known);
         if let (true, Some(hash)) = (index > known, storage.prefix_hash(index)) {
             self.committed_in.insert(term, (index, hash));
         }
@@ -274,7 +276,8 @@ impl Checker {
     /// term, elected late, commits nothing of the newer entries' quorums.
     pub(crate) fn latest_committed_through(&self, term: Term) -> Option<(Index, u64)> {
         self.committed_in
-            .range(..=term)
+            .iter()
+            .take_while(|&(seen, _)| seen <= term)
             .map(|(_, known)| *known)
             .max_by_key(|(index, _)| *index)
     }

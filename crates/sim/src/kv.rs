@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use raftviz_raft::{Entry, EntryData, Index, Payload};
 
+use crate::sorted_map::SortedMap;
 use crate::storage::{payload_hash, Fnv};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,7 +121,7 @@ pub struct Applied {
 pub struct KvStore {
     pub data: BTreeMap<String, String>,
     /// client → the highest seq applied.
-    pub sessions: BTreeMap<u64, u64>,
+    pub sessions: SortedMap<u64, u64>,
     pub applied_index: Index,
     pub digest: u64,
 }
@@ -134,7 +135,7 @@ impl KvStore {
             return None;
         };
         let command = Command::decode(bytes)?;
-        let last_seq = self.sessions.get(&command.client).copied().unwrap_or(0);
+        let last_seq = self.sessions.get(command.client).copied().unwrap_or(0);
         let fresh = command.client == 0 || command.seq > last_seq;
         if fresh && command.client != 0 {
             self.sessions.insert(command.client, command.seq);
@@ -176,8 +177,8 @@ impl KvStore {
             writer.text(value);
         }
         writer.number(self.sessions.len() as u64);
-        for (client, seq) in &self.sessions {
-            writer.number(*client);
+        for (client, seq) in self.sessions.iter() {
+            writer.number(client);
             writer.number(*seq);
         }
         Arc::from(writer.0)

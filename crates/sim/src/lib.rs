@@ -20,6 +20,7 @@ mod run;
 pub mod scenario;
 mod service;
 pub mod share;
+mod sorted_map;
 mod storage;
 pub mod timeline;
 mod trace;

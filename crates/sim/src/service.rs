@@ -12,6 +12,7 @@ use rand_core::RngCore;
 
 use crate::kv::{Command, Op};
 use crate::linearizability::{History, OpKind};
+use crate::sorted_map::SortedMap;
 use crate::{Action, Simulation};
 
 pub type ClientId = usize;
@@ -90,42 +91,9 @@ impl Client {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ServiceState {
     /// Writes (and log reads) by the index they were proposed at.
-    waiting: Waiters,
+    waiting: SortedMap<Index, Waiter>,
     /// ReadIndex requests by request id.
-    reads: Waiters,
-}
-
-/// Waiters in the order of their keys. A server holds a few (each client waits for
-/// one request at a time), so a sorted list serves as well as a map, and is much
-/// lighter in the page's wasm than a B-tree of its own type.
-#[derive(Clone, Debug, Default)]
-struct Waiters(Vec<(u64, Waiter)>);
-
-impl Waiters {
-    fn position(&self, key: u64) -> Result<usize, usize> {
-        self.0.binary_search_by_key(&key, |(held, _)| *held)
-    }
-
-    /// As a map's insert: a waiter under the same key replaces the one there.
-    fn insert(&mut self, key: u64, waiter: Waiter) {
-        match self.position(key) {
-            Ok(at) => self.0[at].1 = waiter,
-            Err(at) => self.0.insert(at, (key, waiter)),
-        }
-    }
-
-    fn remove(&mut self, key: u64) -> Option<Waiter> {
-        let at = self.position(key).ok()?;
-        Some(self.0.remove(at).1)
-    }
-
-    fn values(&self) -> impl Iterator<Item = &Waiter> {
-        self.0.iter().map(|(_, waiter)| waiter)
-    }
-
-    fn retain(&mut self, mut keep: impl FnMut(&Waiter) -> bool) {
-        self.0.retain(|(_, waiter)| keep(waiter));
-    }
+    reads: SortedMap<u64, Waiter>,
 }
 
 #[derive(Clone, Debug)]
@@ -425,8 +393,8 @@ impl Simulation {
             .filter(|waiter| lost(waiter))
             .cloned()
             .collect();
-        service.waiting.retain(|waiter| !lost(waiter));
-        service.reads.retain(|waiter| !lost(waiter));
+        service.waiting.retain(|_, waiter| !lost(waiter));
+        service.reads.retain(|_, waiter| !lost(waiter));
         let hint = self.servers[server]
             .node
             .as_ref()
