@@ -35,7 +35,7 @@
 //! not have; it can miss one whose operations lie on both sides of `C`.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasherDefault;
 use std::rc::Rc;
 
@@ -82,8 +82,8 @@ pub struct History {
     /// Writes called before the window's start and under way at it, by id.
     straddling: Vec<(usize, Operation)>,
     /// Keys with operations before the window: their value at its start is
-    /// not known.
-    unknown_keys: BTreeSet<String>,
+    /// not known. Sorted, for a binary search.
+    unknown_keys: Vec<String>,
     /// The window's start in virtual time, once older operations were dropped.
     start: Option<u64>,
     keep: usize,
@@ -111,7 +111,7 @@ impl History {
             operations: Vec::new(),
             first_id: 0,
             straddling: Vec::new(),
-            unknown_keys: BTreeSet::new(),
+            unknown_keys: Vec::new(),
             start: None,
             keep: keep.max(1),
             calls: 0,
@@ -174,7 +174,9 @@ impl History {
         let under_way = |op: &Operation| op.ret.is_none_or(|ret| ret >= start);
         self.straddling.retain(|(_, op)| under_way(op));
         for (offset, op) in self.operations.drain(..cut).enumerate() {
-            self.unknown_keys.insert(op.key.clone());
+            if let Err(at) = self.unknown_keys.binary_search(&op.key) {
+                self.unknown_keys.insert(at, op.key.clone());
+            }
             if op.kind != OpKind::Get && under_way(&op) {
                 self.straddling.push((self.first_id + offset, op));
             }
@@ -220,7 +222,11 @@ impl History {
             ..op.clone()
         });
         let window: Vec<Operation> = straddling.chain(self.operations.iter().cloned()).collect();
-        check_window(&window, |key| self.unknown_keys.contains(key))
+        check_window(&window, |key| {
+            self.unknown_keys
+                .binary_search_by(|known| known.as_str().cmp(key))
+                .is_ok()
+        })
     }
 }
 
