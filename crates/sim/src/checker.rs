@@ -99,7 +99,7 @@ impl Checker {
         let earlier = self
             .committed_in
             .iter()
-            .take_while(|&(seen, _)| *seen < term)
+            .take_while(|&(seen, _)| seen < term)
             .map(|(_, known)| *known)
             .max();
         if let Some((index, hash)) = earlier {
@@ -167,7 +167,7 @@ impl Checker {
     /// Records a commit seen in `term`, so leaders of later terms can be
     /// checked for completeness.
     pub(crate) fn on_commit(&mut self, index: Index, term: Term, storage: &Storage) {
-        let known = self.committed_in.get(&term).map_or(0, |(known, _)| *known);
+        let known = self.committed_in.get(term).map_or(0, |(known, _)| *known);
         if let (true, Some(hash)) = (index > known, storage.prefix_hash(index)) {
             self.committed_in.insert(term, (index, hash));
         }
@@ -277,7 +277,7 @@ impl Checker {
     pub(crate) fn latest_committed_through(&self, term: Term) -> Option<(Index, u64)> {
         self.committed_in
             .iter()
-            .take_while(|&(seen, _)| *seen <= term)
+            .take_while(|&(seen, _)| seen <= term)
             .map(|(_, known)| *known)
             .max_by_key(|(index, _)| *index)
     }

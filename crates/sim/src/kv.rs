@@ -1,5 +1,6 @@
 //! The key-value state machine every server applies committed entries to,
 //! with client sessions so a retried command applies exactly once.
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use raftviz_raft::{Entry, EntryData, Index, Payload};
@@ -118,7 +119,7 @@ pub struct Applied {
 /// replaces).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct KvStore {
-    pub data: SortedMap<String, String>,
+    pub data: BTreeMap<String, String>,
     /// client → the highest seq applied.
     pub sessions: SortedMap<u64, u64>,
     pub applied_index: Index,
@@ -134,7 +135,7 @@ impl KvStore {
             return None;
         };
         let command = Command::decode(bytes)?;
-        let last_seq = self.sessions.get(&command.client).copied().unwrap_or(0);
+        let last_seq = self.sessions.get(command.client).copied().unwrap_or(0);
         let fresh = command.client == 0 || command.seq > last_seq;
         if fresh && command.client != 0 {
             self.sessions.insert(command.client, command.seq);
@@ -146,7 +147,8 @@ impl KvStore {
             }
             Op::Append if fresh => {
                 self.data
-                    .entry_or_default(command.key)
+                    .entry(command.key)
+                    .or_default()
                     .push_str(&command.value);
                 None
             }
@@ -170,13 +172,13 @@ impl KvStore {
         writer.number(self.applied_index);
         writer.number(self.digest);
         writer.number(self.data.len() as u64);
-        for (key, value) in self.data.iter() {
+        for (key, value) in &self.data {
             writer.text(key);
             writer.text(value);
         }
         writer.number(self.sessions.len() as u64);
         for (client, seq) in self.sessions.iter() {
-            writer.number(*client);
+            writer.number(client);
             writer.number(*seq);
         }
         Arc::from(writer.0)

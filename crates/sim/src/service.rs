@@ -360,7 +360,7 @@ impl Simulation {
         index: Index,
         applied: Option<&crate::kv::Applied>,
     ) {
-        let Some(waiter) = self.servers[server].service.waiting.remove(&index) else {
+        let Some(waiter) = self.servers[server].service.waiting.remove(index) else {
             return;
         };
         let ours =
@@ -374,7 +374,7 @@ impl Simulation {
     }
 
     pub(crate) fn on_read(&mut self, server: NodeId, request: u64) {
-        let Some(waiter) = self.servers[server].service.reads.remove(&request) else {
+        let Some(waiter) = self.servers[server].service.reads.remove(request) else {
             return;
         };
         let value = self.servers[server].kv.get(&waiter.key);
