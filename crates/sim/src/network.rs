@@ -1,6 +1,6 @@
 //! Messages on the wire: latency, loss, duplication, reordering and cut
 //! links, with every message in flight open to inspection.
-use std::collections::BTreeMap;
+use std::collections::VecDeque;
 
 use raftviz_raft::{Message, NodeId};
 use rand_core::RngCore;
@@ -61,7 +61,7 @@ pub(crate) struct Network {
     servers: usize,
     /// `cut[from * servers + to]`: messages from → to are lost.
     cut: Vec<bool>,
-    in_flight: BTreeMap<u64, InFlight>,
+    in_flight: Wire,
     next_id: u64,
     /// `held[from * servers + to]`: messages wait instead of arriving.
     held: Vec<bool>,
@@ -73,7 +73,7 @@ impl Network {
             config,
             servers,
             cut: vec![false; servers * servers],
-            in_flight: BTreeMap::new(),
+            in_flight: Wire::default(),
             next_id: 1,
             held: vec![false; servers * servers],
         }
@@ -185,12 +185,12 @@ impl Network {
         }
         let waiting: Vec<u64> = self
             .in_flight
-            .values()
+            .iter()
             .filter(|f| f.held && f.from == from && f.to == to)
             .map(|f| f.id)
             .collect();
         for id in &waiting {
-            if let Some(flight) = self.in_flight.get_mut(id) {
+            if let Some(flight) = self.in_flight.get_mut(*id) {
                 flight.held = false;
             }
         }
@@ -198,35 +198,159 @@ impl Network {
     }
 
     pub fn put_in_flight(&mut self, flight: InFlight) {
-        self.in_flight.insert(flight.id, flight);
+        self.in_flight.put(flight);
     }
 
     pub fn get_mut(&mut self, id: u64) -> Option<&mut InFlight> {
-        self.in_flight.get_mut(&id)
+        self.in_flight.get_mut(id)
     }
 
     pub fn take(&mut self, id: u64) -> Option<InFlight> {
-        self.in_flight.remove(&id)
+        self.in_flight.take(id)
     }
 
     pub fn take_all_to(&mut self, to: NodeId) -> Vec<InFlight> {
         let ids: Vec<u64> = self
             .in_flight
-            .values()
+            .iter()
             .filter(|f| f.to == to)
             .map(|f| f.id)
             .collect();
         ids.into_iter()
-            .filter_map(|id| self.in_flight.remove(&id))
+            .filter_map(|id| self.in_flight.take(id))
             .collect()
     }
 
     pub fn in_flight(&self) -> impl Iterator<Item = &InFlight> {
-        self.in_flight.values()
+        self.in_flight.iter()
+    }
+}
+
+/// The messages on the wire, in id order. The network numbers messages as it sends
+/// them, so a new one goes last; one taken out leaves a gap, cleared once it reaches
+/// either end or the gaps outnumber the messages (so every operation is logarithmic
+/// or amortised constant, as a B-tree's, even with thousands held on a link). A
+/// B-tree of its own type would cost the page's wasm several KB more.
+#[derive(Clone, Debug, Default)]
+struct Wire {
+    slots: VecDeque<(u64, Option<InFlight>)>,
+    messages: usize,
+}
+
+impl Wire {
+    fn slot(&self, id: u64) -> Result<usize, usize> {
+        self.slots.binary_search_by_key(&id, |(held, _)| *held)
+    }
+
+    fn put(&mut self, flight: InFlight) {
+        match self.slot(flight.id) {
+            Ok(at) => {
+                if self.slots[at].1.replace(flight).is_none() {
+                    self.messages += 1;
+                }
+            }
+            Err(at) => {
+                self.slots.insert(at, (flight.id, Some(flight)));
+                self.messages += 1;
+            }
+        }
+    }
+
+    fn get_mut(&mut self, id: u64) -> Option<&mut InFlight> {
+        let at = self.slot(id).ok()?;
+        self.slots[at].1.as_mut()
+    }
+
+    fn take(&mut self, id: u64) -> Option<InFlight> {
+        let at = self.slot(id).ok()?;
+        let flight = self.slots[at].1.take()?;
+        self.messages -= 1;
+        while matches!(self.slots.front(), Some((_, None))) {
+            self.slots.pop_front();
+        }
+        while matches!(self.slots.back(), Some((_, None))) {
+            self.slots.pop_back();
+        }
+        if self.slots.len() > 2 * self.messages + 64 {
+            self.slots.retain(|(_, flight)| flight.is_some());
+        }
+        Some(flight)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &InFlight> {
+        self.slots.iter().filter_map(|(_, flight)| flight.as_ref())
     }
 }
 
 fn chance(rng: &mut Pcg64, probability: f64) -> bool {
     let unit = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
     probability > 0.0 && unit < probability
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn flight(id: u64) -> InFlight {
+        InFlight {
+            id,
+            from: 0,
+            to: 1,
+            message: Message::TimeoutNow { term: id },
+            sent_at: 0,
+            deliver_at: 0,
+            sender_incarnation: 0,
+            lost: false,
+            held: false,
+        }
+    }
+
+    #[test]
+    fn the_wire_behaves_as_a_map_by_id_with_thousands_held() {
+        let mut wire = Wire::default();
+        let mut map = BTreeMap::new();
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next_id = 1;
+        for _ in 0..50_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            if !state.is_multiple_of(3) {
+                wire.put(flight(next_id));
+                map.insert(next_id, flight(next_id));
+                next_id += 1;
+            } else {
+                // Mostly recent messages, as deliveries are; some old ones, as released
+                // holds are.
+                let back = if state.is_multiple_of(5) {
+                    state % next_id
+                } else {
+                    state % 8
+                };
+                let id = next_id.saturating_sub(back);
+                assert_eq!(wire.take(id).map(|f| f.id), map.remove(&id).map(|f| f.id));
+            }
+            if state.is_multiple_of(7) {
+                let id = state % next_id;
+                if let Some(held) = wire.get_mut(id) {
+                    held.held = true;
+                }
+                if let Some(held) = map.get_mut(&id) {
+                    held.held = true;
+                }
+            }
+        }
+        assert!(wire
+            .iter()
+            .map(|f| (f.id, f.held))
+            .eq(map.values().map(|f| (f.id, f.held))));
+        assert!(wire.slots.len() <= 2 * map.len() + 64);
+        // Every one of thousands taken from the front, as a released hold does.
+        for id in map.keys().copied().collect::<Vec<_>>() {
+            assert!(wire.take(id).is_some());
+        }
+        assert_eq!(wire.iter().count(), 0);
+        assert!(wire.slots.is_empty());
+    }
 }
