@@ -16,9 +16,9 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::json::{self, Map, Value};
 use raftviz_raft::{Bugs, ConfChange, NodeId};
 
+use crate::json::{self, Map, Value};
 use crate::kv::Op;
 use crate::timeline::FIRST_SPACING_MS;
 use crate::{
