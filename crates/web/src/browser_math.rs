@@ -37,8 +37,3 @@ mod imp {
 }
 
 pub use imp::{cos, log10, powf, sin};
-
-/// The length of (dx, dy): `f64::sqrt` is one wasm instruction, `hypot` a libm call.
-pub fn length(dx: f64, dy: f64) -> f64 {
-    (dx * dx + dy * dy).sqrt()
-}

@@ -160,7 +160,8 @@ struct Point {
 impl Point {
     fn towards(self, other: Point, distance: f64) -> Point {
         let (dx, dy) = (other.x - self.x, other.y - self.y);
-        let length = browser_math::length(dx, dy).max(f64::EPSILON);
+        // A square root is one wasm instruction; `hypot` would be a libm call.
+        let length = (dx * dx + dy * dy).sqrt().max(f64::EPSILON);
         Point {
             x: self.x + dx / length * distance,
             y: self.y + dy / length * distance,
