@@ -24,8 +24,8 @@ use crate::components::timeline_bar::TimelineBar;
 use crate::frames::use_animation_frames;
 use crate::i18n::{Lang, T};
 use crate::names::count_word;
+use crate::page_files::use_scenario_files;
 use crate::params::StartParams;
-use crate::scenario_files::use_scenario_files;
 use crate::state::{Action, AppState, Dispatch, Highlight};
 
 #[derive(Properties, PartialEq)]
@@ -114,9 +114,18 @@ pub fn app(props: &AppProps) -> Html {
                 .target()
                 .and_then(|target| target.dyn_into::<web_sys::HtmlSelectElement>().ok())
                 .and_then(|select| Lang::parse(&select.value()));
-            if let Some(lang) = chosen {
+            let Some(lang) = chosen else { return };
+            if lang.is_ready() {
                 dispatch.dispatch(Action::SetLang(lang));
+                return;
             }
+            let dispatch = dispatch.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                dispatch.dispatch(match crate::page_files::load_language(lang).await {
+                    Ok(()) => Action::SetLang(lang),
+                    Err(error) => Action::LangNotLoaded(lang, error),
+                });
+            });
         })
     };
     html! {

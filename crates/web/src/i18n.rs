@@ -1,12 +1,16 @@
-//! The page's words in each language: one table per language, keyed by [`T`]. Both
-//! tables are exhaustive matches, so a key without a translation does not compile, and
-//! the tests below hold every template's `{0}` `{1}` … to the same set in both.
+//! The page's words in each language, keyed by [`T`]. English is an exhaustive match,
+//! so a key without English does not compile. Chinese is a file beside the page
+//! (`i18n/zh.txt`, from `crates/web/i18n/`), fetched only when someone picks it, so
+//! English readers do not download it; the page checks its keys' names and order when
+//! it arrives, and the tests below hold it to every key, with the same `{0}` `{1}` …
+//! and no key left in English.
 //!
 //! Chinese follows the terms Chinese Raft material uses (领导者/跟随者/候选人, 任期,
 //! 日志, 提交, 快照, 预投票, 心跳, 多数派); server names (S1…Sn) and Raft message names
 //! (RequestVote, AppendEntries, …) stay as they are in both.
 
 use std::fmt::Display;
+use std::sync::OnceLock;
 
 use yew::prelude::*;
 
@@ -57,11 +61,39 @@ impl Lang {
         }
     }
 
+    /// The text of `key`; English while this language's file has not arrived.
     pub fn t(self, key: T) -> &'static str {
         match self {
             Lang::En => en(key),
-            Lang::Zh => zh(key),
+            Lang::Zh => zh_table()
+                .and_then(|table| table.get(key as usize).copied())
+                .unwrap_or_else(|| en(key)),
         }
+    }
+
+    /// Where this language's texts are, relative to the page; `None` for English,
+    /// which is built in.
+    pub fn file(self) -> Option<&'static str> {
+        match self {
+            Lang::En => None,
+            Lang::Zh => Some("i18n/zh.txt"),
+        }
+    }
+
+    /// Whether the page can speak this language now.
+    pub fn is_ready(self) -> bool {
+        self.file().is_none() || zh_table().is_some()
+    }
+
+    /// Takes this language's file, once: refused, with the reason, if it does not
+    /// list exactly this page's keys in their order (a file from another version).
+    pub fn install(self, text: String) -> Result<(), String> {
+        if self.is_ready() {
+            return Ok(());
+        }
+        let table = read_table(String::leak(text))?;
+        let _ = ZH.set(table.into_iter().map(|(_, text)| text).collect());
+        Ok(())
     }
 
     /// A scenario's own words in this language: its `.zh` line, or the English where the
@@ -111,6 +143,72 @@ pub fn fill(template: &str, args: &[&dyn Display]) -> String {
     out
 }
 
+static ZH: OnceLock<Vec<&'static str>> = OnceLock::new();
+
+fn zh_table() -> Option<&'static Vec<&'static str>> {
+    #[cfg(test)]
+    return Some(ZH.get_or_init(|| {
+        let table = read_table(include_str!("../i18n/zh.txt")).expect("i18n/zh.txt fits T");
+        table.into_iter().map(|(_, text)| text).collect()
+    }));
+    #[cfg(not(test))]
+    ZH.get()
+}
+
+/// A language file's `(key name, text)` lines, checked against [`T`]'s names in order.
+fn read_table(file: &'static str) -> Result<Vec<(&'static str, &'static str)>, String> {
+    let mut table = Vec::with_capacity(T::COUNT);
+    for (number, line) in file.lines().enumerate() {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (name, text) = line
+            .split_once(" = ")
+            .ok_or_else(|| format!("line {} is not `Key = text`", number + 1))?;
+        let text: &'static str = if text.contains("\\n") {
+            String::leak(text.replace("\\n", "\n"))
+        } else {
+            text
+        };
+        table.push((name, text));
+    }
+    if table.len() != T::COUNT {
+        return Err(format!("{} texts for {} keys", table.len(), T::COUNT));
+    }
+    let names: Vec<&str> = table.iter().map(|(name, _)| *name).collect();
+    if names_fingerprint(&names) != T::NAMES_FINGERPRINT {
+        return Err("its keys are not this page's".into());
+    }
+    Ok(table)
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+const fn fnv_step(hash: u64, byte: u8) -> u64 {
+    (hash ^ byte as u64).wrapping_mul(0x0100_0000_01b3)
+}
+
+const fn fnv_bytes(mut hash: u64, bytes: &[u8]) -> u64 {
+    let mut at = 0;
+    while at < bytes.len() {
+        hash = fnv_step(hash, bytes[at]);
+        at += 1;
+    }
+    hash
+}
+
+/// FNV-1a over the key names, each ended by a newline, so that the page can check a
+/// file's names without carrying them.
+const fn names_fingerprint(names: &[&str]) -> u64 {
+    let mut hash = FNV_OFFSET;
+    let mut at = 0;
+    while at < names.len() {
+        hash = fnv_step(fnv_bytes(hash, names[at].as_bytes()), b'\n');
+        at += 1;
+    }
+    hash
+}
+
 macro_rules! keys {
     ($($key:ident),* $(,)?) => {
         /// A piece of the page's text.
@@ -119,6 +217,9 @@ macro_rules! keys {
         impl T {
             #[cfg(test)]
             pub const ALL: &'static [T] = &[$(T::$key),*];
+            const COUNT: usize = [$(stringify!($key)),*].len();
+            // Evaluated while compiling: the names themselves stay out of the wasm.
+            const NAMES_FINGERPRINT: u64 = names_fingerprint(&[$(stringify!($key)),*]);
         }
     };
 }
@@ -502,6 +603,7 @@ keys! {
     LeaveJointEntry,
     ConfigEntryPart,
     RuleConfiguration,
+    LangNotLoaded,
 }
 
 fn en(key: T) -> &'static str {
@@ -885,392 +987,7 @@ fn en(key: T) -> &'static str {
         LeaveJointEntry => "leave",
         ConfigEntryPart => "configuration entry {0}",
         RuleConfiguration => "The latest configuration entry in its log, committed or not (§4.1)",
-    }
-}
-
-fn zh(key: T) -> &'static str {
-    use T::*;
-    match key {
-        LanguageMenu => "语言",
-        BadLang => "已忽略 lang \"{0}\"：本页支持 en（English）和 zh（简体中文）。当前显示{1}。",
-        BadServers => "已忽略 servers \"{0}\"：集群有 3 到 9 台服务器。现在运行 5 台。",
-        BadSpeed => {
-            "已忽略 speed \"{0}\"：速度是大于 0 且不超过 {1} 的数，例如 1 或 1/50。现以 1/50 运行。"
-        }
-        SeedOfScenario => "已忽略 seed {0}：该场景使用自己的种子 {1}。",
-        ScenarioRunsSeed => "该场景使用自己的种子 {0}。",
-        RunningSeed => "现在运行种子 {0}。",
-        BadSeed => "已忽略 seed \"{0}\"：种子是 0 到 {1} 之间的整数。{2}",
-        BadRunLink => "无法打开这个 #run= 链接：{0}。改为运行种子 {1}。",
-        BadScenarioLink => "无法打开这个 #scenario= 链接：{0}。",
-        BadScenario => "已忽略 scenario：{0}。",
-        LanguageNow => "页面语言已切换为简体中文。",
-        TaglineScenario => "在你的浏览器里运行的{0}节点 Raft 集群 · 场景：{1} · ",
-        TaglineSeed => "在你的浏览器里运行的{0}节点 Raft 集群 · 种子 {1} · ",
-        TaglineEnd => "点击来制造故障；按 ? 查看快捷键",
-        FirstSteps => "先看领导者选举出来，然后试试：客户端请求 · 让领导者崩溃 · 点击一条链路切断它 · 点击一条消息查看内容。",
-        DismissMessage => "关闭这条消息",
-        ReopenScenario => "重新打开场景",
-        Cluster => "集群",
-        Partitions => "网络分区",
-        IsolateLeaderTitle => "切断领导者的所有链路",
-        IsolateLeader => "隔离领导者",
-        SplitTitle => "把集群分成两台服务器（含领导者）和其余服务器",
-        Split => "分区 2 | 3",
-        HealAllTitle => "恢复所有链路",
-        HealAll => "全部恢复",
-        ControlsLabel => "播放与集群控制",
-        PlayTitle => "播放（空格）",
-        Play => "播放",
-        PauseTitle => "暂停（空格）",
-        Pause => "暂停",
-        BackTitle => "退回上一个事件（←）",
-        Back => "后退",
-        StepTitle => "前进到下一个事件（→）",
-        Step => "单步",
-        SpeedWord => "速度",
-        SpeedLabel => "虚拟时间的速度",
-        RequestTitle => "向领导者发送一个客户端请求（R）",
-        ClientRequest => "客户端请求",
-        ResetTitle => "用这个种子重新开始",
-        Reset => "重置",
-        SeedWord => "种子",
-        SeedLabel => "种子（按回车开始运行）",
-        NewSeedTitle => "换一个随机种子重新开始",
-        NewSeed => "新种子",
-        PresentTitle => "演示模式：大字号，只显示课堂需要的内容（P）",
-        LeavePresentation => "退出演示",
-        Present => "演示",
-        HelpButton => "键盘快捷键（?）",
-        OpeningShared => "正在打开共享的运行：已重放 {1} 中的 {0}（{2} %）…",
-        ExportedAll => "运行及其全部 {0} 个事件",
-        ExportedWindow => "运行及其 {1} 个事件中的最后 {0} 个：轨迹文件必须小于 {2} MiB 才能导入。导入时会按设置和操作重放整个运行的每一个事件；“分享”可以生成指向同一运行的链接",
-        SavedWontImport => "已保存 {0}，但它无法导入：{1}。",
-        Saved => "已保存 {0}：{1}。",
-        LinkWontOpen => "这个链接无法打开：{0}。",
-        LivenessHeading => "活性",
-        LivenessRegion => "活性：集群是否在提供服务？",
-        LivenessNotSafety => "这不是安全性不变式：集群可以是安全的，却不为任何人服务",
-        LivenessOk => "服务中",
-        LivenessDegraded => "降级",
-        LivenessDown => "停止服务",
-        LivenessLeader => "领导者 {0}",
-        LivenessNoLeader => "已 {0} 秒没有领导者",
-        LivenessChanges => "每分钟 {0} 次领导者更替",
-        LivenessOps => "每秒 {0} 次操作",
-        LivenessSettings => "活性仪表",
-        LivenessAmberAfter => "变黄阈值",
-        LivenessRedAfter => "变红阈值",
-        LivenessMsWithout => "毫秒没有领导者",
-        LivenessChangesAMin => "次领导者更替/分钟",
-        LivenessAmberAfterMsLabel => "没有多数派跟随的领导者达到这么多虚拟毫秒后，仪表变黄",
-        LivenessRedAfterMsLabel => "没有多数派跟随的领导者达到这么多虚拟毫秒后，仪表变红",
-        LivenessAmberChangesLabel => "一个虚拟分钟内领导者更替达到这么多次时，仪表变黄",
-        LivenessRedChangesLabel => "一个虚拟分钟内领导者更替达到这么多次时，仪表变红",
-        LivenessThresholdsRefused => "这些活性阈值未被采用：{0}。",
-        ScenarioVariants => "变体：播放这个场景所用的设置",
-        ScenarioSources => "来源：",
-        ScenarioSeeAlso => "另见：",
-        ScenarioNotFound => "没有这个场景：{0}。",
-        ScenarioNoVariant => "这个场景没有名为 `{0}` 的变体。",
-        LoadingScenario => "正在载入场景“{0}”…",
-        ScenarioNotLoaded => "无法载入场景“{0}”（{1}）；屏幕上的运行继续进行。",
-        Scenario => "场景",
-        ScenarioHeading => "场景 · {0}",
-        Steps => "步骤",
-        CheckFailed => "检查未通过：{0}",
-        ScenarioSteps => "场景步骤",
-        PrevStepTitle => "回到上一步的结尾（PageUp、←、B）",
-        FinishStepTitle => "立即完成这一步（PageDown、→、N）",
-        NextStepTitle => "播放下一步（PageDown、→、N）",
-        FinishStep => "完成此步",
-        NextStep => "下一步",
-        StepPlaying => "正在播放这一步…",
-        StepPaused => "这一步已暂停（空格继续）",
-        PaceWord => "节奏",
-        PaceLabel => "节奏：每一步展开所用的秒数",
-        PaceOption => "每步 {0} 秒",
-        ContinueFreelyTitle => "离开场景，从这里自由继续（“重新打开场景”可以回来）",
-        ContinueFreely => "自由继续",
-        RingLabel => "集群：服务器、它们之间的链路和正在传输的消息",
-        Legend => "图例",
-        LegendShapes => "■ 领导者 · ● 跟随者 · 粗圈：候选人 · 虚线：预候选人 · 圆弧：选举计时器 · 颜色和 t：任期",
-        LegendAppendEntries => "AppendEntries（♥ 心跳）",
-        ReplyYes => "回复：同意",
-        ReplyNo => "回复：拒绝",
-        VotedForLong => "投票给了 {0}",
-        VotedShort => "投给 {0}",
-        NoVote => "未投票",
-        CommitIndexPart => "，提交索引 {0}",
-        ServerAria => "{0}，{1}，任期 {2}，{3}，日志到索引 {4}{5}。按回车打开它的操作。",
-        TimerTitle => "选举计时器：{1} 毫秒中还剩 {0} 毫秒",
-        LinkAria => "链路 {0}–{1}：{2}。单击切断或恢复双向，Shift+单击切断单向，回车打开菜单。",
-        LinkWorks => "双向正常",
-        LinkOneWay => "{0}→{1} 已切断，{1}→{0} 正常",
-        LinkCutBoth => "双向已切断",
-        RoleDown => "宕机",
-        RoleLeader => "领导者",
-        RoleCandidate => "候选人",
-        RolePreCandidate => "预候选人",
-        RoleFollower => "跟随者",
-        LinkName => "链路 {0}–{1}",
-        CutBothWays => "切断双向",
-        CutOneWay => "只切断 {0} → {1}",
-        Heal => "恢复",
-        Close => "关闭",
-        ServerActions => "{0} 的操作",
-        CrashServer => "让 {0} 崩溃",
-        RestartServer => "重启 {0}",
-        TimeOut => "触发超时",
-        MessageAria => "{0} {1}，从 {2} 发往 {3}：选中以查看各字段",
-        MessageTitle => "#{0} {1} → {2}：{3}\n在 {4} 毫秒发出，{5} 毫秒到达——点击查看",
-        ScenarioSteppedAside => "你改变了运行，场景已退到一旁。“重新打开场景”可以回到它。",
-        Forked => "你在过去的时刻做了操作，运行在这里分叉。“撤销分叉”可以找回原来的未来。",
-        ForkUndone => "分叉已撤销：原来的未来回来了。",
-        Imported => "已导入 {0}：运行被精确重放。",
-        ImportFailed => "无法导入 {0}：{1}。当前运行保持不变。",
-        ServerIsDown => "{0} 已宕机。",
-        RequestAccepted => "{0} 接受了请求，作为任期 {2} 的日志条目 {1}。",
-        RequestRedirected => "{0} 不是领导者，拒绝了请求；它说领导者是 {1}。",
-        RequestRefused => "{0} 拒绝了：它现在不是可以接受请求的领导者。",
-        MessageGone => "消息 #{0} 已不在传输中，无法丢弃。",
-        MessageDropped => "消息 #{0} 已丢弃。",
-        NoLeaderToIsolate => "现在没有可以隔离的领导者。",
-        FreePlay => "自由模式：运行从这里继续。“重新打开场景”可以回到这一步。",
-        ElectionSafety => "选举安全性",
-        LeaderAppendOnly => "领导者只追加",
-        LogMatching => "日志匹配",
-        LeaderCompleteness => "领导者完整性",
-        StateMachineSafety => "状态机安全性",
-        Linearizability => "线性一致性",
-        CommittedStaysCommitted => "已提交始终已提交",
-        SaidLeader => "{0} 成为任期 {1} 的领导者。",
-        SaidCrashed => "{0} 崩溃了。",
-        SaidRestarted => "{0} 重启了。",
-        SaidCommittedOne => "索引 {0} 已提交。",
-        SaidCommitted => "索引 {0} 到 {1} 已提交。",
-        SaidBrokenAt => "{0} 在索引 {1} 处被破坏。",
-        SaidBroken => "{0} 被破坏。",
-        BrokenAtEvent => "事件 #{0}，{1} 毫秒：{2}",
-        HoldsSoFar => "到目前为止每个事件之后都成立",
-        BrokenWord => "已被破坏",
-        HoldsSuffix => " 成立",
-        BrokenSuffix => " 被破坏",
-        SafetyInvariants => "安全性不变式",
-        Settings => "设置",
-        Network => "网络",
-        DropShare => "丢失消息的比例（百分比）",
-        DuplicateShare => "重复投递消息的比例（百分比）",
-        LatencyWord => "延迟",
-        LatencyMin => "最短消息延迟（毫秒）",
-        LatencyMax => "最长消息延迟（毫秒）",
-        LongReorderingTitle => "实验里的长时间乱序：2/3 的回复额外等待 200–2200 毫秒",
-        LongReordering => "长时间乱序",
-        PreVoteTitle => "博士论文 §9.6：发起选举前先请求预投票，这样被隔开的服务器不能用更高的任期推翻健康的领导者",
-        PreVote => "预投票",
-        CheckQuorumTitle => "博士论文 §6.2：在一个选举超时内没有收到多数派回应的领导者主动下台",
-        CheckQuorum => "check-quorum（多数派检查）",
-        NoopTitle => "博士论文 §6.4：新领导者追加一条空操作（no-op）条目，使之前任期的条目立即提交",
-        Noop => "当选后追加 no-op",
-        StickinessLeaseTitle => "博士论文 §4.2.3：在最短选举超时内收到过领导者消息的服务器忽略 RequestVote。租约读依赖这一点，所以在该读模式下它保持开启",
-        StickinessTitle => "博士论文 §4.2.3：在最短选举超时内收到过领导者消息的服务器忽略 RequestVote，这样与领导者断开的服务器无法推翻它；领导权转移引发的选举除外",
-        Stickiness => "有领导者时不投票（§4.2.3）",
-        FastBackupTitle => "实验里的快速回退：拒绝的跟随者说出冲突的任期，领导者每次往返跳过整个任期，而不是一个条目",
-        FastBackup => "快速回退",
-        SnapshotEveryTitle => "每台服务器每应用 N 个条目就给状态机做快照并压缩日志；落后于被压缩前缀的跟随者会收到 InstallSnapshot。修改后重新开始运行。",
-        SnapshotEvery => "快照间隔",
-        SnapshotEveryLabel => "每应用这么多条目做一次快照；0 表示从不；会重新开始运行",
-        SnapshotEveryUnit => "个条目（0 = 从不；会重新开始）",
-        ReadsAndClocks => "读与时钟",
-        ReadModeTitle => "Get 如何被处理：ReadIndex 用一轮心跳确认领导权（§6.4）；租约在多数派于一个选举超时内回应过时省掉这一轮（§6.4.1）；走日志时，读和写一样是一个条目。修改后重新开始运行。",
-        ReadModeWord => "读模式",
-        ReadModeLabel => "读请求如何被处理；会重新开始运行",
-        Restarts => "（会重新开始）",
-        DriftTitle => "租约相信服务器时钟快慢偏差的上限：每个租约都会缩短以在此范围内保持安全。时钟偏差超过它时，租约读会读到旧值。",
-        DriftWord => "租约漂移上限",
-        DriftLabel => "租约允许的时钟漂移（百分比）",
-        SkewTitle => "每台服务器的一个 tick 是标称 tick ± 至多这么多百分比，由种子为每台服务器固定。修改后重新开始运行。",
-        SkewWord => "时钟偏差",
-        SkewLabel => "服务器时钟快慢的幅度（百分比）；会重新开始运行",
-        PercentRestarts => "%（会重新开始）",
-        PageSettings => "页面",
-        AnnounceTitle => "向屏幕阅读器播报发生的事（选举、崩溃、提交、被破坏的不变式）",
-        Announce => "播报事件",
-        PauseOnSelectTitle => "选中一条消息时暂停运行，方便阅读",
-        PauseOnSelect => "选中消息时暂停",
-        DropLabel => "丢包 {0} %",
-        DuplicateLabel => "重复 {0} %",
-        ReadModeLease => "租约",
-        ReadModeLog => "走日志",
-        Copying => "正在复制链接…",
-        Copied => "链接已复制",
-        ClipboardRefused => "浏览器拒绝访问剪贴板；请复制这个链接：",
-        ShareGroup => "分享与载入运行",
-        ShareTitle => "把这次运行做成链接放进地址栏并复制",
-        Share => "分享",
-        ExportTitle => "把这次运行下载为 JSON 轨迹",
-        Export => "导出",
-        Import => "导入",
-        ImportLabel => "导入 JSON 轨迹（或把文件拖到页面上）",
-        TraceTooBig => "文件有 {0} 字节，超过了轨迹 {1} 字节的上限",
-        TraceUnreadable => "浏览器无法读取这个文件",
-        PrevMarkerTitle => "跳到上一个标记的时刻",
-        NextMarkerTitle => "跳到下一个标记的时刻",
-        MarkerWord => "标记",
-        LiveTitle => "回到实时运行",
-        Live => "实时",
-        UndoForkLabel => "撤销分叉：找回被丢弃的未来",
-        UndoFork => "撤销分叉",
-        ViewingPast => "正在查看过去：{1} 秒中的第 {0} 秒——在这里操作会让运行分叉",
-        LiveStatus => "实时",
-        SeekLabel => "显示的运行时刻",
-        MarkerTitle => "{1} 毫秒：{0}",
-        MarkerAria => "跳到 {1} 毫秒的{0}",
-        MarkLeader => "新领导者",
-        MarkCrash => "崩溃",
-        MarkRestart => "重启",
-        MarkCut => "切断",
-        MarkCommit => "提交",
-        MarkSnapshot => "快照",
-        MarkViolation => "违反不变式",
-        Timeline => "时间线",
-        TimeTravel => "时间旅行",
-        IndicesShown => "显示的日志索引",
-        IndicesRange => "索引 {0}–{1}（共 {2}–{3}）",
-        ShowEarlier => "显示更早的索引",
-        Earlier => "◀ 更早",
-        ShowLater => "显示更晚的索引",
-        Later => "更晚 ▶",
-        FollowNewest => "跟随最新的条目",
-        Newest => "最新",
-        Committed => "已提交",
-        NotCommitted => "尚未提交",
-        CommitUnknown => "宕机期间提交点未知",
-        CellSentence => "{0}，索引 {1}，任期 {2}，{3}",
-        ListComma => "，",
-        LeadersMatch => "领导者的 matchIndex",
-        LeadersNext => "领导者的 nextIndex",
-        NextSlot => "{0}，索引 {1}：领导者下一个发送这个条目",
-        SnapshotThrough => "{0}，到索引 {1} 为止的快照",
-        SnapshotCell => "快照 ≤{0}",
-        SnapshotBase => "{0}，到索引 {1} 为止的快照（任期 {2}）",
-        RowAria => "{0} 的日志，{1}：{2} 个条目{3}",
-        CommittedThrough => "，已提交到索引 {0}",
-        Logs => "日志",
-        LogLegend => "实线 = 已提交 · 虚线 = 未提交 · m/n = 领导者的 matchIndex/nextIndex · C/A = commitIndex/lastApplied",
-        IndexWord => "索引",
-        CrashWord => "崩溃",
-        RestartWord => "重启",
-        InspectServer => "查看 {0}",
-        TimeoutServer => "超时：让 {0} 的选举计时器立即到期",
-        TimeoutWord => "超时",
-        RequestServer => "请求：向 {0} 发送一个客户端请求",
-        RequestWord => "请求",
-        FateInFlight => "传输中：{0} 毫秒发出，{1} 毫秒到达",
-        FateForgotten => "已不在记录的事件中",
-        FateDelivered => "{0} 毫秒送达",
-        FateLost => "{0} 毫秒丢失（{1}）",
-        FateSent => "{0} 毫秒发出，{1}",
-        SelectedMessage => "选中的消息",
-        MessageHeading => "消息 #{0} · {1} · {2} → {3}",
-        FieldType => "类型",
-        FieldRoute => "从 → 到",
-        FieldFate => "去向",
-        DropTitle => "让这条消息在传输中丢失（D）",
-        DropButton => "丢弃（D）",
-        RuleCurrentTerm => "服务器见过的最新任期（首次启动时初始化为 0，单调递增）",
-        RuleVotedFor => "当前任期内获得本服务器选票的 candidateId（没有则为 null）",
-        RuleLog => "日志条目；每个条目包含给状态机的命令，以及领导者收到该条目时的任期（第一个索引是 1）",
-        RuleCommitIndex => "已知已提交的最高日志条目的索引（初始化为 0，单调递增）",
-        RuleLastApplied => "已应用到状态机的最高日志条目的索引（初始化为 0，单调递增）",
-        RuleNextIndex => "对每台服务器，下一个要发给它的日志条目的索引（初始化为领导者最后日志索引 + 1）",
-        RuleMatchIndex => "对每台服务器，已知已复制到它上面的最高日志条目的索引（初始化为 0，单调递增）",
-        LostInCrash => "随崩溃丢失",
-        LogSummary => "{0} 个条目，最后索引 {1}，最后任期 {2}{3}",
-        SnapshotSuffix => "（快照 ≤{0}）",
-        Unknown => "未知",
-        TimerStatus => " · 选举计时器 {0} / {1} 毫秒",
-        ServerStatus => "任期 {1} 的{0} · 领导者 {2}{3}",
-        DownStatus => "宕机：磁盘保留了持久状态；易失状态已丢失，直到它重启并收到领导者的消息",
-        Inspector => "检查器",
-        InspectorHeading => "检查器 · {0}",
-        ServerToInspect => "要查看的服务器",
-        Persistent => "持久状态（磁盘上）",
-        Volatile => "易失状态（内存中）",
-        KeyValueStore => "键值存储",
-        KvApplied => "键值存储（已应用 {0} 个键）",
-        KvVolatile => "键值存储（易失）",
-        KvLost => "随崩溃丢失：重启后重新应用已提交的条目来重建",
-        KvEmpty => "还没有应用任何条目——发送一个客户端请求吧",
-        KvMore => "……还有 {0} 个键",
-        TopicNet => "网络",
-        TopicElect => "选举",
-        TopicLog => "日志",
-        TopicCommit => "提交",
-        TopicClient => "客户端",
-        TopicFault => "故障",
-        TopicViolation => "违反",
-        EventLog => "事件日志",
-        EventsHeading => "事件（{0}）",
-        ShowEventsAbout => "显示这些主题的事件",
-        LatestEvents => "最新事件",
-        SpaceTimeLabel => "时空图",
-        SpaceTime => "时空图",
-        SpaceTimeSvg => "服务器之间随时间传递的消息",
-        MarkCrashed => "✗ 崩溃",
-        MarkRestarted => "↻ 重启",
-        PanicTitle => "raftviz 因内部错误停止了",
-        PanicReload => "重新加载页面",
-        SpaceTimeLegend => "到 {1} 毫秒为止的最近 {0} 毫秒 · 箭头：消息，✗ 丢失 · L/C：某任期的领导者/候选人 · 点击箭头查看消息",
-        KeySpace => "播放 / 暂停（在场景中：播放或暂停这一步）",
-        KeyArrows => "前进到下一个 / 退回上一个事件",
-        KeyNextStep => "场景：下一步（再按一次：立即完成）",
-        KeyPrevStep => "场景：回到上一步",
-        KeyHomeEnd => "场景：第一步 / 最后一步",
-        KeyPresent => "打开 / 关闭演示模式",
-        KeyRequest => "向领导者发送客户端请求",
-        KeySpeed => "更快 / 更慢",
-        KeyInspect => "查看那台服务器",
-        KeyCrash => "让正在查看的服务器崩溃或重启",
-        KeyTimeout => "让正在查看的服务器的选举立即超时",
-        KeyDrop => "丢弃选中的消息（否则丢弃最先到达的那条）",
-        KeyPress => "在控件上：按下它",
-        KeyTab => "在控件之间移动；在服务器和链路上按回车打开菜单",
-        KeyHelp => "显示 / 隐藏本帮助，关闭菜单",
-        Shortcuts => "键盘快捷键",
-        MouseHelp => "鼠标或触摸：点击服务器查看它（轻触打开它的操作）；点击链路切断双向，Shift+点击切断单向，轻触或右键打开菜单；点击消息查看各字段，然后可以丢弃它。",
-        CloseHelp => "关闭快捷键帮助",
-        AddServer => "添加服务器",
-        AddHow => "新服务器如何加入",
-        JoinAsLearner => "作为学习者",
-        JoinCaughtUp => "作为学习者，追上后提升",
-        JoinAsVoter => "直接作为投票者（错误做法）",
-        JointChange => "联合变更",
-        JointChangeTitle => "先收集变更，再一起应用（§4.3）",
-        JointHint => "联合变更：添加服务器、移除和提升会先收集起来，再一起应用。",
-        JointPicked => "已选：{0}。",
-        ApplyTogether => "一起应用",
-        CancelJoint => "取消",
-        RemoveServer => "移除 {0}",
-        PromoteServer => "提升 {0}",
-        RemoveWord => "移除",
-        PromoteWord => "提升",
-        MemberVoter => "投票者",
-        MemberLearner => "学习者",
-        MemberRemoved => "已移除",
-        ServerMembership => "{0}，配置 {1}。",
-        ConfigShort => "配置 {0}",
-        LearnersPart => "学习者 {0}",
-        ChangeAsVoter => "{0} 成为投票者",
-        ChangeAsLearner => "{0} 成为学习者",
-        ChangeRemove => "移除 {0}",
-        SaidChangeProposed => "{0} 在索引 {1} 提议成员变更：{2}。",
-        SaidChangeRefused => "成员变更被拒绝：{0}。",
-        QuorumNeeds => "{0} {1}：需要 {3} 台中的 {2} 台",
-        JointEntry => "联合",
-        LeaveJointEntry => "退出",
-        ConfigEntryPart => "配置条目 {0}",
-        RuleConfiguration => "日志中最新的配置条目，无论是否已提交（§4.1）",
+        LangNotLoaded => "The {0} texts could not be loaded ({1}), so the page stays in English.",
     }
 }
 
@@ -1297,11 +1014,12 @@ mod tests {
                     missing.push(format!("{key:?} has no {} text", lang.code()));
                 }
             }
-            if holes(en(key)) != holes(zh(key)) {
+            let zh = Lang::Zh.t(key);
+            if holes(en(key)) != holes(zh) {
                 missing.push(format!(
                     "{key:?}: en has holes {:?} but zh has {:?}",
                     holes(en(key)),
-                    holes(zh(key))
+                    holes(zh)
                 ));
             }
         }
@@ -1318,10 +1036,53 @@ mod tests {
         let same_by_design: &[T] = &[];
         let untranslated: Vec<String> = T::ALL
             .iter()
-            .filter(|key| !same_by_design.contains(key) && en(**key) == zh(**key))
+            .filter(|key| !same_by_design.contains(key) && en(**key) == Lang::Zh.t(**key))
             .map(|key| format!("{key:?} (zh is the English: {:?})", en(*key)))
             .collect();
         assert!(untranslated.is_empty(), "{}", untranslated.join("\n"));
+    }
+
+    #[test]
+    fn the_chinese_file_names_every_key_in_order() {
+        let table = read_table(include_str!("../i18n/zh.txt")).unwrap();
+        let names: Vec<String> = table.iter().map(|(name, _)| name.to_string()).collect();
+        let keys: Vec<String> = T::ALL.iter().map(|key| format!("{key:?}")).collect();
+        assert_eq!(names, keys);
+        assert_eq!(
+            Lang::Zh.t(T::MessageTitle).lines().count(),
+            2,
+            "\\n is a line break"
+        );
+    }
+
+    #[test]
+    fn a_file_from_another_version_is_refused_with_the_reason() {
+        let file = include_str!("../i18n/zh.txt");
+        let short = file.trim_end().rsplit_once('\n').unwrap().0;
+        let short: &'static str = String::leak(short.to_owned());
+        assert_eq!(
+            read_table(short).unwrap_err(),
+            format!("{} texts for {} keys", T::COUNT - 1, T::COUNT)
+        );
+        let renamed: &'static str =
+            String::leak(file.replace("\nLanguageMenu = ", "\nLanguage = "));
+        assert_eq!(
+            read_table(renamed).unwrap_err(),
+            "its keys are not this page's"
+        );
+        let swapped: &'static str = String::leak(
+            file.replacen("\nBadLang = ", "\nBadLang2 = ", 1)
+                .replacen("\nBadServers = ", "\nBadLang = ", 1)
+                .replacen("\nBadLang2 = ", "\nBadServers = ", 1),
+        );
+        assert_eq!(
+            read_table(swapped).unwrap_err(),
+            "its keys are not this page's"
+        );
+        assert_eq!(
+            read_table("LanguageMenu: 语言").unwrap_err(),
+            "line 1 is not `Key = text`"
+        );
     }
 
     #[test]

@@ -8,9 +8,9 @@ mod components;
 mod frames;
 mod i18n;
 mod names;
+mod page_files;
 mod panic_panel;
 mod params;
-mod scenario_files;
 mod state;
 
 fn main() {
@@ -22,10 +22,25 @@ fn main() {
     let hash = window.location().hash().unwrap_or_default();
     let browser = i18n::Lang::of_browser(&window.navigator().language().unwrap_or_default());
     let start = params::StartParams::from_url(&query, &hash, browser);
-
     let root = window
         .document()
         .and_then(|document| document.get_element_by_id("app"))
         .expect("index.html has a #app element");
+    if start.lang.is_ready() {
+        render(root, start);
+        return;
+    }
+    // Wait for the language's texts, so that the page does not flash English first.
+    wasm_bindgen_futures::spawn_local(async move {
+        let start = match page_files::load_language(start.lang).await {
+            // Again, so that the complaints about parameters are in that language too.
+            Ok(()) => params::StartParams::from_url(&query, &hash, browser),
+            Err(error) => start.in_english_because(&error),
+        };
+        render(root, start);
+    });
+}
+
+fn render(root: web_sys::Element, start: params::StartParams) {
     yew::Renderer::<app::App>::with_root_and_props(root, app::AppProps { start }).render();
 }

@@ -75,6 +75,14 @@ impl ScenarioLink {
 }
 
 impl StartParams {
+    /// The same start in English, first saying why the language asked for is missing.
+    pub fn in_english_because(mut self, error: &str) -> StartParams {
+        let message = Lang::En.fill(T::LangNotLoaded, &[&self.lang.own_name(), &error]);
+        self.errors.insert(0, message);
+        self.lang = Lang::En;
+        self
+    }
+
     /// Parses a `location.search` string such as `?seed=7&speed=1` and a
     /// `location.hash` such as `#run=...`. Unknown keys are left alone so that later
     /// parameters do not break older pages.

@@ -308,6 +308,8 @@ pub enum Action {
     OpenServerMenu(Option<NodeId>),
     TogglePresent,
     SetLang(Lang),
+    /// That language's texts could not be fetched (why); the page stays as it is.
+    LangNotLoaded(Lang, String),
     SetMuted(bool),
     SetNetwork(NetworkConfig),
     SetOptions(RaftOptions),
@@ -1279,6 +1281,13 @@ impl Reducible for AppState {
                 crate::params::replace_url(None, presenting, None);
                 AppState { presenting, ..next }
             }
+            Action::LangNotLoaded(lang, error) => AppState {
+                error: Some(
+                    self.lang
+                        .fill(T::LangNotLoaded, &[&lang.own_name(), &error]),
+                ),
+                ..next
+            },
             Action::SetLang(lang) => {
                 crate::params::replace_url(None, self.presenting, Some(lang));
                 AppState {

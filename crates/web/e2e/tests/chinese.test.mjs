@@ -96,6 +96,38 @@ test('the browser language is the default, ?lang= overrides it, a bad one is nam
   await bad.context.close();
 });
 
+test('the Chinese texts come only when asked for; a missing or stale file is named and the page stays in English',
+  { timeout: 60_000 }, async () => {
+    // An English reader never downloads them.
+    const english = await openIn('en-US', '/?seed=12');
+    const fetched = await english.page.evaluate(() => performance.getEntriesByType('resource').map((entry) => entry.name));
+    assert.ok(fetched.every((name) => !name.includes('i18n/')), fetched.join(' '));
+    await english.context.close();
+
+    for (const [body, status, reason] of [['', 404, 'HTTP 404'], ['LanguageMenu = 语言\n', 200, '1 texts for']]) {
+      const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
+      await context.route('**/i18n/zh.txt', (route) => route.fulfill({ status, body, contentType: 'text/plain; charset=utf-8' }));
+      const page = await context.newPage();
+      await page.goto(`${server.url}/?seed=12`);
+      await page.waitForSelector('[data-node]', { timeout: BOUNDED_WAIT_MS });
+      assert.equal(await page.getAttribute('html', 'lang'), 'en');
+      assert.match(await text(page, '[data-error]'), new RegExp(`The 简体中文 texts could not be loaded \\(${reason}.*\\), so the page stays in English`));
+      assert.equal(await text(page, '.controls [data-action=request]'), 'Client request');
+
+      // The menu asks again, says why not, and the run goes on as it was.
+      await waitForLeader(page);
+      await page.click('[data-action=pause]');
+      const time = await page.getAttribute('[data-clock]', 'data-ms');
+      await page.selectOption('[data-action=lang]', 'zh');
+      const refused = '[data-error]:has([data-action=dismiss-error])';
+      await page.waitForSelector(refused, { timeout: BOUNDED_WAIT_MS });
+      assert.match(await text(page, refused), new RegExp(`could not be loaded \\(${reason}`));
+      assert.equal(await page.getAttribute('html', 'lang'), 'en');
+      assert.equal(await page.getAttribute('[data-clock]', 'data-ms'), time);
+      await context.close();
+    }
+  });
+
 test('the liveness stories in Chinese: gauge, variant chooser, sources and see-also, narration per variant',
   { timeout: 60_000 }, async () => {
     const { page, context, problems } = await openIn('en-US', '/?lang=zh#scenario=partial-partition&step=1&variant=pre-vote');

@@ -1,10 +1,12 @@
-//! The built-in scenarios' files sit beside the page (Trunk copies scenarios/ into
-//! dist/) and are fetched when one is opened, so their text is not part of the wasm.
+//! Files that sit beside the page and are fetched when first needed, so that their
+//! text is not part of the wasm: the built-in scenarios (Trunk copies scenarios/ into
+//! dist/) and the texts of languages other than English (i18n/).
 
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use yew::prelude::*;
 
+use crate::i18n::Lang;
 use crate::state::{Action, Dispatch};
 
 /// Fetches the file of the scenario the reducer is waiting for and hands back its
@@ -20,6 +22,14 @@ pub fn use_scenario_files(dispatch: Dispatch, loading: Option<String>) {
             });
         }
     });
+}
+
+/// Fetches and installs `lang`'s texts unless the page has them already.
+pub async fn load_language(lang: Lang) -> Result<(), String> {
+    match lang.file() {
+        Some(file) if !lang.is_ready() => lang.install(fetch_text(file).await?),
+        _ => Ok(()),
+    }
 }
 
 async fn fetch_text(url: &str) -> Result<String, String> {
