@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use raftviz_raft::{Configuration, Entry, EntryData, Index, NodeId, ServerSet, Term};
 
+use crate::linearizability::Deterministic;
 use crate::sorted_map::SortedMap;
 use crate::storage::Storage;
 
@@ -42,10 +43,10 @@ pub struct Violation {
 
 #[derive(Clone, Debug, Default)]
 pub struct Checker {
-    leader_of_term: HashMap<Term, NodeId>,
+    leader_of_term: HashMap<Term, NodeId, Deterministic>,
     /// For every (index, term) any log has held: the hash of the prefix
     /// through it, and who held it first.
-    prefix_of: HashMap<(Index, Term), (u64, NodeId)>,
+    prefix_of: HashMap<(Index, Term), (u64, NodeId), Deterministic>,
     /// Entries applied anywhere, by index from `applied_from` on (indices
     /// below it were forgotten: see [`Checker::forget_below`]).
     applied: Vec<Option<AppliedRecord>>,

@@ -276,7 +276,7 @@ pub fn check_window(history: &[Operation], unknown_at_start: impl Fn(&str) -> bo
 
 /// Fixed keys rather than a random seed: the same history costs the same
 /// work on every run and every platform.
-type Deterministic = BuildHasherDefault<DefaultHasher>;
+pub(crate) type Deterministic = BuildHasherDefault<DefaultHasher>;
 
 /// Each key with the indices of its operations, keys in order of first
 /// appearance.
