@@ -33,10 +33,10 @@ commands:
                  [--membership-bug] (presets: gentle drops duplication reordering partitions
                   one-way snapshot-crashes clock-skew lease-reads membership nasty)";
 
-/// Gzipped .wasm + .js shipped to the browser must stay under this (280 KiB: the page
-/// is 278.3 KiB; issue 10 asks for 200 KiB, which it does not reach yet, see
+/// Gzipped .wasm + .js shipped to the browser must stay under this (275 KiB: the page
+/// is 273.4 KiB; issue 10 asks for 200 KiB, which it does not reach yet, see
 /// docs/performance.md).
-const SIZE_BUDGET_BYTES: u64 = 280 * 1024;
+const SIZE_BUDGET_BYTES: u64 = 275 * 1024;
 
 /// The steps of `cargo xtask test`, in the order they run.
 const TEST_STEPS: [&str; 5] = ["unit", "nostd", "web", "size", "browser"];
@@ -166,6 +166,7 @@ fn test(requested: &[String]) -> Result<(), StepError> {
         announce("size", "gzip -9 size of dist/*.wasm + dist/*.js");
         let total = size::gzipped_bundle_size(&root.join("dist"))?;
         println!("    total gzipped: {total} bytes (budget {SIZE_BUDGET_BYTES})");
+        size::report_language_files(&root.join("dist"))?;
         if total > SIZE_BUDGET_BYTES {
             return Err(StepError::new(
                 "size",

@@ -49,6 +49,24 @@ pub fn gzipped_bundle_size(dist: &Path) -> Result<u64, StepError> {
     Ok(total)
 }
 
+/// Prints the language files the page fetches only when someone picks that language:
+/// beside the total, not in it (scenario files are fetched the same way).
+pub fn report_language_files(dist: &Path) -> Result<(), StepError> {
+    let Ok(entries) = std::fs::read_dir(dist.join("i18n")) else {
+        return Ok(());
+    };
+    let mut files: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    files.sort();
+    for path in &files {
+        println!(
+            "    {:>8} bytes gz  i18n/{} (fetched when chosen, not counted)",
+            gzipped_size(path)?,
+            path.file_name().unwrap_or_default().to_string_lossy()
+        );
+    }
+    Ok(())
+}
+
 /// Shells out to gzip (present on every Debian) rather than pulling a compression crate
 /// into a tool that must build before anything else is installed.
 fn gzipped_size(path: &Path) -> Result<u64, StepError> {
