@@ -1,11 +1,13 @@
-//! Replays the checked-in corpora of the `import_trace` and `decode_run`
-//! fuzz targets, so the inputs fuzzing found interesting stay checked on
+//! Replays the checked-in corpora of the `import_trace`, `decode_run` and
+//! `decimal_numbers` fuzz targets, so the inputs fuzzing found interesting stay checked on
 //! stable, without cargo-fuzz.
 use std::fs;
 use std::path::Path;
 
 #[path = "fuzzing/bounded_replay.rs"]
 mod bounded_replay;
+#[path = "fuzzing/decimal_numbers.rs"]
+mod decimal_numbers;
 #[path = "fuzzing/decode_run.rs"]
 mod decode_run;
 #[path = "fuzzing/import_trace.rs"]
@@ -35,4 +37,9 @@ fn the_import_trace_corpus_never_panics() {
 #[test]
 fn the_decode_run_corpus_never_panics() {
     replay_corpus("decode_run", decode_run::check_run_link);
+}
+
+#[test]
+fn the_decimal_numbers_corpus_reads_as_std_does() {
+    replay_corpus("decimal_numbers", decimal_numbers::check_numbers);
 }
