@@ -91,8 +91,9 @@ impl Lang {
         if self.is_ready() {
             return Ok(());
         }
-        let table = read_table(String::leak(text))?;
-        let _ = ZH.set(table.into_iter().map(|(_, text)| text).collect());
+        // Checked before it is kept, so that a refused file costs nothing after.
+        read_table(&text)?;
+        let _ = ZH.set(texts(read_table(String::leak(text))?));
         Ok(())
     }
 
@@ -148,15 +149,15 @@ static ZH: OnceLock<Vec<&'static str>> = OnceLock::new();
 fn zh_table() -> Option<&'static Vec<&'static str>> {
     #[cfg(test)]
     return Some(ZH.get_or_init(|| {
-        let table = read_table(include_str!("../i18n/zh.txt")).expect("i18n/zh.txt fits T");
-        table.into_iter().map(|(_, text)| text).collect()
+        texts(read_table(include_str!("../i18n/zh.txt")).expect("i18n/zh.txt fits T"))
     }));
     #[cfg(not(test))]
     ZH.get()
 }
 
-/// A language file's `(key name, text)` lines, checked against [`T`]'s names in order.
-fn read_table(file: &'static str) -> Result<Vec<(&'static str, &'static str)>, String> {
+/// A language file's `(key name, text as written)` lines, checked against [`T`]'s
+/// names in order.
+fn read_table(file: &str) -> Result<Vec<(&str, &str)>, String> {
     let mut table = Vec::with_capacity(T::COUNT);
     for (number, line) in file.lines().enumerate() {
         if line.is_empty() || line.starts_with('#') {
@@ -165,11 +166,6 @@ fn read_table(file: &'static str) -> Result<Vec<(&'static str, &'static str)>, S
         let (name, text) = line
             .split_once(" = ")
             .ok_or_else(|| format!("line {} is not `Key = text`", number + 1))?;
-        let text: &'static str = if text.contains("\\n") {
-            String::leak(text.replace("\\n", "\n"))
-        } else {
-            text
-        };
         table.push((name, text));
     }
     if table.len() != T::COUNT {
@@ -180,6 +176,18 @@ fn read_table(file: &'static str) -> Result<Vec<(&'static str, &'static str)>, S
         return Err("its keys are not this page's".into());
     }
     Ok(table)
+}
+
+/// The texts of a kept file, each `\\n` a line break.
+fn texts(table: Vec<(&str, &'static str)>) -> Vec<&'static str> {
+    let unescaped = |text: &'static str| -> &'static str {
+        if text.contains("\\n") {
+            String::leak(text.replace("\\n", "\n"))
+        } else {
+            text
+        }
+    };
+    table.into_iter().map(|(_, text)| unescaped(text)).collect()
 }
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
@@ -1059,24 +1067,21 @@ mod tests {
     fn a_file_from_another_version_is_refused_with_the_reason() {
         let file = include_str!("../i18n/zh.txt");
         let short = file.trim_end().rsplit_once('\n').unwrap().0;
-        let short: &'static str = String::leak(short.to_owned());
         assert_eq!(
             read_table(short).unwrap_err(),
             format!("{} texts for {} keys", T::COUNT - 1, T::COUNT)
         );
-        let renamed: &'static str =
-            String::leak(file.replace("\nLanguageMenu = ", "\nLanguage = "));
+        let renamed = file.replace("\nLanguageMenu = ", "\nLanguage = ");
         assert_eq!(
-            read_table(renamed).unwrap_err(),
+            read_table(&renamed).unwrap_err(),
             "its keys are not this page's"
         );
-        let swapped: &'static str = String::leak(
-            file.replacen("\nBadLang = ", "\nBadLang2 = ", 1)
-                .replacen("\nBadServers = ", "\nBadLang = ", 1)
-                .replacen("\nBadLang2 = ", "\nBadServers = ", 1),
-        );
+        let swapped = file
+            .replacen("\nBadLang = ", "\nBadLang2 = ", 1)
+            .replacen("\nBadServers = ", "\nBadLang = ", 1)
+            .replacen("\nBadLang2 = ", "\nBadServers = ", 1);
         assert_eq!(
-            read_table(swapped).unwrap_err(),
+            read_table(&swapped).unwrap_err(),
             "its keys are not this page's"
         );
         assert_eq!(
