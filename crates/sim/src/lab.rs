@@ -637,11 +637,32 @@ pub struct Longest {
     pub seed: u64,
 }
 
+/// The command that replays `seed` of the test whose path is `name`, in
+/// the integration-test target of the file that calls this (for
+/// [`battery`], of the file that calls the battery): a call from
+/// `crates/sim/tests/kv.rs` names `--test kv`.
+#[track_caller]
+pub fn replay_command(name: &str, seed: u64) -> String {
+    replay_command_in(std::panic::Location::caller().file(), name, seed)
+}
+
+fn replay_command_in(caller_file: &str, name: &str, seed: u64) -> String {
+    let target = std::path::Path::new(caller_file)
+        .file_stem()
+        .and_then(|stem| stem.to_str())
+        .unwrap_or("battery");
+    format!(
+        "RAFT_SEED={seed} RAFT_LOG=1 cargo test --release -p raftviz-sim --test {target} -- --exact {name}"
+    )
+}
+
 /// Runs a battery test on a fresh lab per seed, each within the lab's time
 /// limit, and returns the longest. A failure names the seed, the first
 /// broken check, and the command that replays it (`name` is the test's
-/// path in `--test battery`); with `RAFT_LOG` set (optionally to topics
-/// such as `elect,log`) the replay prints the per-server event log.
+/// path in the test file that calls this, whose target the command names);
+/// with `RAFT_LOG` set (optionally to topics such as `elect,log`) the
+/// replay prints the per-server event log.
+#[track_caller]
 pub fn battery(
     name: &str,
     default_seeds: u64,
@@ -650,6 +671,8 @@ pub fn battery(
 ) -> Longest {
     let mut failures = Vec::new();
     let mut longest = Longest::default();
+    // Read here: a closure cannot pass on its caller's location.
+    let caller_file = std::panic::Location::caller().file();
     for seed in seeds(default_seeds) {
         let mut lab = make(seed);
         match timed(&mut lab, &test) {
@@ -664,10 +687,10 @@ pub fn battery(
                     eprintln!("{}", lab.sim.trace().dslog(lab.servers(), &topics));
                 }
                 eprintln!(
-                "{name} failed with seed {seed} at {} ms: {failure}\n\
-                 replay: RAFT_SEED={seed} RAFT_LOG=1 cargo test --release -p raftviz-sim --test battery -- --exact {name}",
-                lab.sim.now()
-            );
+                    "{name} failed with seed {seed} at {} ms: {failure}\nreplay: {}",
+                    lab.sim.now(),
+                    replay_command_in(caller_file, name, seed)
+                );
                 failures.push(seed);
                 // One failure is enough unless a deep run wants them all.
                 if std::env::var_os("RAFT_KEEP_GOING").is_none() {
@@ -676,6 +699,11 @@ pub fn battery(
             }
         }
     }
-    assert!(failures.is_empty(), "{name} failed for seeds {failures:?}");
+    if let Some(&first) = failures.first() {
+        panic!(
+            "{name} failed for seeds {failures:?}\nreplay: {}",
+            replay_command_in(caller_file, name, first)
+        );
+    }
     longest
 }

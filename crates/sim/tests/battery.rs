@@ -30,6 +30,12 @@ fn run(name: &str, delivery: Delivery) {
     );
 }
 
+#[test]
+fn the_replay_command_names_this_file() {
+    assert!(lab::replay_command("labrpc::basic_agree", 3)
+        .ends_with("--test battery -- --exact labrpc::basic_agree"));
+}
+
 macro_rules! lab_tests {
     ($($name:ident),* $(,)?) => {
         $( #[test] fn $name() { run(stringify!($name), Delivery::AtArrival); } )*

@@ -147,12 +147,12 @@ fn run(name: &str, setup: Setup) {
         snapshots: true,
         ..setup
     };
-    let name = format!("{name}_snapshots");
+    // The same test runs both: its name is what a replay selects.
     lab::battery(
-        &name,
+        name,
         SEEDS,
         |seed| lab_for(seed, snapshots),
-        |lab| generic(lab, snapshots),
+        |lab| generic(lab, snapshots).map_err(|failure| format!("with snapshots: {failure}")),
     );
 }
 
@@ -268,6 +268,26 @@ fn kv_lease_reads_partitions_crashes_skewed_clocks() {
             lease: Some((20, 20)),
             ..Setup::default()
         },
+    );
+}
+
+/// A failure's replay command names the file the battery runs in.
+#[test]
+#[should_panic(expected = "--test kv -- --exact a_failing_battery_names_its_test_file")]
+fn a_failing_battery_names_its_test_file() {
+    lab::battery(
+        "a_failing_battery_names_its_test_file",
+        1,
+        |seed| lab_for(seed, Setup::default()),
+        |_| Err("failing on purpose".into()),
+    );
+}
+
+#[test]
+fn the_replay_command_names_this_file() {
+    assert_eq!(
+        lab::replay_command("kv_basic", 7),
+        "RAFT_SEED=7 RAFT_LOG=1 cargo test --release -p raftviz-sim --test kv -- --exact kv_basic"
     );
 }
 
