@@ -25,6 +25,32 @@ struct Setup {
     lease: Option<(u64, u32)>,
 }
 
+impl Setup {
+    /// The fewest operations every client must complete in the fifteen
+    /// seconds of load. The lab's GenericTest (kvraft `test_test.go`,
+    /// 2024) counts none: its `if j < 10` warning is commented out, and of
+    /// each client it requires only that every call returns (here: every
+    /// client idle within 30 s of the last heal) and that its appends are
+    /// all there (here: the linearizability check). The floor of 20 is this
+    /// port's own, and it has room to spare while messages are not lost
+    /// (over 400 runs, the fewest a client completed was 392 with crashes
+    /// and partitions, 31 on the lossy network alone). On the lossy network
+    /// with partitions it has none: a client waits out its 400 ms timeout
+    /// for each lost request or reply (labrpc fails such a call at once),
+    /// so losses, not the cluster, bound what it completes. With seed 24
+    /// client 2 lost 30 of 219 messages, waited 13.6 of its 16.3 s under
+    /// load on timeouts, and completed 18; the fewest over 400 runs was
+    /// 10. That mix keeps the lab's rule: every client finishes what it
+    /// started, so each completes at least its first operation.
+    fn fewest_completed(&self) -> u64 {
+        if self.unreliable && self.partitions {
+            1
+        } else {
+            20
+        }
+    }
+}
+
 fn lab_for(seed: u64, setup: Setup) -> Lab {
     let mut config = SimConfig::lab(5, seed);
     config.retention = Retention::lab_from_env();
@@ -82,7 +108,7 @@ fn generic(lab: &mut Lab, setup: Setup) -> Check {
     }
     for client in lab.sim.clients() {
         // Fifteen seconds of load: every client must get real work done.
-        if client.completed < 20 {
+        if client.completed < setup.fewest_completed() {
             return Err(format!(
                 "client {} completed only {} operations",
                 client.id, client.completed
@@ -269,6 +295,23 @@ fn kv_lease_reads_partitions_crashes_skewed_clocks() {
             ..Setup::default()
         },
     );
+}
+
+/// Seed 24 of `kv_persist_partitions_unreliable`: client 2 completed 18
+/// operations, under the floor of 20, having waited out 34 timeouts, 30
+/// of them for lost messages. It holds to the lab's rule for that mix.
+#[test]
+fn kv_persist_partitions_unreliable_seed_24() {
+    let setup = Setup {
+        clients: 5,
+        unreliable: true,
+        crash: true,
+        partitions: true,
+        ..Setup::default()
+    };
+    let mut lab = lab_for(24, setup);
+    let result = lab::timed(&mut lab, |lab| generic(lab, setup));
+    assert_eq!(result.map(|_| ()), Ok(()));
 }
 
 /// A failure's replay command names the file the battery runs in.
