@@ -209,6 +209,22 @@ impl SharedRun {
         base64url_encode(&run_bytes(self))
     }
 
+    /// The run as the page's trace-reading worker hands it over: its `#run=`
+    /// fragment, and whether its hash is known (a link always carries one, a
+    /// trace file may say `null`).
+    pub fn to_handover(&self) -> (String, bool) {
+        (self.to_fragment(), self.hash.is_some())
+    }
+
+    /// The run [`SharedRun::to_handover`] handed over.
+    pub fn from_handover(fragment: &str, hash_known: bool) -> Result<SharedRun, ImportError> {
+        let mut run = decode_fragment(fragment)?;
+        if !hash_known {
+            run.hash = None;
+        }
+        Ok(run)
+    }
+
     /// Replays the run; when a hash came with it, the replay must match it.
     pub fn replay(&self) -> Result<Simulation, ImportError> {
         self.replay_observed(|_| {})
@@ -1342,6 +1358,12 @@ pub fn decode_run(fragment: &str) -> Result<SharedRun, ImportError> {
             limit: MAX_RUN_FRAGMENT_BYTES,
         });
     }
+    decode_fragment(fragment)
+}
+
+/// [`decode_run`] without the link's length limit: a run handed over from a trace
+/// file, which its own limit bounded, may be longer than any link.
+fn decode_fragment(fragment: &str) -> Result<SharedRun, ImportError> {
     let bytes = base64url_decode(fragment)?;
     let mut reader = Reader {
         bytes: &bytes,

@@ -188,6 +188,35 @@ fn assert_same_run(replayed: &Simulation, original: &Simulation, what: &str) {
     assert_eq!(replayed.actions(), original.actions(), "{what}: actions");
 }
 
+/// The page reads a trace file in a worker of its own, which hands the run back as
+/// a `#run=` fragment: every run a trace file holds must survive the handover whole.
+#[test]
+fn every_imported_run_survives_the_handover_whole() {
+    let mut traces: Vec<String> = sessions().iter().map(export_trace).collect();
+    traces.push(include_str!("data/v2-trace.json").to_owned());
+    traces.push(include_str!("data/v3-trace.json").to_owned());
+    for text in &traces {
+        let run = import_trace(text).unwrap();
+        let (fragment, hash_known) = run.to_handover();
+        assert_eq!(
+            SharedRun::from_handover(&fragment, hash_known).unwrap(),
+            run
+        );
+    }
+    let unhashed = import_trace(&include_str!("data/v3-trace.json").replacen(
+        &format!("\"hash\": \"{V3_FIXTURE_HASH}\""),
+        "\"hash\": null",
+        1,
+    ))
+    .unwrap();
+    assert_eq!(unhashed.hash, None);
+    let (fragment, hash_known) = unhashed.to_handover();
+    assert_eq!(
+        SharedRun::from_handover(&fragment, hash_known).unwrap(),
+        unhashed
+    );
+}
+
 #[test]
 fn an_exported_trace_replays_to_the_identical_run() {
     for original in sessions() {
