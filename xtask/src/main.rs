@@ -33,8 +33,8 @@ commands:
                  [--membership-bug] (presets: gentle drops duplication reordering partitions
                   one-way snapshot-crashes clock-skew lease-reads membership nasty)";
 
-/// Gzipped .wasm + .js shipped to the browser must stay under this (275 KiB: the page
-/// is 273.4 KiB; issue 10 asks for 200 KiB, which it does not reach yet, see
+/// Gzipped .wasm + .js the browser loads with the page must stay under this (275 KiB:
+/// the page is 268.6 KiB; issue 10 asks for 200 KiB, which it does not reach yet, see
 /// docs/performance.md).
 const SIZE_BUDGET_BYTES: u64 = 275 * 1024;
 

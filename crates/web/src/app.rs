@@ -27,6 +27,7 @@ use crate::names::count_word;
 use crate::page_files::use_scenario_files;
 use crate::params::StartParams;
 use crate::state::{Action, AppState, Dispatch, Highlight};
+use crate::trace_reader::use_export_check;
 
 #[derive(Properties, PartialEq)]
 pub struct AppProps {
@@ -48,6 +49,13 @@ pub fn app(props: &AppProps) -> Html {
     use_scenario_files(
         dispatch.clone(),
         state.loading.as_ref().map(|link| link.name.clone()),
+    );
+    use_export_check(
+        dispatch.clone(),
+        state
+            .export_check
+            .as_ref()
+            .map(|check| (check.serial, check.text.clone())),
     );
 
     let shown = state.shown();

@@ -612,6 +612,7 @@ keys! {
     ConfigEntryPart,
     RuleConfiguration,
     LangNotLoaded,
+    TraceReaderFailed,
 }
 
 fn en(key: T) -> &'static str {
@@ -996,6 +997,7 @@ fn en(key: T) -> &'static str {
         ConfigEntryPart => "configuration entry {0}",
         RuleConfiguration => "The latest configuration entry in its log, committed or not (§4.1)",
         LangNotLoaded => "The {0} texts could not be loaded ({1}), so the page stays in English.",
+        TraceReaderFailed => "the page's trace reader did not start or stopped ({0})",
     }
 }
 

@@ -12,6 +12,7 @@ mod page_files;
 mod panic_panel;
 mod params;
 mod state;
+mod trace_reader;
 
 fn main() {
     // First, so that even a panic while starting shows a panel instead of a blank page.

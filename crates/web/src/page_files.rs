@@ -48,7 +48,7 @@ async fn fetch_text(url: &str) -> Result<String, String> {
 }
 
 /// A rejected fetch as the browser words it, e.g. "TypeError: Failed to fetch".
-fn describe(error: JsValue) -> String {
+pub fn describe(error: JsValue) -> String {
     match error.dyn_into::<js_sys::Error>() {
         Ok(error) => error.to_string().into(),
         Err(other) => format!("{other:?}"),

@@ -7,9 +7,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use raftviz_sim::scenario::{self, Listed, Scenario, ScenarioPlayer, StepRun};
-use raftviz_sim::share::{
-    decode_run, export, import_trace, ImportError, Replaying, SharedRun, MAX_TRACE_BYTES,
-};
+use raftviz_sim::share::{decode_run, export, ImportError, Replaying, SharedRun, MAX_TRACE_BYTES};
 use raftviz_sim::timeline::{markers, Timeline};
 use raftviz_sim::{
     ChangeError, ConfChange, EventKind, Joining, LinkCut, LivenessThresholds, NetworkConfig,
@@ -173,6 +171,15 @@ pub struct ShareOutcome {
     pub serial: u32,
 }
 
+/// A trace file the page saved, for the trace reader to check.
+#[derive(Clone)]
+pub struct ExportCheck {
+    /// Counts exports, so a late answer is not taken for a newer file's.
+    pub serial: u32,
+    pub name: String,
+    pub text: Rc<str>,
+}
+
 /// Servers and log indices to draw attention to: an entry is marked when its index is
 /// listed and its server is too (or no server is listed). The lists are a handful long,
 /// so plain vectors do (and keep the page small).
@@ -229,6 +236,10 @@ pub struct AppState {
     pub error: Option<String>,
     /// The last link made by Share and whether it reached the clipboard.
     pub share: Option<ShareOutcome>,
+    /// The last trace exported, until the trace reader has said whether it imports.
+    pub export_check: Option<ExportCheck>,
+    /// Traces exported so far (each export's serial).
+    exports: u32,
     pub playing: bool,
     /// Virtual ms per real ms.
     pub speed: f64,
@@ -356,8 +367,11 @@ pub enum Action {
     ShareCopied(u32, bool),
     /// Download the run on screen as a JSON trace.
     Export,
-    /// A trace file's text (or the reason it could not be read), named for messages.
-    Import(String, Result<String, String>),
+    /// The run a trace file holds (or why it could not be read), named for messages.
+    Import(String, Result<SharedRun, String>),
+    /// The trace reader's verdict on the export of that serial: why importing it
+    /// would fail, if it would.
+    ExportChecked(u32, Option<String>),
     DismissError,
     /// Add a server the way [`AppState::joining`] says (or pick it, in a joint change).
     AddServer,
@@ -456,6 +470,8 @@ impl AppState {
             announcement: Rc::from(""),
             error: None,
             share: None,
+            export_check: None,
+            exports: 0,
             playing: true,
             speed,
             sim_ms_last_frame: 0.0,
@@ -777,11 +793,9 @@ impl AppState {
     }
 
     /// A trace that validates and replays replaces the run; anything else leaves it be.
-    fn import(self, name: &str, text: Result<String, String>) -> AppState {
-        let opening = text.and_then(|text| {
-            import_trace(&text)
-                .and_then(|run| Opening::start(&run, Some(name.to_owned())))
-                .map_err(|error| error.to_string())
+    fn import(self, name: &str, run: Result<SharedRun, String>) -> AppState {
+        let opening = run.and_then(|run| {
+            Opening::start(&run, Some(name.to_owned())).map_err(|error| error.to_string())
         });
         match opening {
             Ok(opening) => self.open(opening, now_ms() + OPENING_AT_ONCE_MS),
@@ -1067,8 +1081,6 @@ impl AppState {
             );
             (export(&sim), name)
         };
-        // Exactly what importing it would say, short of replaying it.
-        let refusal = import_trace(&exported.text).err();
         // A refused download changes nothing on the page; the browser says why.
         let _ = download(&name, &exported.text);
         let listed = if exported.is_whole() {
@@ -1083,12 +1095,17 @@ impl AppState {
                 ],
             )
         };
-        let notice = match refusal {
-            Some(error) => self.lang.fill(T::SavedWontImport, &[&name, &error]),
-            None => self.lang.fill(T::Saved, &[&name, &listed]),
-        };
+        let serial = self.exports;
         AppState {
-            notice: Some(notice),
+            exports: serial.wrapping_add(1),
+            notice: Some(self.lang.fill(T::Saved, &[&name, &listed])),
+            // Exactly what importing it would say, short of replaying it (the answer
+            // comes as `ExportChecked`).
+            export_check: Some(ExportCheck {
+                serial,
+                name,
+                text: exported.text.into(),
+            }),
             ..self
         }
     }
@@ -1470,7 +1487,18 @@ impl Reducible for AppState {
                 next
             }
             Action::Export => next.export(),
-            Action::Import(name, text) => next.import(&name, text),
+            Action::Import(name, run) => next.import(&name, run),
+            Action::ExportChecked(serial, refusal) => {
+                match next.export_check.take_if(|check| check.serial == serial) {
+                    Some(check) => AppState {
+                        notice: refusal
+                            .map(|error| next.lang.fill(T::SavedWontImport, &[&check.name, &error]))
+                            .or(next.notice.take()),
+                        ..next
+                    },
+                    None => next,
+                }
+            }
             Action::DismissError => AppState {
                 error: None,
                 ..next

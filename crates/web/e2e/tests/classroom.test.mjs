@@ -201,6 +201,37 @@ test('bad and oversized trace files are refused and the run stays', { timeout: 9
   await page.close();
 });
 
+test('the trace reader starts only for a trace; without it, import says why and export still saves', { timeout: 90_000 }, async () => {
+  const { page, problems } = await openPage(browser, server.url, '/?seed=7&speed=1');
+  const hash = await pausedRunWithActions(page);
+  assert.equal(page.workers().length, 0, 'the reader came with the page');
+
+  await page.route('**/trace_reader_loader.js', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-action=export]')]);
+  const trace = await readFile(await download.path(), 'utf8');
+  assert.match(await page.textContent('[data-notice]'), /^Saved raftviz-seed-7-/);
+  await page.setInputFiles('[data-import]', {
+    name: 'run.json', mimeType: 'application/json', buffer: Buffer.from(trace),
+  });
+  const error = await page.waitForSelector('[data-error]', { timeout: BOUNDED_WAIT_MS });
+  assert.match(await error.textContent(), /Could not import run\.json: the page's trace reader did not start or stopped \(trace_reader_loader\.js\)/);
+  assert.equal(await traceHash(page), hash, 'a failed reading changed the run');
+
+  // Once it can start, the same file imports (a fresh reader replaces the failed one).
+  await page.unroute('**/trace_reader_loader.js');
+  await page.click('[data-action=dismiss-error]');
+  await page.setInputFiles('[data-import]', {
+    name: 'run.json', mimeType: 'application/json', buffer: Buffer.from(trace),
+  });
+  await page.waitForFunction(() => /Imported run\.json/.test(document.querySelector('[data-notice]').textContent),
+    null, { timeout: BOUNDED_WAIT_MS });
+  assert.equal(await page.$('[data-error]'), null);
+  assert.equal(await traceHash(page), hash);
+  assert.equal(page.workers().length, 1, 'one reader, the failed one gone');
+  assert.deepEqual(problems.filter((problem) => !problem.includes('trace_reader_loader.js')), []);
+  await page.close();
+});
+
 test('a scenario file that fails to load is reported and the run on screen stays', { timeout: 90_000 }, async () => {
   const { page, problems } = await openPage(browser, server.url, '/?speed=1');
   await page.route('**/scenarios/split-vote.scenario', (route) => route.fulfill({ status: 404, body: 'not found' }));

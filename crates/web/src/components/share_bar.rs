@@ -112,8 +112,8 @@ fn use_copy_to_clipboard(share: Option<ShareOutcome>, dispatch: Dispatch) {
     });
 }
 
-/// Reads a trace file and hands its text to the reducer; an oversized file is refused
-/// before it is read.
+/// Reads a trace file (in the trace reader's worker) and hands the run it holds to the
+/// reducer; an oversized file is refused before it is read.
 fn read_trace(file: File, dispatch: Dispatch, lang: Lang) {
     let name = file.name();
     if file.size() > MAX_TRACE_BYTES as f64 {
@@ -126,9 +126,14 @@ fn read_trace(file: File, dispatch: Dispatch, lang: Lang) {
         let text = JsFuture::from(file.text())
             .await
             .ok()
-            .and_then(|text| text.as_string())
-            .ok_or_else(|| lang.t(T::TraceUnreadable).to_owned());
-        dispatch.dispatch(Action::Import(name, text));
+            .and_then(|text| text.as_string());
+        let run = match text {
+            Some(text) => crate::trace_reader::read(text)
+                .await
+                .unwrap_or_else(|detail| Err(lang.fill(T::TraceReaderFailed, &[&detail]))),
+            None => Err(lang.t(T::TraceUnreadable).to_owned()),
+        };
+        dispatch.dispatch(Action::Import(name, run));
     });
 }
 
