@@ -3,6 +3,7 @@
 // selects, the announcer, keyboard paths, axe-core, touch, and the small truths.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import {
   openInContext, openPage, screenshot, startBrowser, stopBrowser, serveStatic, seriousAxeViolations,
   waitForLeader, waitForServers, distDir, assertInside, assertPresentationFits, waitForStep,
@@ -25,7 +26,7 @@ function openSized(query, width, height, options = {}) {
   return openInContext(browser, server.url + query, { viewport: { width, height }, ...options });
 }
 
-test('dist/ hosted under /course/raftviz/ runs the newcomer flow and a scenario, and asks nothing of anyone else',
+test('dist/ hosted under /course/raftviz/ runs the newcomer flow, a scenario, Chinese and a trace, and asks nothing of anyone else',
   { timeout: 90_000 }, async () => {
     const folder = await serveStatic(distDir, '/course/raftviz/');
     try {
@@ -42,6 +43,21 @@ test('dist/ hosted under /course/raftviz/ runs the newcomer flow and a scenario,
       await page.goto(`${folder.url}/?scenario=split-vote`);
       await page.waitForSelector('[data-scenario=split-vote]', { timeout: 20_000 });
       assert.ok(requested.includes(`${folder.url}/scenarios/split-vote.scenario`), `${requested}`);
+      // So do the Chinese texts and the trace reader (an exported trace imported back).
+      await page.click('[data-action=pause]');
+      const hash = await traceHash(page);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-action=export]')]);
+      await page.setInputFiles('[data-import]', {
+        name: 'run.json', mimeType: 'application/json', buffer: await readFile(await download.path()),
+      });
+      await page.waitForFunction(() => /Imported run\.json/.test(document.querySelector('[data-notice]').textContent),
+        null, { timeout: 20_000 });
+      assert.equal(await traceHash(page), hash);
+      await page.selectOption('[data-action=lang]', 'zh');
+      await page.waitForFunction(() => document.documentElement.lang === 'zh', null, { timeout: 20_000 });
+      for (const file of ['i18n/zh.txt', 'trace_reader_loader.js']) {
+        assert.ok(requested.includes(`${folder.url}/${file}`), `${file} not among ${requested}`);
+      }
       assert.ok(requested.length >= 3, `only ${requested.length} requests: ${requested}`);
       for (const url of requested) {
         assert.ok(url.startsWith(`${folder.url}/`) || url.startsWith('data:'), `${url} is outside the page's folder`);
