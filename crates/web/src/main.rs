@@ -14,6 +14,12 @@ mod params;
 mod state;
 mod trace_reader;
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
 fn main() {
     // First, so that even a panic while starting shows a panel instead of a blank page.
     panic_panel::install();
@@ -31,16 +37,42 @@ fn main() {
         render(root, start);
         return;
     }
-    // Wait for the language's texts, so that the page does not flash English first.
+    // Wait for the language's texts, so that the page does not flash English first,
+    // but not for ever: whichever comes first, the texts or the deadline, starts it.
+    let waiting = Rc::new(RefCell::new(Some((root, start))));
+    let on_time = waiting.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        let start = match page_files::load_language(start.lang).await {
-            // Again, so that the complaints about parameters are in that language too.
-            Ok(()) => params::StartParams::from_url(&query, &hash, browser),
-            Err(error) => start.in_english_because(&error),
+        let Some(lang) = on_time.borrow().as_ref().map(|(_, start)| start.lang) else {
+            return;
         };
-        render(root, start);
+        let loaded = page_files::load_language(lang).await;
+        let Some((root, start)) = on_time.take() else {
+            return;
+        };
+        render(
+            root,
+            match loaded {
+                // Again, so that the complaints about parameters are in that language too.
+                Ok(()) => params::StartParams::from_url(&query, &hash, browser),
+                Err(error) => start.in_english_because(&error),
+            },
+        );
     });
+    let too_late = Closure::once_into_js(move || {
+        if let Some((root, start)) = waiting.take() {
+            render(root, start.in_english_because(LANGUAGE_NOT_IN_TIME));
+        }
+    });
+    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+        too_late.unchecked_ref(),
+        LANGUAGE_WAIT_MS,
+    );
 }
+
+/// How long a page that starts in another language waits for its texts before it
+/// starts in English, and what it then says.
+const LANGUAGE_WAIT_MS: i32 = 3_000;
+const LANGUAGE_NOT_IN_TIME: &str = "no answer within 3 s";
 
 fn render(root: web_sys::Element, start: params::StartParams) {
     yew::Renderer::<app::App>::with_root_and_props(root, app::AppProps { start }).render();

@@ -128,6 +128,27 @@ test('the Chinese texts come only when asked for; a missing or stale file is nam
     }
   });
 
+test('a page that starts in Chinese waits for its texts 3 s at most, then starts in English and can switch later',
+  { timeout: 60_000 }, async () => {
+    const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
+    const slow = (route) => setTimeout(() => route.continue().catch(() => {}), 6_000);
+    await context.route('**/i18n/zh.txt', slow);
+    const page = await context.newPage();
+    const opened = Date.now();
+    await page.goto(`${server.url}/?seed=12`);
+    await page.waitForSelector('[data-node]', { timeout: BOUNDED_WAIT_MS });
+    const waited = Date.now() - opened;
+    assert.ok(waited < 5_500, `the page waited ${waited} ms`);
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    assert.match(await text(page, '[data-error]'), /The 简体中文 texts could not be loaded \(no answer within 3 s\), so the page stays in English/);
+    // The texts still arrive, so the menu switches at once then.
+    await page.waitForTimeout(7_000 - (Date.now() - opened));
+    await page.selectOption('[data-action=lang]', 'zh');
+    await page.waitForFunction(() => document.documentElement.lang === 'zh', null, { timeout: BOUNDED_WAIT_MS });
+    assert.equal(await text(page, '.controls [data-action=request]'), '客户端请求');
+    await context.close();
+  });
+
 test('the liveness stories in Chinese: gauge, variant chooser, sources and see-also, narration per variant',
   { timeout: 60_000 }, async () => {
     const { page, context, problems } = await openIn('en-US', '/?lang=zh#scenario=partial-partition&step=1&variant=pre-vote');
