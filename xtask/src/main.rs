@@ -34,7 +34,7 @@ commands:
                   one-way snapshot-crashes clock-skew lease-reads membership nasty)";
 
 /// Gzipped .wasm + .js the browser loads with the page must stay under this (270 KiB:
-/// the page is 268.9 KiB; issue 10 asks for 200 KiB, which it does not reach yet, see
+/// the page is 269.4 KiB; issue 10 asks for 200 KiB, which it does not reach yet, see
 /// docs/performance.md).
 const SIZE_BUDGET_BYTES: u64 = 270 * 1024;
 
