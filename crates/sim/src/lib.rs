@@ -44,6 +44,7 @@ pub use network::{InFlight, LinkCut};
 pub use retained::Retained;
 pub use run::{RecordedAction, UserAction};
 pub use service::{Client, ClientId, ReadMode, Reply, Workload, CLIENT_TIMEOUT_MS};
+pub use storage::Fnv;
 pub use storage::Storage;
 pub use trace::{DropReason, Event, EventKind, MessageSummary, Trace};
 pub use view::{

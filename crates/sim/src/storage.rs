@@ -98,7 +98,9 @@ pub fn payload_hash(data: &EntryData) -> u64 {
     hash.0
 }
 
-pub(crate) struct Fnv(pub u64);
+/// FNV-1a, 64 bits: the hash of traces, logs and state machines. `write` is a
+/// `const fn`, so the page can also fingerprint its text keys while compiling.
+pub struct Fnv(pub u64);
 
 impl Fnv {
     /// An entry's content: a tag, then the command's bytes or the
@@ -129,10 +131,12 @@ impl Fnv {
         }
     }
 
-    pub fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 ^= u64::from(byte);
+    pub const fn write(&mut self, bytes: &[u8]) {
+        let mut at = 0;
+        while at < bytes.len() {
+            self.0 ^= bytes[at] as u64;
             self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+            at += 1;
         }
     }
 }

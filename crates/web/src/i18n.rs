@@ -12,6 +12,8 @@
 use std::fmt::Display;
 use std::sync::OnceLock;
 
+use raftviz_sim::Fnv;
+
 use yew::prelude::*;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -190,31 +192,17 @@ fn texts(table: Vec<(&str, &'static str)>) -> Vec<&'static str> {
     table.into_iter().map(|(_, text)| unescaped(text)).collect()
 }
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-
-const fn fnv_step(hash: u64, byte: u8) -> u64 {
-    (hash ^ byte as u64).wrapping_mul(0x0100_0000_01b3)
-}
-
-const fn fnv_bytes(mut hash: u64, bytes: &[u8]) -> u64 {
-    let mut at = 0;
-    while at < bytes.len() {
-        hash = fnv_step(hash, bytes[at]);
-        at += 1;
-    }
-    hash
-}
-
 /// FNV-1a over the key names, each ended by a newline, so that the page can check a
 /// file's names without carrying them.
 const fn names_fingerprint(names: &[&str]) -> u64 {
-    let mut hash = FNV_OFFSET;
+    let mut hash = Fnv(0xcbf2_9ce4_8422_2325);
     let mut at = 0;
     while at < names.len() {
-        hash = fnv_step(fnv_bytes(hash, names[at].as_bytes()), b'\n');
+        hash.write(names[at].as_bytes());
+        hash.write(b"\n");
         at += 1;
     }
-    hash
+    hash.0
 }
 
 macro_rules! keys {

@@ -39,12 +39,10 @@ fn main() {
     }
     // Wait for the language's texts, so that the page does not flash English first,
     // but not for ever: whichever comes first, the texts or the deadline, starts it.
+    let lang = start.lang;
     let waiting = Rc::new(RefCell::new(Some((root, start))));
     let on_time = waiting.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        let Some(lang) = on_time.borrow().as_ref().map(|(_, start)| start.lang) else {
-            return;
-        };
         let loaded = page_files::load_language(lang).await;
         let Some((root, start)) = on_time.take() else {
             return;
