@@ -84,6 +84,38 @@ pub enum ConfigError {
     ChangesIdentity,
 }
 
+/// In words, for the people who chose the settings: the simulator and the page show
+/// these, so they must not depend on derived Debug text (the page's build has none).
+impl core::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            ConfigError::IdOutOfRange => write!(f, "a server id is {MAX_SERVERS} or more"),
+            ConfigError::EmptyCluster => write!(f, "the cluster has no servers"),
+            ConfigError::TooManyServers => {
+                write!(f, "the cluster has more than {MAX_SERVERS} servers")
+            }
+            ConfigError::BadElectionTimeout => {
+                write!(
+                    f,
+                    "the election timeout is not a range of at least one tick"
+                )
+            }
+            ConfigError::BadHeartbeat => write!(
+                f,
+                "heartbeats do not come more often than the shortest election timeout"
+            ),
+            ConfigError::ZeroBatch => write!(f, "an append or a snapshot chunk may carry nothing"),
+            ConfigError::BadClockDrift => write!(f, "the clock-drift bound is over 100 %"),
+            ConfigError::ChangesIdentity => {
+                write!(
+                    f,
+                    "a running server's id and starting cluster cannot change"
+                )
+            }
+        }
+    }
+}
+
 impl Config {
     /// The lab's shape: 3 servers, ticks of 10 ms, elections after
     /// 300–600 ms, heartbeats every 100 ms (at most ten a second). The

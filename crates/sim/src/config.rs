@@ -304,6 +304,6 @@ impl SimConfig {
         }
         self.raft_config(0)
             .validate()
-            .map_err(|error| format!("Raft timing is not usable: {error:?}"))
+            .map_err(|error| format!("Raft timing is not usable: {error}"))
     }
 }

@@ -5,7 +5,8 @@ use std::collections::{vec_deque, VecDeque};
 use std::fmt::{self, Write as _};
 
 use raftviz_raft::{
-    CatchUpOutcome, ConfChange, Configuration, Index, Message, MessageKind, NodeId, Role, Term,
+    CatchUpOutcome, ConfChange, Configuration, Index, MembershipError, Message, MessageKind,
+    NodeId, Role, Term,
 };
 
 use crate::membership::{describe_catch_up, describe_change, describe_configuration};
@@ -625,12 +626,50 @@ fn configuration_bits(configuration: &Configuration) -> u64 {
     bits.0
 }
 
-/// A refusal as a number: its kind and the server it names, through the
-/// derived Debug text (refusals are rare; a table would only repeat it).
+/// A refusal as a number: its kind and the server it names, hashed from
+/// the text derived Debug gives it, which traces were first hashed over.
 fn refusal_code(reason: &ChangeError) -> u64 {
     let mut bits = Fnv(0);
-    bits.write(format!("{reason:?}").as_bytes());
+    bits.write(refusal_text(reason).as_bytes());
     bits.0
+}
+
+/// Derived Debug's text for a refusal, written out: the page is built
+/// without Debug text, and its hashes must be the native ones.
+fn refusal_text(reason: &ChangeError) -> String {
+    let field = |variant: &str, name: &str, value: &dyn fmt::Display| {
+        format!("{variant} {{ {name}: {value} }}")
+    };
+    let refused = match reason {
+        ChangeError::NoLeader => return "NoLeader".into(),
+        ChangeError::NoFreeSlot => return "NoFreeSlot".into(),
+        ChangeError::NotNextId { server } => return field("NotNextId", "server", server),
+        ChangeError::Refused(refused) => refused,
+    };
+    let inner = match *refused {
+        MembershipError::NotLeader { leader_hint: None } => {
+            "NotLeader { leader_hint: None }".into()
+        }
+        MembershipError::NotLeader {
+            leader_hint: Some(hint),
+        } => format!("NotLeader {{ leader_hint: Some({hint}) }}"),
+        MembershipError::TransferringLeadership { target } => {
+            field("TransferringLeadership", "target", &target)
+        }
+        MembershipError::ChangePending { index } => field("ChangePending", "index", &index),
+        MembershipError::NotCommittedInTerm => "NotCommittedInTerm".into(),
+        MembershipError::NoChange => "NoChange".into(),
+        MembershipError::IdOutOfRange { server } => field("IdOutOfRange", "server", &server),
+        MembershipError::IdReused { server } => field("IdReused", "server", &server),
+        MembershipError::AlreadyMember { server } => field("AlreadyMember", "server", &server),
+        MembershipError::UnknownServer { server } => field("UnknownServer", "server", &server),
+        MembershipError::StillJoint => "StillJoint".into(),
+        MembershipError::ServerNamedTwice { server } => {
+            field("ServerNamedTwice", "server", &server)
+        }
+        MembershipError::NoVoters => "NoVoters".into(),
+    };
+    format!("Refused({inner})")
 }
 
 fn summary_bits(message: &MessageSummary) -> u64 {
@@ -639,4 +678,42 @@ fn summary_bits(message: &MessageSummary) -> u64 {
         ^ message.index << 16
         ^ u64::from(message.count) << 1
         ^ u64::from(message.ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Natively Debug text exists, so each written-out refusal is checked
+    /// against it: the hash of a run with refusals is the same everywhere.
+    #[test]
+    fn refusal_text_is_derived_debug_text() {
+        let refused = [
+            MembershipError::NotLeader { leader_hint: None },
+            MembershipError::NotLeader {
+                leader_hint: Some(2),
+            },
+            MembershipError::TransferringLeadership { target: 4 },
+            MembershipError::ChangePending { index: 17 },
+            MembershipError::NotCommittedInTerm,
+            MembershipError::NoChange,
+            MembershipError::IdOutOfRange { server: 9 },
+            MembershipError::IdReused { server: 1 },
+            MembershipError::AlreadyMember { server: 3 },
+            MembershipError::UnknownServer { server: 5 },
+            MembershipError::StillJoint,
+            MembershipError::ServerNamedTwice { server: 6 },
+            MembershipError::NoVoters,
+        ];
+        let reasons = [
+            ChangeError::NoLeader,
+            ChangeError::NoFreeSlot,
+            ChangeError::NotNextId { server: 7 },
+        ]
+        .into_iter()
+        .chain(refused.map(ChangeError::Refused));
+        for reason in reasons {
+            assert_eq!(refusal_text(&reason), format!("{reason:?}"));
+        }
+    }
 }

@@ -51,6 +51,10 @@ async fn fetch_text(url: &str) -> Result<String, String> {
 pub fn describe(error: JsValue) -> String {
     match error.dyn_into::<js_sys::Error>() {
         Ok(error) => error.to_string().into(),
-        Err(other) => format!("{other:?}"),
+        // Not a `js_sys::Error`: a thrown string or value, in its JSON form.
+        Err(other) => js_sys::JSON::stringify(&other)
+            .ok()
+            .and_then(|text| text.as_string())
+            .unwrap_or_else(|| "an error the browser gave no words for".into()),
     }
 }
