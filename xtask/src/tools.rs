@@ -22,11 +22,12 @@ pub fn ensure_tools(root: &Path) -> Result<(), StepError> {
 
 /// Trunk, set to build the page as small as it can be: the standard library is
 /// rebuilt with the page (with `opt-level = "z"` and LTO across it, and std's own
-/// smaller-code choices), panics carry no source locations, and `{:?}` writes nothing
-/// (`-Zfmt-debug=none`: nothing the page shows or hashes goes through Debug; the
-/// simulator's trace writes refusals' Debug text out, checked natively). These are unstable cargo
-/// and rustc options, allowed on the stable toolchain by RUSTC_BOOTSTRAP for this build
-/// only; a plain `trunk build` still works and gives a page about 18 KB larger.
+/// smaller-code choices), `{:?}` writes nothing (`-Zfmt-debug=none`: nothing the page
+/// shows or hashes goes through Debug; the simulator's trace writes refusals' Debug
+/// text out, checked natively), and a panic is a bare trap (`-Cpanic=immediate-abort`:
+/// no message, location or hook; `panic_panel.js` shows the panel). These are unstable
+/// cargo and rustc options, allowed on the stable toolchain by RUSTC_BOOTSTRAP for this
+/// build only; a plain `trunk build` still works and gives a page about 30 KB larger.
 /// Nothing it changes is observable in a run: the simulator's only unstable sorts order
 /// plain integers and tuples of them, which any algorithm orders alike.
 pub fn trunk(root: &Path, args: &[&str]) -> Command {
@@ -39,7 +40,7 @@ pub fn trunk(root: &Path, args: &[&str]) -> Command {
         .env("CARGO_UNSTABLE_BUILD_STD_FEATURES", "optimize_for_size")
         .env(
             "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
-            "-Zlocation-detail=none -Zfmt-debug=none",
+            "-Zlocation-detail=none -Zfmt-debug=none -Zunstable-options -Cpanic=immediate-abort",
         );
     command
 }

@@ -246,16 +246,17 @@ pub fn app(props: &AppProps) -> Html {
 }
 
 /// `<html lang>` follows the page's language, so that screen readers speak it and the
-/// browser picks fonts for it.
+/// browser picks fonts for it; so do the panic panel's words.
 #[hook]
 fn use_html_lang(lang: Lang) {
-    use_effect_with(lang, |lang| {
+    use_effect_with(lang, |&lang| {
         let root = web_sys::window()
             .and_then(|window| window.document())
             .and_then(|document| document.document_element());
         if let Some(root) = root {
             let _ = root.set_attribute("lang", lang.code());
         }
+        crate::panic_panel::write_words(lang);
     });
 }
 

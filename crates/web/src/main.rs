@@ -21,8 +21,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 fn main() {
-    // First, so that even a panic while starting shows a panel instead of a blank page.
-    panic_panel::install();
+    // First, so that even a panic while starting shows a worded panel, not a blank page.
+    panic_panel::write_words(i18n::Lang::En);
 
     let window = web_sys::window().expect("raftviz runs in a browser window");
     let query = window.location().search().unwrap_or_default();

@@ -111,3 +111,39 @@ test('a run whose logs nothing compacts is paused before it outgrows the page', 
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+// Should a panic happen anyway, it is a trap (the page has no panic hook), and the
+// page's own script turns it into a panel in the page's language instead of a frozen
+// page. A real trap: the wasm's allocator asked for more than a 32-bit memory holds
+// aborts, from a task of the page's, as a panic in any frame or click would.
+test('a trap in the wasm shows the panic panel in the page\'s language, and Reload reloads', { timeout: 60_000 }, async () => {
+  const { page, problems } = await openPage(browser, server.url, '/?seed=1&speed=1');
+  await page.addInitScript(() => {
+    addEventListener('TrunkApplicationStarted', (event) => { window.raftvizWasm = event.detail.wasm; });
+  });
+  await page.reload();
+  await page.waitForSelector('[data-node]', { timeout: 20_000 });
+  await page.selectOption('[data-action=lang]', 'zh');
+  await page.waitForFunction(() => document.documentElement.lang === 'zh', null, { timeout: 20_000 });
+  await page.evaluate(() => setTimeout(() => window.raftvizWasm.__wbindgen_malloc(0xfffffff0, 8)));
+  await page.waitForSelector('[data-panic][role=alert]', { timeout: 10_000 });
+  await screenshot(page, 'panic-panel');
+  const panel = await page.$eval('[data-panic]', (node) => ({
+    title: node.querySelector('h2').textContent,
+    detail: node.querySelector('pre').textContent,
+    button: node.querySelector('button').textContent,
+  }));
+  const chinese = await readFile(new URL('../../i18n/zh.txt', import.meta.url), 'utf8');
+  assert.equal(`PanicTitle = ${panel.title}`, chinese.split('\n').find((line) => line.startsWith('PanicTitle =')));
+  assert.match(panel.detail, /RuntimeError/);
+  assert.equal(panel.button, await page.evaluate(() => document.documentElement.dataset.panicReload));
+  // A second trap adds nothing: the first is the one to read.
+  await page.evaluate(() => setTimeout(() => window.raftvizWasm.__wbindgen_malloc(0xfffffff0, 8)));
+  await page.waitForTimeout(500);
+  assert.equal((await page.$$('[data-panic]')).length, 1);
+  await Promise.all([page.waitForEvent('load'), page.click('[data-panic] button')]);
+  await page.waitForSelector('[data-node]', { timeout: 20_000 });
+  assert.equal(await page.$('[data-panic]'), null, 'the reloaded page starts afresh');
+  assert.deepEqual(problems.filter((problem) => !/RuntimeError|unreachable/.test(problem)), []);
+  await page.close();
+});
