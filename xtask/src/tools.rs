@@ -27,7 +27,7 @@ pub fn ensure_tools(root: &Path) -> Result<(), StepError> {
 /// text out, checked natively), and a panic is a bare trap (`-Cpanic=immediate-abort`:
 /// no message, location or hook; `panic_panel.js` shows the panel). These are unstable
 /// cargo and rustc options, allowed on the stable toolchain by RUSTC_BOOTSTRAP for this
-/// build only; a plain `trunk build` still works and gives a page about 30 KB larger.
+/// build only; a plain `trunk build` still works and gives a larger page (docs/performance.md).
 /// Nothing it changes is observable in a run: the simulator's only unstable sorts order
 /// plain integers and tuples of them, which any algorithm orders alike.
 pub fn trunk(root: &Path, args: &[&str]) -> Command {
