@@ -233,4 +233,29 @@ mod tests {
             Err(BadClockDrift)
         );
     }
+
+    /// Each refusal reads as its own sentence, not as a variant's name: the
+    /// page shows these, and its build has no Debug text to fall back on.
+    #[test]
+    fn each_config_error_has_its_own_words() {
+        use alloc::string::ToString;
+        use ConfigError::*;
+        let all = [
+            IdOutOfRange,
+            EmptyCluster,
+            TooManyServers,
+            BadElectionTimeout,
+            BadHeartbeat,
+            ZeroBatch,
+            BadClockDrift,
+            ChangesIdentity,
+        ];
+        let words: alloc::vec::Vec<_> = all.iter().map(|error| error.to_string()).collect();
+        for (error, text) in all.iter().zip(&words) {
+            assert!(text.contains(' '), "{error:?} reads {text:?}");
+        }
+        for (i, text) in words.iter().enumerate() {
+            assert!(!words[..i].contains(text), "{text:?} twice");
+        }
+    }
 }
