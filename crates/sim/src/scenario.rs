@@ -46,7 +46,6 @@
 //! Every `title:`, `summary:` and `say:` line has a Chinese twin beside it
 //! (`title.zh:`, `summary.zh:`, `say.zh:`, `variant.zh <id>:`; `say.zh [variant]:`
 //! for a marked line); [`untranslated`] lists those that lack one.
-use std::fmt;
 
 use raftviz_raft::{ConfChange, Index, Membership, NodeId, Role, Term};
 
@@ -196,9 +195,17 @@ pub enum Command {
     Do(Vec<String>, Action),
     Wait(u64),
     /// Run until the condition holds, for at most this long.
-    WaitUntil(Condition, u64),
+    WaitUntil(Expectation, u64),
     /// A check, in the variants named (empty: in all).
-    Check(Vec<String>, Condition),
+    Check(Vec<String>, Expectation),
+}
+
+/// A condition and the words the scenario file wrote it in, which a failed check
+/// quotes (the page shows the failure beside the step).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expectation {
+    pub condition: Condition,
+    pub written: String,
 }
 
 /// An action as written; some need the run's state to resolve (which
@@ -487,11 +494,11 @@ fn parse_line(scenario: &mut Scenario, key: &str, value: &str) -> Result<(), Str
                 None => (value, 5000),
             };
             step.commands
-                .push(Command::WaitUntil(condition_of(condition)?, limit));
+                .push(Command::WaitUntil(expectation_of(condition)?, limit));
         }
         "check" => step
             .commands
-            .push(Command::Check(only, condition_of(value)?)),
+            .push(Command::Check(only, expectation_of(value)?)),
         "show" => {
             for word in value.split_whitespace() {
                 match word.strip_prefix('@') {
@@ -722,6 +729,13 @@ fn data_config_of(text: &str) -> Result<String, String> {
     Ok(halves.join("|"))
 }
 
+fn expectation_of(text: &str) -> Result<Expectation, String> {
+    Ok(Expectation {
+        condition: condition_of(text)?,
+        written: text.trim().to_owned(),
+    })
+}
+
 fn condition_of(text: &str) -> Result<Condition, String> {
     let words: Vec<&str> = text.split_whitespace().collect();
     match words.as_slice() {
@@ -782,77 +796,6 @@ fn condition_of(text: &str) -> Result<Condition, String> {
             }
         }
         [] => Err("empty condition".into()),
-    }
-}
-
-/// A condition as a scenario file writes it, so that a failed check quotes it.
-impl fmt::Display for Condition {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = |id: &NodeId| format!("S{}", id + 1);
-        let compare = |compare: &Compare| match compare {
-            Compare::AtLeast => ">=",
-            Compare::AtMost => "<=",
-        };
-        match self {
-            Condition::Role(id, role) => write!(f, "{} {}", s(id), role.name()),
-            Condition::Down(id) => write!(f, "{} down", s(id)),
-            Condition::Up(id) => write!(f, "{} up", s(id)),
-            Condition::Term(id, term) => write!(f, "{} term {term}", s(id)),
-            Condition::TermAbove(id, term) => write!(f, "{} term-above {term}", s(id)),
-            Condition::Commit(id, index) => write!(f, "{} commit {index}", s(id)),
-            Condition::Applied(id, index) => write!(f, "{} applied {index}", s(id)),
-            Condition::VotedFor(id, vote) => {
-                write!(
-                    f,
-                    "{} voted {}",
-                    s(id),
-                    vote.as_ref().map_or("none".into(), s)
-                )
-            }
-            Condition::Log(id, entries) => {
-                write!(f, "{} log", s(id))?;
-                entries
-                    .iter()
-                    .try_for_each(|(index, term)| write!(f, " {index}/{term}"))
-            }
-            Condition::Has(id, index, term) => write!(f, "{} has {index}/{term}", s(id)),
-            Condition::SnapshotAtLeast(id, index) => write!(f, "{} snapshot {index}", s(id)),
-            Condition::Leader(leader) => {
-                write!(f, "leader {}", leader.as_ref().map_or("none".into(), s))
-            }
-            Condition::AnyLeader => write!(f, "leader any"),
-            Condition::Refusals(id, count) => write!(f, "{} refusals {count}", s(id)),
-            Condition::Invariant(name, ok) => {
-                write!(
-                    f,
-                    "invariant {name} {}",
-                    if *ok { "ok" } else { "violated" }
-                )
-            }
-            Condition::Read(key, value) => write!(f, "read {key} {value}"),
-            Condition::ClientsIdle(idle) => {
-                write!(f, "clients {}", if *idle { "idle" } else { "waiting" })
-            }
-            Condition::Lease(id, held) => {
-                write!(
-                    f,
-                    "{} lease {}",
-                    s(id),
-                    if *held { "held" } else { "expired" }
-                )
-            }
-            Condition::TickMs(id, ms) => write!(f, "{} tick {ms}", s(id)),
-            Condition::Liveness(state) => write!(f, "liveness {}", state.name()),
-            Condition::LeaderChanges(how, n) => write!(f, "leader-changes {} {n}", compare(how)),
-            Condition::MsWithoutLeader(how, n) => {
-                write!(f, "ms-without-leader {} {n}", compare(how))
-            }
-            Condition::OpsPerSecond(how, n) => write!(f, "ops-per-s {} {n}", compare(how)),
-            Condition::Member(id, membership) => {
-                write!(f, "{} member {}", s(id), membership.name())
-            }
-            Condition::Config(id, ids) => write!(f, "{} config {ids}", s(id)),
-        }
     }
 }
 
@@ -1111,7 +1054,7 @@ impl StepRun {
                         return false;
                     }
                 }
-                Command::WaitUntil(condition, limit) => {
+                Command::WaitUntil(Expectation { condition, written }, limit) => {
                     let deadline = *self
                         .deadline
                         .get_or_insert(sim.now().saturating_add(*limit));
@@ -1126,16 +1069,16 @@ impl StepRun {
                     }
                     if !condition.holds(sim) {
                         self.outcome.failures.push(format!(
-                            "step {}: waited {limit} ms for `{condition}`",
+                            "step {}: waited {limit} ms for `{written}`",
                             step.id
                         ));
                     }
                 }
-                Command::Check(only, condition) => {
+                Command::Check(only, Expectation { condition, written }) => {
                     if scenario.applies(only, variant) && !condition.holds(sim) {
                         self.outcome
                             .failures
-                            .push(format!("step {}: expected `{condition}`", step.id));
+                            .push(format!("step {}: expected `{written}`", step.id));
                     }
                 }
             }
@@ -1237,6 +1180,11 @@ mod tests {
         parse("membership", &text).map(|scenario| scenario.steps[0].commands.clone())
     }
 
+    fn check(written: &str, condition: Condition) -> Command {
+        let written = written.into();
+        Command::Check(vec![], Expectation { condition, written })
+    }
+
     fn change(changes: Vec<ConfChange>) -> Command {
         Command::Do(
             vec![],
@@ -1245,49 +1193,64 @@ mod tests {
     }
 
     #[test]
-    fn a_condition_writes_back_as_a_scenario_file_writes_it() {
-        for text in [
-            "S1 leader",
-            "S2 follower",
-            "S3 candidate",
-            "S4 precandidate",
-            "S1 down",
-            "S1 up",
-            "S1 term 3",
-            "S1 term-above 2",
-            "S1 commit 4",
-            "S1 applied 4",
-            "S1 voted none",
-            "S1 voted S2",
-            "S1 log 1/1 2/1 3/2",
-            "S1 log",
-            "S3 has 150/1",
-            "S1 snapshot 10",
-            "leader none",
-            "leader S2",
-            "leader any",
-            "S1 refusals 2",
-            "invariant election-safety ok",
-            "invariant log-matching violated",
-            "read x 1",
-            "clients idle",
-            "clients waiting",
-            "S1 lease held",
-            "S1 lease expired",
-            "S1 tick 12",
-            "liveness ok",
-            "liveness degraded",
-            "liveness down",
-            "leader-changes >= 3",
-            "ms-without-leader <= 500",
-            "ops-per-s >= 30",
-            "S6 member voter",
-            "S6 member learner",
-            "S4 member removed",
-            "S1 config 0,1,2|0,1,3",
-        ] {
-            assert_eq!(condition_of(text).unwrap().to_string(), text);
+    fn every_condition_a_scenario_file_can_write_parses_to_its_meaning() {
+        use Compare::{AtLeast, AtMost};
+        use Condition as C;
+        let expected = [
+            ("S1 leader", C::Role(0, Role::Leader)),
+            ("S2 follower", C::Role(1, Role::Follower)),
+            ("S3 candidate", C::Role(2, Role::Candidate)),
+            ("S4 precandidate", C::Role(3, Role::PreCandidate)),
+            ("S1 down", C::Down(0)),
+            ("S1 up", C::Up(0)),
+            ("S1 term 3", C::Term(0, 3)),
+            ("S1 term-above 2", C::TermAbove(0, 2)),
+            ("S1 commit 4", C::Commit(0, 4)),
+            ("S1 applied 4", C::Applied(0, 4)),
+            ("S1 voted none", C::VotedFor(0, None)),
+            ("S1 voted S2", C::VotedFor(0, Some(1))),
+            ("S1 log 1/1 2/1 3/2", C::Log(0, vec![(1, 1), (2, 1), (3, 2)])),
+            ("S1 log", C::Log(0, vec![])),
+            ("S3 has 150/1", C::Has(2, 150, 1)),
+            ("S1 snapshot 10", C::SnapshotAtLeast(0, 10)),
+            ("leader none", C::Leader(None)),
+            ("leader S2", C::Leader(Some(1))),
+            ("leader any", C::AnyLeader),
+            ("S1 refusals 2", C::Refusals(0, 2)),
+            ("invariant election-safety ok", C::Invariant("election-safety".into(), true)),
+            ("invariant log-matching violated", C::Invariant("log-matching".into(), false)),
+            ("read x 1", C::Read("x".into(), "1".into())),
+            ("clients idle", C::ClientsIdle(true)),
+            ("clients waiting", C::ClientsIdle(false)),
+            ("S1 lease held", C::Lease(0, true)),
+            ("S1 lease expired", C::Lease(0, false)),
+            ("S1 tick 12", C::TickMs(0, 12)),
+            ("liveness ok", C::Liveness(LivenessState::Ok)),
+            ("liveness degraded", C::Liveness(LivenessState::Degraded)),
+            ("liveness down", C::Liveness(LivenessState::Down)),
+            ("leader-changes >= 3", C::LeaderChanges(AtLeast, 3)),
+            ("ms-without-leader <= 500", C::MsWithoutLeader(AtMost, 500)),
+            ("ops-per-s >= 30", C::OpsPerSecond(AtLeast, 30)),
+        ];
+        for (text, condition) in expected {
+            assert_eq!(condition_of(text), Ok(condition), "{text}");
         }
+    }
+
+    #[test]
+    fn a_failed_check_or_wait_quotes_the_condition_as_the_file_wrote_it() {
+        let text = "servers: 3\nelection-timeout: 100000 100000\nstep: s\n\
+            check:  S1   leader\nwait-until: S2 config 0,01,2|0,1 within 10\n";
+        let parsed = parse("quoted", text).unwrap();
+        let mut player = ScenarioPlayer::new(parsed, 0);
+        let outcome = player.advance().unwrap();
+        assert_eq!(
+            outcome.failures,
+            vec![
+                "step s: expected `S1   leader`".to_owned(),
+                "step s: waited 10 ms for `S2 config 0,01,2|0,1`".to_owned(),
+            ]
+        );
     }
 
     #[test]
@@ -1323,11 +1286,11 @@ mod tests {
                  check: S1 config 0,1,2,3\ncheck: S2 config 0,1,2|0,1,03\n"
             ),
             Ok(vec![
-                Command::Check(vec![], Condition::Member(5, Membership::Voter)),
-                Command::Check(vec![], Condition::Member(5, Membership::Learner)),
-                Command::Check(vec![], Condition::Member(3, Membership::Removed)),
-                Command::Check(vec![], Condition::Config(0, "0,1,2,3".into())),
-                Command::Check(vec![], Condition::Config(1, "0,1,2|0,1,3".into())),
+                check("S6 member voter", Condition::Member(5, Membership::Voter)),
+                check("S6 member learner", Condition::Member(5, Membership::Learner)),
+                check("S4 member removed", Condition::Member(3, Membership::Removed)),
+                check("S1 config 0,1,2,3", Condition::Config(0, "0,1,2,3".into())),
+                check("S2 config 0,1,2|0,1,03", Condition::Config(1, "0,1,2|0,1,3".into())),
             ])
         );
     }
