@@ -1,5 +1,5 @@
-//! Installs the tools a fresh machine lacks: compile targets, trunk, the wasm-bindgen
-//! CLI, and wasm-opt (Binaryen's npm build, beside the browser tests' packages). Trunk
+//! Installs the tools a fresh machine lacks: compile targets, std's source and the
+//! crates it depends on, trunk, the wasm-bindgen CLI, and wasm-opt (Binaryen's npm build, beside the browser tests' packages). Trunk
 //! runs with `--offline`, so everything it needs must already be on PATH with the exact
 //! versions it will ask for.
 
@@ -87,10 +87,24 @@ fn ensure_targets() -> Result<(), StepError> {
     ensure_rustup_installed("target", &TARGETS)
 }
 
-/// Rebuilding std for the page (see [`trunk`]) needs its source.
+/// Rebuilding std for the page (see [`trunk`]) needs its source and the crates std
+/// depends on. Trunk's cargo runs offline, so those crates are fetched here, from the
+/// lock file that ships with the source, into cargo's cache.
 fn ensure_std_source() -> Result<(), StepError> {
     println!("==> [tools] rust components: rust-src");
-    ensure_rustup_installed("component", &["rust-src"])
+    ensure_rustup_installed("component", &["rust-src"])?;
+    let sysroot = probe_output(Command::new("rustc").args(["--print", "sysroot"]))
+        .ok_or_else(|| StepError::new("tools", "`rustc --print sysroot` failed"))?;
+    let std_workspace = Path::new(sysroot.trim()).join("lib/rustlib/src/rust/library/Cargo.toml");
+    println!("==> [tools] crates the standard library depends on");
+    run_step(
+        "tools",
+        Command::new("cargo")
+            .args(["fetch", "--locked", "--manifest-path"])
+            .arg(&std_workspace)
+            // The std workspace's manifest asks for an unstable cargo feature.
+            .env("RUSTC_BOOTSTRAP", "1"),
+    )
 }
 
 /// `rustup <kind> add` for each name that `rustup <kind> list --installed` lacks.
