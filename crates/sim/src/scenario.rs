@@ -1209,7 +1209,10 @@ mod tests {
             ("S1 applied 4", C::Applied(0, 4)),
             ("S1 voted none", C::VotedFor(0, None)),
             ("S1 voted S2", C::VotedFor(0, Some(1))),
-            ("S1 log 1/1 2/1 3/2", C::Log(0, vec![(1, 1), (2, 1), (3, 2)])),
+            (
+                "S1 log 1/1 2/1 3/2",
+                C::Log(0, vec![(1, 1), (2, 1), (3, 2)]),
+            ),
             ("S1 log", C::Log(0, vec![])),
             ("S3 has 150/1", C::Has(2, 150, 1)),
             ("S1 snapshot 10", C::SnapshotAtLeast(0, 10)),
@@ -1217,8 +1220,14 @@ mod tests {
             ("leader S2", C::Leader(Some(1))),
             ("leader any", C::AnyLeader),
             ("S1 refusals 2", C::Refusals(0, 2)),
-            ("invariant election-safety ok", C::Invariant("election-safety".into(), true)),
-            ("invariant log-matching violated", C::Invariant("log-matching".into(), false)),
+            (
+                "invariant election-safety ok",
+                C::Invariant("election-safety".into(), true),
+            ),
+            (
+                "invariant log-matching violated",
+                C::Invariant("log-matching".into(), false),
+            ),
             ("read x 1", C::Read("x".into(), "1".into())),
             ("clients idle", C::ClientsIdle(true)),
             ("clients waiting", C::ClientsIdle(false)),
@@ -1287,10 +1296,19 @@ mod tests {
             ),
             Ok(vec![
                 check("S6 member voter", Condition::Member(5, Membership::Voter)),
-                check("S6 member learner", Condition::Member(5, Membership::Learner)),
-                check("S4 member removed", Condition::Member(3, Membership::Removed)),
+                check(
+                    "S6 member learner",
+                    Condition::Member(5, Membership::Learner)
+                ),
+                check(
+                    "S4 member removed",
+                    Condition::Member(3, Membership::Removed)
+                ),
                 check("S1 config 0,1,2,3", Condition::Config(0, "0,1,2,3".into())),
-                check("S2 config 0,1,2|0,1,03", Condition::Config(1, "0,1,2|0,1,3".into())),
+                check(
+                    "S2 config 0,1,2|0,1,03",
+                    Condition::Config(1, "0,1,2|0,1,3".into())
+                ),
             ])
         );
     }
