@@ -133,12 +133,20 @@ pub enum BrowserBench {
     FramesOnly,
 }
 
-/// Runs the browser benchmark script over the built `dist/`; returns what it printed
-/// (its table).
-pub fn run_browser_bench(root: &Path, what: BrowserBench) -> Result<String, StepError> {
+/// Runs the browser benchmark script over the built `dist/` (and RaftScope's page, when
+/// given, beside it); returns what it printed (its table).
+pub fn run_browser_bench(
+    root: &Path,
+    what: BrowserBench,
+    raftscope: Option<&Path>,
+) -> Result<String, StepError> {
+    let mut bench = Command::new("node");
+    if let Some(dir) = raftscope {
+        bench.env("RAFTVIZ_BENCH_RAFTSCOPE", dir);
+    }
     run_step_captured(
         "bench",
-        Command::new("node")
+        bench
             .arg("bench.mjs")
             .env("RAFTVIZ_DIST", root.join("dist"))
             .env(

@@ -8,7 +8,7 @@ mod process;
 mod size;
 mod tools;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use browser::BrowserBench;
@@ -21,10 +21,12 @@ commands:
   test [STEP..]  run every test (or only the named steps: unit, nostd, web, size, browser)
   bench [ARGS..] run the simulator and core-vs-raft-rs benchmarks, print one table and
                  rewrite its section of docs/performance.md (extra ARGS go to each `cargo bench`)
-  bench browser [--long | --frames]
+  bench browser [--long | --frames] [--raftscope DIR]
                  build the page (release) and measure it in headless Chromium;
                  --long runs the memory sessions for 10 and 5 minutes, not 1 and 1;
-                 --frames measures only the frame runs (a minute and a half)
+                 --frames measures only the frame runs (a minute and a half);
+                 --raftscope measures RaftScope's page in DIR (a checkout of
+                 github.com/ongardie/raftscope with its submodules) beside raftviz's
   mutants [ARGS] cargo-mutants on crates/raft: the core's tests on every mutant, then the
                  simulator's tests (battery at RAFT_SEEDS, default 3) on the survivors;
                  writes docs/mutants.md (extra ARGS, e.g. --file or --re, go to cargo
@@ -222,7 +224,11 @@ fn bench(extra: &[String]) -> Result<(), StepError> {
         } else {
             BrowserBench::Full
         };
-        return bench_browser(only).map(|_| ());
+        let raftscope = match extra.iter().position(|arg| arg == "--raftscope") {
+            None => None,
+            Some(at) => Some(raftscope_checkout(extra.get(at + 1))?),
+        };
+        return bench_browser(only, raftscope.as_deref()).map(|_| ());
     }
     let root = repo_root();
     announce("bench", "simulator benchmarks");
@@ -242,7 +248,7 @@ fn bench(extra: &[String]) -> Result<(), StepError> {
             .current_dir(&root),
     )?;
 
-    let browser = bench_browser(BrowserBench::Full)?;
+    let browser = bench_browser(BrowserBench::Full, None)?;
 
     let rows: Vec<String> = [&core_vs_raft_rs, &simulator, &browser]
         .into_iter()
@@ -279,7 +285,24 @@ fn bench(extra: &[String]) -> Result<(), StepError> {
 /// Frame times, simulator work per frame, time to the first leader and bundle size of
 /// the release page, as docs/performance.md records them.
 /// Builds the page and measures it; returns the bench's table.
-fn bench_browser(what: BrowserBench) -> Result<String, StepError> {
+/// The RaftScope page `--raftscope` names: a folder whose index.html loads script.js.
+fn raftscope_checkout(dir: Option<&String>) -> Result<PathBuf, StepError> {
+    let dir = dir.ok_or_else(|| StepError::new("bench", "--raftscope needs a folder"))?;
+    let dir = std::fs::canonicalize(dir)
+        .map_err(|e| StepError::new("bench", format!("--raftscope {dir}: {e}")))?;
+    if !dir.join("index.html").is_file() || !dir.join("script.js").is_file() {
+        return Err(StepError::new(
+            "bench",
+            format!(
+                "--raftscope {}: no RaftScope here (index.html and script.js)",
+                dir.display()
+            ),
+        ));
+    }
+    Ok(dir)
+}
+
+fn bench_browser(what: BrowserBench, raftscope: Option<&Path>) -> Result<String, StepError> {
     let root = repo_root();
     tools::ensure_tools(&root)?;
     browser::ensure_browser()?;
@@ -289,7 +312,7 @@ fn bench_browser(what: BrowserBench) -> Result<String, StepError> {
         &mut tools::trunk(&root, &["build", "--release", "--offline"]),
     )?;
     announce("bench", "the page in headless Chromium");
-    browser::run_browser_bench(&root, what)
+    browser::run_browser_bench(&root, what, raftscope)
 }
 
 pub(crate) fn announce(step: &str, what: &str) {

@@ -14,6 +14,10 @@
 //     sampled every 30 s (1 minute each; RAFTVIZ_BENCH_LONG=1, which
 //     `cargo xtask bench browser --long` sets, runs 10 and 5 minutes as issue 10 asks);
 //   - seeking and stepping back in a run of an hour: from asking to the frame drawn.
+// With RAFTVIZ_BENCH_RAFTSCOPE set to a RaftScope checkout (github.com/ongardie/raftscope
+// with its libraries in place; `cargo xtask bench browser --raftscope DIR` sets it), each
+// window size at real time is measured on RaftScope too, right after raftviz, in the same
+// browser: the side-by-side issue 10 asks for.
 // Run: `cargo xtask bench browser`, or `node bench.mjs` after `trunk build --release`.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -35,6 +39,7 @@ const MINUTES_AT_FASTEST = LONG ? 5 : 1;
 const MEMORY_SAMPLE_MS = 30_000;
 const MB = 1024 * 1024;
 const HOUR_MS = 3_600_000;
+const RAFTSCOPE_DIR = process.env.RAFTVIZ_BENCH_RAFTSCOPE || null;
 
 function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -57,6 +62,7 @@ async function sampleFrames(page, duration) {
     const intervals = [];
     const work = [];
     const sim = [];
+    // RaftScope has no clock element: its frames carry no simulator figures.
     const clock = document.querySelector('[data-clock]');
     const end = performance.now() + duration;
     let previous = null;
@@ -71,9 +77,9 @@ async function sampleFrames(page, duration) {
       channel.port2.postMessage(null);
       if (previous !== null) intervals.push(timestamp - previous);
       previous = timestamp;
-      sim.push(Number(clock.dataset.simMs));
+      if (clock) sim.push(Number(clock.dataset.simMs));
     }
-    return { intervals, work, sim, virtualMs: Number(clock.dataset.ms) };
+    return { intervals, work, sim, virtualMs: clock ? Number(clock.dataset.ms) : 0 };
   }, duration);
 }
 
@@ -87,26 +93,45 @@ async function dropPercent(page, percent) {
 
 /**
  * The frame runs issue 10 asks for: each window size (and presentation mode) at real
- * time and at 10× with 10 % of messages dropped, FRAME_MEASURE_MS each.
+ * time and at 10× with 10 % of messages dropped, FRAME_MEASURE_MS each; with a RaftScope
+ * checkout, RaftScope at real time after raftviz's real-time run of each window size
+ * (RaftScope runs at most at real time).
  */
 const FRAME_RUNS = [
-  { view: '1280×720', width: 1280, height: 720, query: '' },
-  { view: '1920×1080', width: 1920, height: 1080, query: '' },
-  { view: '1280×720 presenting', width: 1280, height: 720, query: '&present=1' },
+  { view: '1280×720', width: 1280, height: 720, query: '', besideRaftScope: true },
+  { view: '1920×1080', width: 1920, height: 1080, query: '', besideRaftScope: true },
+  { view: '1280×720 presenting', width: 1280, height: 720, query: '&present=1', besideRaftScope: false },
 ].flatMap((view) => [
   { ...view, pace: 'real time', speed: 1, drops: 0 },
+  ...(RAFTSCOPE_DIR && view.besideRaftScope
+    ? [{ ...view, pace: 'real time', speed: 1, drops: 0, raftScope: true }]
+    : []),
   { ...view, pace: '10×, 10 % drops', speed: 10, drops: 10 },
 ]);
 
-async function framesOf(browser, baseUrl, run) {
+/** Opens a run's page and lets it warm up: raftviz, or RaftScope set to real time. */
+async function openForFrames(browser, urls, run) {
   const page = await browser.newPage({ viewport: { width: run.width, height: run.height } });
-  await page.goto(`${baseUrl}/?seed=1&speed=${run.speed}${run.query}`);
-  await page.waitForSelector('[data-node]');
-  if (run.drops > 0) await dropPercent(page, run.drops);
+  if (run.raftScope) {
+    await page.goto(`${urls.raftScope}/index.html`);
+    await page.waitForSelector('#servers .server');
+    // RaftScope's speed slider is the slowdown's power of ten: 0 is real time.
+    await page.evaluate(() => window.$('#speed').slider('setValue', 0));
+  } else {
+    await page.goto(`${urls.raftviz}/?seed=1&speed=${run.speed}${run.query}`);
+    await page.waitForSelector('[data-node]');
+    if (run.drops > 0) await dropPercent(page, run.drops);
+  }
   await page.waitForTimeout(WARM_UP_MS);
-  const startMs = Number(await page.getAttribute('[data-clock]', 'data-ms'));
+  return page;
+}
+
+async function framesOf(browser, urls, run) {
+  const page = await openForFrames(browser, urls, run);
+  const startMs = run.raftScope ? 0 : Number(await page.getAttribute('[data-clock]', 'data-ms'));
   const frames = await sampleFrames(page, FRAME_MEASURE_MS);
-  const invariantsOk = await page.$$eval('[data-invariant]', (items) => items.every((i) => i.dataset.ok === 'true'));
+  const invariantsOk = run.raftScope
+    || await page.$$eval('[data-invariant]', (items) => items.every((i) => i.dataset.ok === 'true'));
   await page.close();
   // A display of DISPLAY_HZ shows one frame per refresh; a late frame covers several.
   const displayFrames = (FRAME_MEASURE_MS / 1000) * DISPLAY_HZ;
@@ -229,9 +254,9 @@ function frameRows(runs) {
     const ok = realTime ? share >= 0.99 && p99 <= 33.4 : share >= 0.97;
     const goal = realTime ? '≥ 99 %, p99 ≤ 33.4 ms' : '≥ 97 %';
     return [
-      `browser: frames at ${frames.run.view}, ${frames.run.pace}: delivered of ${frames.displayFrames} in ${FRAME_MEASURE_MS / 1000} s; interval p95 / p99; main-thread work p50 / p95`,
+      `browser: ${frames.run.raftScope ? 'RaftScope ' : ''}frames at ${frames.run.view}, ${frames.run.pace}: delivered of ${frames.displayFrames} in ${FRAME_MEASURE_MS / 1000} s; interval p95 / p99; main-thread work p50 / p95`,
       `${frames.delivered} (${(share * 100).toFixed(1)} %); ${ms(percentile(frames.intervals, 95))} / ${ms(p99)}; ${ms(percentile(frames.work, 50))} / ${ms(percentile(frames.work, 95))}${frames.invariantsOk ? '' : '; invariants broke'}`,
-      `${goal} ${ok && frames.invariantsOk ? '✔' : '✘'}`,
+      frames.run.raftScope ? 'for comparison' : `${goal} ${ok && frames.invariantsOk ? '✔' : '✘'}`,
     ];
   });
 }
@@ -243,10 +268,12 @@ function printTable(rows) {
 }
 
 const server = await serveStatic();
+const raftScopeServer = RAFTSCOPE_DIR ? await serveStatic(RAFTSCOPE_DIR) : null;
 const browser = await launchBrowser();
 try {
   const frameRuns = [];
-  for (const run of FRAME_RUNS) frameRuns.push(await framesOf(browser, server.url, run));
+  const urls = { raftviz: server.url, raftScope: raftScopeServer?.url };
+  for (const run of FRAME_RUNS) frameRuns.push(await framesOf(browser, urls, run));
   if (FRAMES_ONLY) {
     printTable(frameRows(frameRuns));
   } else {
@@ -255,6 +282,7 @@ try {
 } finally {
   await browser.close();
   await server.close();
+  await raftScopeServer?.close();
 }
 
 async function everythingElse(frameRuns) {

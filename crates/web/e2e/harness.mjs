@@ -39,7 +39,7 @@ export async function serveStatic(root = distDir, prefix = '/') {
     const inside = urlPath.slice(prefix.length);
     const relative = inside === '' ? 'index.html' : inside;
     const file = path.resolve(root, relative);
-    // Never serve anything outside dist/, whatever the request path says.
+    // Never serve anything outside `root`, whatever the request path says.
     if (!file.startsWith(path.resolve(root) + path.sep)) {
       response.writeHead(403).end();
       return;
