@@ -25,7 +25,9 @@ pub fn ensure_tools(root: &Path) -> Result<(), StepError> {
 /// smaller-code choices), `{:?}` writes nothing (`-Zfmt-debug=none`: nothing the page
 /// shows or hashes goes through Debug; the simulator's trace writes refusals' Debug
 /// text out, checked natively), and a panic is a bare trap (`-Cpanic=immediate-abort`:
-/// no message, location or hook; `panic_panel.js` shows the panel). These are unstable
+/// no message, location or hook; `panic_panel.js` shows the panel); LLVM inlines only
+/// what costs nothing to inline (`-inline-threshold=0`; wasm-opt -Oz still inlines tiny
+/// functions and those called once: 724 B less gzipped, frames unchanged). These are unstable
 /// cargo and rustc options, allowed on the stable toolchain by RUSTC_BOOTSTRAP for this
 /// build only; a plain `trunk build` still works and gives a larger page (docs/performance.md).
 /// Nothing it changes is observable in a run: the simulator's only unstable sorts order
@@ -40,7 +42,7 @@ pub fn trunk(root: &Path, args: &[&str]) -> Command {
         .env("CARGO_UNSTABLE_BUILD_STD_FEATURES", "optimize_for_size")
         .env(
             "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
-            "-Zlocation-detail=none -Zfmt-debug=none -Zunstable-options -Cpanic=immediate-abort",
+            "-Zlocation-detail=none -Zfmt-debug=none -Zunstable-options -Cpanic=immediate-abort -Cllvm-args=-inline-threshold=0",
         );
     command
 }
