@@ -562,7 +562,10 @@ test('term colours never come near message or reply colours', { timeout: 30_000 
         .map((name) => read(`--message-${name}`)),
     };
   });
-  const lab = (hex) => {
+  const lab = (written) => {
+    // The minified stylesheet writes #rrggbb as #rgb where it can.
+    const hex = written.length === 4 ? `#${[...written.slice(1)].map((c) => c + c).join('')}` : written;
+    assert.match(hex, /^#[0-9a-f]{6}$/i, `a colour written ${written}`);
     const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255)
       .map((c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
     const f = (t) => (t > 0.008856 ? Math.cbrt(t) : 7.787 * t + 16 / 116);
