@@ -282,9 +282,6 @@ fn bench(extra: &[String]) -> Result<(), StepError> {
     Ok(())
 }
 
-/// Frame times, simulator work per frame, time to the first leader and bundle size of
-/// the release page, as docs/performance.md records them.
-/// Builds the page and measures it; returns the bench's table.
 /// The RaftScope page `--raftscope` names: a folder whose index.html loads script.js.
 fn raftscope_checkout(dir: Option<&String>) -> Result<PathBuf, StepError> {
     let dir = dir.ok_or_else(|| StepError::new("bench", "--raftscope needs a folder"))?;
@@ -302,6 +299,9 @@ fn raftscope_checkout(dir: Option<&String>) -> Result<PathBuf, StepError> {
     Ok(dir)
 }
 
+/// Frame times, simulator work per frame, time to the first leader and bundle size of
+/// the release page, as docs/performance.md records them.
+/// Builds the page and measures it; returns the bench's table.
 fn bench_browser(what: BrowserBench, raftscope: Option<&Path>) -> Result<String, StepError> {
     let root = repo_root();
     tools::ensure_tools(&root)?;

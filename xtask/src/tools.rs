@@ -1,6 +1,7 @@
 //! Installs the tools a fresh machine lacks: compile targets, std's source and the
-//! crates it depends on, trunk, the wasm-bindgen CLI, and wasm-opt (Binaryen's npm build, beside the browser tests' packages). Trunk
-//! runs with `--offline`, so everything it needs must already be on PATH with the exact
+//! crates it depends on, trunk, the wasm-bindgen CLI, and wasm-opt (Binaryen's npm
+//! build, beside the browser tests' packages). Trunk runs with `--offline`, so
+//! everything it needs must already be on PATH or in cargo's cache, with the exact
 //! versions it will ask for.
 
 use std::path::{Path, PathBuf};
@@ -27,9 +28,9 @@ pub fn ensure_tools(root: &Path) -> Result<(), StepError> {
 /// text out, checked natively), and a panic is a bare trap (`-Cpanic=immediate-abort`:
 /// no message, location or hook; `panic_panel.js` shows the panel); LLVM inlines only
 /// what costs nothing to inline (`-inline-threshold=0`; wasm-opt -Oz still inlines tiny
-/// functions and those called once: 724 B less gzipped, frames unchanged). These are unstable
-/// cargo and rustc options, allowed on the stable toolchain by RUSTC_BOOTSTRAP for this
-/// build only; a plain `trunk build` still works and gives a larger page (docs/performance.md).
+/// functions and those called once: 724 B less gzipped, frames unchanged). All but the
+/// last are unstable cargo and rustc options, allowed on the stable toolchain by
+/// RUSTC_BOOTSTRAP for this build only; a plain `trunk build` still works and gives a larger page (docs/performance.md).
 /// Nothing it changes is observable in a run: the simulator's only unstable sorts order
 /// plain integers and tuples of them, which any algorithm orders alike.
 pub fn trunk(root: &Path, args: &[&str]) -> Command {
