@@ -1,0 +1,191 @@
+// Trunk's post-build hook (Trunk.toml), run in Trunk's staging folder after every
+// build. wasm-bindgen names each function the wasm imports from its JS glue, and each
+// closure entry the glue calls, after the Rust path it came from plus a hash
+// (`__wbg_setAttribute_2a7f…`, 40–340 characters): the names sit once in the wasm and
+// once in the glue, and their hashes barely compress. They become a letter or two on
+// both sides here. Then the page's ES-module glue is minified (Trunk minifies only
+// classic scripts), and index.html's integrity hashes follow what changed.
+//
+// Kept as they are: `memory` and the `__wbindgen_*` / `__externref_*` exports, which
+// Trunk's loader, the panic panel and the browser tests reach by name.
+
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { minify } from 'terser';
+
+const staging = process.env.TRUNK_STAGING_DIR;
+if (!staging) {
+  console.error('finish_page.mjs runs as Trunk\'s post_build hook (TRUNK_STAGING_DIR is not set)');
+  process.exit(1);
+}
+
+const SECTION_IMPORT = 2;
+const SECTION_EXPORT = 7;
+const KIND_FUNCTION = 0;
+const KIND_TABLE = 1;
+const KIND_MEMORY = 2;
+const KIND_GLOBAL = 3;
+const KIND_TAG = 4;
+
+function readUleb(bytes, at) {
+  let value = 0;
+  let shift = 0;
+  for (;;) {
+    const byte = bytes[at++];
+    if (byte === undefined) throw new Error('the wasm ends inside a number');
+    value += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+    if (byte < 0x80) return [value, at];
+  }
+}
+
+function uleb(value) {
+  const out = [];
+  do {
+    let byte = value % 128;
+    value = Math.floor(value / 128);
+    if (value > 0) byte |= 0x80;
+    out.push(byte);
+  } while (value > 0);
+  return Buffer.from(out);
+}
+
+const withLength = (bytes) => Buffer.concat([uleb(bytes.length), bytes]);
+
+// Limits: a flags byte (bit 0: a maximum follows), the minimum, the maximum.
+function skipLimits(bytes, at) {
+  const flags = bytes[at++];
+  [, at] = readUleb(bytes, at);
+  if (flags & 1) [, at] = readUleb(bytes, at);
+  return at;
+}
+
+// Where an import's description (after its kind byte) ends.
+function skipImportDescription(bytes, kind, at) {
+  switch (kind) {
+    case KIND_FUNCTION: return readUleb(bytes, at)[1];
+    case KIND_TABLE: return skipLimits(bytes, at + 1);
+    case KIND_MEMORY: return skipLimits(bytes, at);
+    case KIND_GLOBAL: return at + 2;
+    case KIND_TAG: return readUleb(bytes, at + 1)[1];
+    default: throw new Error(`unknown import kind ${kind}`);
+  }
+}
+
+// Short names valid as JavaScript property names: a … Z, then two letters and on.
+const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+function shortName(serial) {
+  let name = LETTERS[serial % LETTERS.length];
+  for (let rest = Math.floor(serial / LETTERS.length); rest > 0; rest = Math.floor(rest / LETTERS.length)) {
+    name += LETTERS[rest % LETTERS.length];
+  }
+  return name;
+}
+
+const readName = (bytes, at) => {
+  const [length, start] = readUleb(bytes, at);
+  return [bytes.subarray(start, start + length).toString('utf8'), start + length];
+};
+
+// Rewrites the import and export sections; `rename(name, isImport)` gives the new
+// name or undefined to keep it.
+function renameInWasm(wasm, rename) {
+  const parts = [wasm.subarray(0, 8)];
+  let at = 8;
+  while (at < wasm.length) {
+    const id = wasm[at];
+    const [size, start] = readUleb(wasm, at + 1);
+    const end = start + size;
+    const body = wasm.subarray(start, end);
+    if (id === SECTION_IMPORT || id === SECTION_EXPORT) {
+      const entries = [];
+      let [count, cursor] = readUleb(body, 0);
+      entries.push(uleb(count));
+      for (; count > 0; count--) {
+        let module;
+        if (id === SECTION_IMPORT) {
+          [module, cursor] = readName(body, cursor);
+          entries.push(withLength(Buffer.from(module)));
+        }
+        let field;
+        [field, cursor] = readName(body, cursor);
+        const kind = body[cursor];
+        const descriptionEnd = id === SECTION_IMPORT
+          ? skipImportDescription(body, kind, cursor + 1)
+          : readUleb(body, cursor + 1)[1];
+        const renamed = kind === KIND_FUNCTION ? rename(field, id === SECTION_IMPORT) : undefined;
+        entries.push(withLength(Buffer.from(renamed ?? field)), body.subarray(cursor, descriptionEnd));
+        cursor = descriptionEnd;
+      }
+      if (cursor !== body.length) throw new Error(`section ${id} has ${body.length - cursor} bytes left over`);
+      const rewritten = Buffer.concat(entries);
+      parts.push(Buffer.from([id]), uleb(rewritten.length), rewritten);
+    } else {
+      parts.push(wasm.subarray(at, end));
+    }
+    at = end;
+  }
+  return Buffer.concat(parts);
+}
+
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+// Every use of `name` in the glue, as a whole identifier: an import is the key of the
+// imports object (`name:`), an export a property of the instance's exports (`.name`).
+function renameInGlue(glue, name, short, isImport) {
+  const use = isImport
+    ? new RegExp(`(?<![\\w$])${escapeRegExp(name)}(?=\\s*:)`, 'g')
+    : new RegExp(`(?<=\\.)${escapeRegExp(name)}(?![\\w$])`, 'g');
+  const found = glue.match(use)?.length ?? 0;
+  const expected = isImport ? found === 1 : found >= 1;
+  if (!expected) {
+    throw new Error(`the glue uses ${isImport ? 'import' : 'export'} ${name} ${found} times`);
+  }
+  return glue.replace(use, short);
+}
+
+const integrity = (bytes) => `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
+
+const htmlPath = join(staging, 'index.html');
+let html = readFileSync(htmlPath, 'utf8');
+const replaceIntegrity = (before, after) => {
+  html = html.split(integrity(before)).join(integrity(after));
+};
+
+for (const wasmName of readdirSync(staging).filter((name) => name.endsWith('_bg.wasm'))) {
+  const glueName = wasmName.replace(/_bg\.wasm$/, '.js');
+  const wasmPath = join(staging, wasmName);
+  const gluePath = join(staging, glueName);
+  const wasmBefore = readFileSync(wasmPath);
+  const glueBefore = readFileSync(gluePath);
+  let glue = glueBefore.toString('utf8');
+  let serial = 0;
+  const renames = [];
+  const wasm = renameInWasm(wasmBefore, (name, isImport) => {
+    const shortened = isImport
+      ? name.startsWith('__wbg_') || name.startsWith('__wbindgen_')
+      : name.startsWith('wasm_bindgen_');
+    if (!shortened) return undefined;
+    const short = shortName(serial++);
+    renames.push([name, short, isImport]);
+    return short;
+  });
+  for (const [name, short, isImport] of renames) glue = renameInGlue(glue, name, short, isImport);
+  // Trunk already minified the worker's classic-script glue; the page's module glue
+  // it leaves as wasm-bindgen wrote it.
+  const isModule = /^\s*export\s/m.test(glue);
+  if (isModule) {
+    const minified = await minify(glue, { module: true, compress: true, mangle: true });
+    glue = minified.code;
+  }
+  const glueAfter = Buffer.from(glue, 'utf8');
+  writeFileSync(wasmPath, wasm);
+  writeFileSync(gluePath, glueAfter);
+  replaceIntegrity(wasmBefore, wasm);
+  replaceIntegrity(glueBefore, glueAfter);
+  console.log(`finish_page: ${glueName}: ${renames.length} names shortened; `
+    + `wasm ${wasmBefore.length} → ${wasm.length} B, glue ${glueBefore.length} → ${glueAfter.length} B`
+    + (isModule ? ' (minified)' : ''));
+}
+writeFileSync(htmlPath, html);
