@@ -35,10 +35,10 @@ commands:
                  [--membership-bug] (presets: gentle drops duplication reordering partitions
                   one-way snapshot-crashes clock-skew lease-reads membership nasty)";
 
-/// Gzipped .wasm + .js the browser loads with the page must stay under this (255 KiB:
-/// the page is 254.3 KiB; issue 10 asks for 200 KiB, which it does not reach yet, see
+/// Gzipped .wasm + .js the browser loads with the page must stay under this (250 KiB:
+/// the page is 247.8 KiB; issue 10 asks for 200 KiB, which it does not reach yet, see
 /// docs/performance.md).
-const SIZE_BUDGET_BYTES: u64 = 255 * 1024;
+const SIZE_BUDGET_BYTES: u64 = 250 * 1024;
 
 /// The steps of `cargo xtask test`, in the order they run.
 const TEST_STEPS: [&str; 5] = ["unit", "nostd", "web", "size", "browser"];
