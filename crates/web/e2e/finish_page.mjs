@@ -12,13 +12,17 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { minify } from 'terser';
 
 const staging = process.env.TRUNK_STAGING_DIR;
 if (!staging) {
   console.error('finish_page.mjs runs as Trunk\'s post_build hook (TRUNK_STAGING_DIR is not set)');
   process.exit(1);
 }
+const { minify } = await import('terser').catch(() => {
+  console.error('finish_page.mjs needs terser: run `npm ci` in crates/web/e2e '
+    + '(`cargo xtask serve` and `cargo xtask test` do)');
+  process.exit(1);
+});
 
 const SECTION_IMPORT = 2;
 const SECTION_EXPORT = 7;
