@@ -1,8 +1,8 @@
 //! Installs the tools a fresh machine lacks: compile targets, std's source and the
 //! crates it depends on, trunk, the wasm-bindgen CLI, and wasm-opt (Binaryen's npm
-//! build, beside the browser tests' packages and the terser of Trunk's post-build hook). Trunk runs with `--offline`, so
-//! everything it needs must already be on PATH or in cargo's cache, with the exact
-//! versions it will ask for.
+//! build, beside the browser tests' packages and the terser of Trunk's post-build
+//! hook). Trunk runs with `--offline`, so everything it needs must already be on PATH
+//! or in cargo's cache, with the exact versions it will ask for.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

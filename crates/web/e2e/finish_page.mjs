@@ -7,7 +7,7 @@
 // classic scripts), and index.html's integrity hashes follow what changed.
 //
 // Kept as they are: `memory` and the `__wbindgen_*` / `__externref_*` exports, which
-// Trunk's loader, the panic panel and the browser tests reach by name.
+// Trunk's loader hands to the page's listeners and the browser tests reach by name.
 
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
