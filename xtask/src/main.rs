@@ -27,6 +27,10 @@ commands:
                  --frames measures only the frame runs (a minute and a half);
                  --raftscope measures RaftScope's page in DIR (a checkout of
                  github.com/ongardie/raftscope with its submodules) beside raftviz's
+  profile-split  rebuild the page instrumented, walk the lecture path in headless Chromium
+                 and rewrite crates/web/hot_functions.txt, the functions the page opens
+                 with (the rest loads on first use; run it when tests/split.test.mjs
+                 says the lecture path needs the cold code)
   mutants [ARGS] cargo-mutants on crates/raft: the core's tests on every mutant, then the
                  simulator's tests (battery at RAFT_SEEDS, default 3) on the survivors;
                  writes docs/mutants.md (extra ARGS, e.g. --file or --re, go to cargo
@@ -35,10 +39,10 @@ commands:
                  [--membership-bug] (presets: gentle drops duplication reordering partitions
                   one-way snapshot-crashes clock-skew lease-reads membership nasty)";
 
-/// Gzipped .wasm + .js the browser loads with the page must stay under this (250 KiB:
-/// the page is 247.6 KiB; issue 10 asks for 200 KiB, which it does not reach yet, see
-/// docs/performance.md).
-const SIZE_BUDGET_BYTES: u64 = 250 * 1024;
+/// Gzipped .wasm + .js the browser loads when the page opens must stay under this
+/// (issue 10's 200 KiB; the code the lecture path never runs loads on first use and is
+/// listed apart, see docs/performance.md).
+const SIZE_BUDGET_BYTES: u64 = 200 * 1024;
 
 /// The steps of `cargo xtask test`, in the order they run.
 const TEST_STEPS: [&str; 5] = ["unit", "nostd", "web", "size", "browser"];
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
         Some("bench") => bench(&args[1..]),
         Some("explore") => explore(&args[1..]),
         Some("mutants") => mutants::mutants(&args[1..]),
+        Some("profile-split") => profile_split(),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             Ok(())
@@ -100,6 +105,36 @@ fn serve() -> Result<(), StepError> {
             ],
         ),
     )
+}
+
+/// An instrumented build (finish_page.mjs instruments instead of splitting when
+/// RAFTVIZ_PROFILE is set) in its own folder, so dist/ keeps the real page.
+fn profile_split() -> Result<(), StepError> {
+    let root = repo_root();
+    tools::ensure_tools(&root)?;
+    browser::ensure_browser()?;
+    let dist = root.join("target").join("profile-dist");
+    let dist_arg = dist.to_string_lossy().into_owned();
+    announce("profile-split", "instrumented page build");
+    run_step(
+        "profile-split",
+        tools::trunk(
+            &root,
+            &["build", "--release", "--offline", "--dist", &dist_arg],
+        )
+        .env("RAFTVIZ_PROFILE", "1"),
+    )?;
+    announce("profile-split", "the lecture path in headless Chromium");
+    run_step(
+        "profile-split",
+        Command::new("node")
+            .arg("profile_split.mjs")
+            .arg(&dist)
+            .arg(root.join("crates").join("web").join("hot_functions.txt"))
+            .current_dir(root.join(browser::E2E_DIR)),
+    )?;
+    println!("\nrebuild the page (cargo xtask test web) to split it by the new list");
+    Ok(())
 }
 
 fn test(requested: &[String]) -> Result<(), StepError> {

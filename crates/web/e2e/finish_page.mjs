@@ -3,7 +3,10 @@
 // closure entry the glue calls, after the Rust path it came from plus a hash
 // (`__wbg_setAttribute_2a7f…`, 40–340 characters): the names sit once in the wasm and
 // once in the glue, and their hashes barely compress. They become a letter or two on
-// both sides here. Then the page's ES-module glue is minified (Trunk minifies only
+// both sides here. Then the page's wasm is split in two (split_page.mjs: the code the
+// lecture path runs, and the rest, `*_cold.wasm`, loaded on first use; the worker's is
+// only stripped of the names index.html has wasm-opt keep for this), the page's
+// ES-module glue gains the cold code's loader and is minified (Trunk minifies only
 // classic scripts), and index.html's integrity hashes follow what changed.
 //
 // Kept as they are: `memory` and the `__wbindgen_*` / `__externref_*` exports, which
@@ -12,6 +15,8 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { split, instrument, HIT_IMPORT, LOAD_IMPORT, PRIMARY_MODULE } from './split_page.mjs';
 
 const staging = process.env.TRUNK_STAGING_DIR;
 if (!staging) {
@@ -133,6 +138,20 @@ function renameInWasm(wasm, rename) {
   return Buffer.concat(parts);
 }
 
+// The wasm without its "name" section (index.html has wasm-opt keep names, for the split).
+function withoutNames(wasm) {
+  const parts = [wasm.subarray(0, 8)];
+  let at = 8;
+  while (at < wasm.length) {
+    const [size, start] = readUleb(wasm, at + 1);
+    const end = start + size;
+    const isNames = wasm[at] === 0 && readName(wasm, start)[0] === 'name';
+    if (!isNames) parts.push(wasm.subarray(at, end));
+    at = end;
+  }
+  return Buffer.concat(parts);
+}
+
 const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 // Every use of `name` in the glue, as a whole identifier: an import is the key of the
@@ -157,6 +176,46 @@ const replaceIntegrity = (before, after) => {
   html = html.split(integrity(before)).join(integrity(after));
 };
 
+// The page's code is split by the hot list (split_page.mjs); with RAFTVIZ_PROFILE set
+// it is instrumented instead, for `cargo xtask profile-split`.
+const hotListPath = fileURLToPath(new URL('../hot_functions.txt', import.meta.url));
+const profiling = Boolean(process.env.RAFTVIZ_PROFILE);
+
+// What the page's glue gains: the loader of the cold code (called by the primary,
+// inside whichever call first needs it, so it must be synchronous: one request, one
+// compile of about 150 KB), or the profile's counter.
+function coldLoader(coldName) {
+  // A failure is thrown as a trap would be, so that the panic panel shows it.
+  return `
+function __raftviz_load_cold() {
+    const fail = (why) => {
+        throw new WebAssembly.RuntimeError(\`raftviz could not load ${coldName}: \${why}\`);
+    };
+    const request = new XMLHttpRequest();
+    request.open('GET', new URL(${JSON.stringify(coldName)}, import.meta.url), false);
+    request.overrideMimeType('text/plain; charset=x-user-defined');
+    try {
+        request.send();
+    } catch (error) {
+        fail(error.message);
+    }
+    if (request.status !== 200) fail(\`HTTP \${request.status}\`);
+    const text = request.responseText;
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    const imports = __wbg_get_imports();
+    imports[${JSON.stringify(PRIMARY_MODULE)}] = wasm;
+    new WebAssembly.Instance(new WebAssembly.Module(bytes), imports);
+}
+`;
+}
+
+function addGlueImport(glue, name, value) {
+  const importsStart = /(const import0 = \{\s*__proto__: null,)/;
+  if (!importsStart.test(glue)) throw new Error('the glue\'s imports object was not found');
+  return glue.replace(importsStart, (start) => `${start}\n        ${JSON.stringify(name)}: ${value},`);
+}
+
 for (const wasmName of readdirSync(staging).filter((name) => name.endsWith('_bg.wasm'))) {
   const glueName = wasmName.replace(/_bg\.wasm$/, '.js');
   const wasmPath = join(staging, wasmName);
@@ -166,7 +225,7 @@ for (const wasmName of readdirSync(staging).filter((name) => name.endsWith('_bg.
   let glue = glueBefore.toString('utf8');
   let serial = 0;
   const renames = [];
-  const wasm = renameInWasm(wasmBefore, (name, isImport) => {
+  let wasm = renameInWasm(wasmBefore, (name, isImport) => {
     const shortened = isImport
       ? name.startsWith('__wbg_') || name.startsWith('__wbindgen_')
       : name.startsWith('wasm_bindgen_');
@@ -179,6 +238,26 @@ for (const wasmName of readdirSync(staging).filter((name) => name.endsWith('_bg.
   // Trunk already minified the worker's classic-script glue; the page's module glue
   // it leaves as wasm-bindgen wrote it.
   const isModule = /^\s*export\s/m.test(glue);
+  let splitNote = '';
+  if (isModule && profiling) {
+    const instrumented = instrument(wasm);
+    wasm = Buffer.from(instrumented.wasm);
+    writeFileSync(join(staging, 'profile_names.json'), JSON.stringify(instrumented.names));
+    glue = addGlueImport(glue, HIT_IMPORT, '(index) => (globalThis.raftvizProfile ??= new Set()).add(index)');
+    splitNote = `; instrumented (${instrumented.names.length} functions)`;
+  } else if (isModule) {
+    const hot = readFileSync(hotListPath, 'utf8').split('\n').filter((line) => line && !line.startsWith('#'));
+    const parts = split(wasm, hot);
+    wasm = Buffer.from(parts.primary);
+    if (parts.secondary) {
+      const coldName = wasmName.replace(/_bg\.wasm$/, '_cold.wasm');
+      writeFileSync(join(staging, coldName), parts.secondary);
+      glue = addGlueImport(glue, LOAD_IMPORT, '__raftviz_load_cold') + coldLoader(coldName);
+      splitNote = `; ${parts.moved} functions moved to ${coldName} (${parts.secondary.length} B)`;
+    }
+  } else {
+    wasm = withoutNames(wasm);
+  }
   if (isModule) {
     const minified = await minify(glue, { module: true, compress: true, mangle: true });
     glue = minified.code;
@@ -190,6 +269,6 @@ for (const wasmName of readdirSync(staging).filter((name) => name.endsWith('_bg.
   replaceIntegrity(glueBefore, glueAfter);
   console.log(`finish_page: ${glueName}: ${renames.length} names shortened; `
     + `wasm ${wasmBefore.length} → ${wasm.length} B, glue ${glueBefore.length} → ${glueAfter.length} B`
-    + (isModule ? ' (minified)' : ''));
+    + (isModule ? ' (minified)' : '') + splitNote);
 }
 writeFileSync(htmlPath, html);

@@ -31,9 +31,32 @@ test('each wasm imports its glue by short names, and the glue provides every one
     assert.ok(functions.length > 10, `${name} imports ${functions.length} functions`);
     for (const { name: field } of functions) {
       assert.ok(field.length <= 2, `${name} imports ${field}`);
-      assert.match(glue, new RegExp(`[{,]\\s*${field}\\s*:`), `${name}'s glue lacks ${field}`);
+      const key = field.replace(/\$/g, '\\$');
+      assert.match(glue, new RegExp(`[{,]\\s*${key}\\s*:`), `${name}'s glue lacks ${field}`);
     }
     const closures = WebAssembly.Module.exports(module).filter((entry) => entry.name.startsWith('wasm_bindgen_'));
     assert.deepEqual(closures, [], `${name} exports long names`);
+  }
+});
+
+test('the cold code imports only what the page\'s wasm exports and its glue provides', async () => {
+  const names = await readdir(distDir);
+  const coldName = names.find((name) => name.endsWith('_cold.wasm'));
+  assert.ok(coldName, `no cold code in ${names}`);
+  const page = new WebAssembly.Module(await readFile(path.join(distDir, coldName.replace(/_cold\.wasm$/, '_bg.wasm'))));
+  const cold = new WebAssembly.Module(await readFile(path.join(distDir, coldName)));
+  const glue = await readFile(path.join(distDir, coldName.replace(/_cold\.wasm$/, '.js')), 'utf8');
+  const glueModules = new Set(WebAssembly.Module.imports(page).map(({ module }) => module));
+  const exported = new Map(WebAssembly.Module.exports(page).map(({ name, kind }) => [name, kind]));
+  const imports = WebAssembly.Module.imports(cold);
+  assert.ok(imports.some(({ kind }) => kind === 'memory'), 'the cold code has a memory of its own');
+  for (const { module, name, kind } of imports) {
+    if (module === 'p') {
+      assert.equal(exported.get(name), kind, `the page's wasm does not export the ${kind} ${name}`);
+    } else {
+      assert.ok(glueModules.has(module), `the cold code imports from ${module}`);
+      const key = name.replace(/\$/g, '\\$');
+      assert.match(glue, new RegExp(`[{,]\\s*${key}\\s*:`), `the glue lacks ${name}, which the cold code imports`);
+    }
   }
 });
