@@ -1,12 +1,12 @@
 // Writes the hot list the page's wasm is split by (crates/web/hot_functions.txt):
-// the functions an instrumented build runs on the lecture path (lecture_path.mjs).
+// the functions an instrumented build runs on the pages lecture_path.mjs lists.
 // `cargo xtask profile-split` builds the instrumented page
 // (RAFTVIZ_PROFILE=1 makes finish_page.mjs instrument instead of split) and runs this:
 //   node profile_split.mjs <instrumented dist> <hot list to write>
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { serveStatic, launchBrowser } from './harness.mjs';
-import { LECTURE_URL, walkLecturePath } from './lecture_path.mjs';
+import { PROFILED_PAGES } from './lecture_path.mjs';
 
 const [dist, output] = process.argv.slice(2);
 if (!dist || !output) {
@@ -18,20 +18,24 @@ const server = await serveStatic(dist);
 const browser = await launchBrowser();
 const ran = new Set();
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-  const problems = [];
-  page.on('pageerror', (error) => problems.push(error.message));
-  await page.goto(`${server.url}/${LECTURE_URL}`);
-  await page.waitForSelector('[data-node]', { timeout: 20_000 });
-  await walkLecturePath(page);
-  for (const index of await page.evaluate(() => [...globalThis.raftvizProfile])) ran.add(index);
-  if (problems.length > 0) throw new Error(`the instrumented page failed: ${problems.join('; ')}`);
+  // Twice each: the pages that play as they open run a little differently each time.
+  for (const { url, walk } of [...PROFILED_PAGES, ...PROFILED_PAGES]) {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const problems = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(`${server.url}/${url}`);
+    await page.waitForSelector('[data-node]', { timeout: 20_000 });
+    await walk(page);
+    for (const index of await page.evaluate(() => [...globalThis.raftvizProfile])) ran.add(index);
+    if (problems.length > 0) throw new Error(`the instrumented page failed on ${url}: ${problems.join('; ')}`);
+    await page.close();
+  }
 } finally {
   await browser.close();
   await server.close();
 }
 const hot = [...new Set([...ran].map((index) => names[index]))].sort();
 writeFileSync(output, '# The functions the page\'s wasm keeps when it is split (crates/web/e2e/split_page.mjs):\n'
-  + '# those the lecture path ran (crates/web/e2e/lecture_path.mjs). Written by `cargo xtask profile-split`.\n'
+  + '# those run on the pages crates/web/e2e/lecture_path.mjs lists. Written by `cargo xtask profile-split`.\n'
   + hot.join('\n') + '\n');
 console.log(`profile_split: ${ran.size} of ${names.length} functions ran; ${hot.length} names in ${output}`);

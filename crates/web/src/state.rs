@@ -385,6 +385,10 @@ pub enum Action {
     ApplyJoint,
 }
 
+// The handlers of what a lecture seldom does (scenarios, links, traces, membership)
+// are `#[inline(never)]`, as is every method here for wasm-opt (index.html): each
+// stays a function of its own, which the page's split can leave out of the code it
+// opens with (crates/web/e2e/split_page.mjs), instead of one large `reduce`.
 impl AppState {
     /// The run the URL asks for: a shared `#run=`, a scenario, or a seed. A link that
     /// cannot be replayed says why and leaves the default run in its place.
@@ -496,6 +500,7 @@ impl AppState {
             .unwrap_or(0)
     }
 
+    #[inline(never)]
     fn next_step_if_unfolding(self) -> AppState {
         if self.unfolding.is_some() {
             self.next_step()
@@ -511,6 +516,7 @@ impl AppState {
 
     /// Asks for a built-in scenario's file (app.rs fetches what `loading` names) and
     /// says so meanwhile.
+    #[inline(never)]
     fn load_scenario(self, listed: &Listed, link: ScenarioLink) -> AppState {
         let title = self.lang.pick(listed.title, listed.title_zh);
         AppState {
@@ -522,6 +528,7 @@ impl AppState {
 
     /// Opens the scenario whose file came, where its link asked. A file that did not
     /// come or does not parse leaves the run on screen and says why.
+    #[inline(never)]
     fn scenario_arrived(mut self, name: &str, text: Result<String, String>) -> AppState {
         let Some(link) = self.loading.take_if(|link| link.name == name) else {
             return self;
@@ -542,6 +549,7 @@ impl AppState {
 
     /// The scenario at the link's step in the link's variant (the first when it has
     /// no such variant, which the page says).
+    #[inline(never)]
     fn open_scenario(self, scenario: Scenario, link: &ScenarioLink) -> AppState {
         let chosen = link
             .variant
@@ -563,6 +571,7 @@ impl AppState {
     }
 
     /// The scenario's current step shows its simulation, paused, with nothing to undo.
+    #[inline(never)]
     fn with_scenario(self, player: ScenarioPlayer) -> AppState {
         let sim = player.sim.clone();
         self.showing(sim, ScenarioHandle(Rc::new(player)))
@@ -600,6 +609,7 @@ impl AppState {
     }
 
     /// The scenario as it stands once any unfolding step is finished.
+    #[inline(never)]
     fn settled_scenario(&self) -> Option<ScenarioHandle> {
         match &self.unfolding {
             Some(unfolding) => Some(unfolding.end.clone()),
@@ -607,6 +617,7 @@ impl AppState {
         }
     }
 
+    #[inline(never)]
     fn move_scenario(self, move_player: impl FnOnce(&mut ScenarioPlayer)) -> AppState {
         let Some(ScenarioHandle(player)) = self.settled_scenario() else {
             return self;
@@ -617,6 +628,7 @@ impl AppState {
     }
 
     /// Next: finish the unfolding step at once, or start unfolding the next one.
+    #[inline(never)]
     fn next_step(self) -> AppState {
         if let Some(unfolding) = &self.unfolding {
             let end = unfolding.end.clone();
@@ -649,6 +661,7 @@ impl AppState {
     }
 
     /// Back: to where the unfolding step started, or the end of the step before.
+    #[inline(never)]
     fn previous_step(self) -> AppState {
         match &self.unfolding {
             Some(unfolding) => {
@@ -665,6 +678,7 @@ impl AppState {
             .clamp(SLOWEST_SPEED, FASTEST_SPEED)
     }
 
+    #[inline(never)]
     fn unfold(mut self, unfolding: Unfolding, real_ms: f64) -> AppState {
         let target = self.shown_ms + real_ms * self.unfold_speed(&unfolding);
         let player = &unfolding.end.0;
@@ -686,6 +700,7 @@ impl AppState {
     }
 
     /// Leaves the scenario (remembering it) for free play from what is on screen.
+    #[inline(never)]
     fn leave_scenario(&mut self) {
         if let Some(scenario) = self.settled_scenario() {
             self.left_scenario = Some(scenario);
@@ -780,6 +795,7 @@ impl AppState {
         }
     }
 
+    #[inline(never)]
     fn undo_fork(mut self) -> AppState {
         if let Some((live, timeline)) = self.discarded_future.take() {
             self.sim = live;
@@ -793,6 +809,7 @@ impl AppState {
     }
 
     /// A trace that validates and replays replaces the run; anything else leaves it be.
+    #[inline(never)]
     fn import(self, name: &str, run: Result<SharedRun, String>) -> AppState {
         let opening = run.and_then(|run| {
             Opening::start(&run, Some(name.to_owned())).map_err(|error| error.to_string())
@@ -805,6 +822,7 @@ impl AppState {
 
     /// Goes on replaying a shared run until `deadline` (real ms); once it is replayed it
     /// takes the place of the run on screen, and until then the page says how far it got.
+    #[inline(never)]
     fn open(mut self, opening: Opening, deadline: f64) -> AppState {
         if !opening.replay_until(deadline) {
             let (at, of) = opening
@@ -845,6 +863,7 @@ impl AppState {
 
     /// Says why a shared run (a trace `file`, or a `#run=` link) could not be opened;
     /// the run on screen goes on (a link's is the seed's own run).
+    #[inline(never)]
     fn not_opened(self, file: Option<&str>, error: &str) -> AppState {
         let (error, playing) = match file {
             Some(name) => (
@@ -1024,6 +1043,7 @@ impl AppState {
     }
 
     /// A change goes into the joint change being put together, or to the leader now.
+    #[inline(never)]
     fn pick_or_change(self, change: ConfChange) -> AppState {
         match self.joint {
             Some(_) => self.pick(change),
@@ -1033,6 +1053,7 @@ impl AppState {
         }
     }
 
+    #[inline(never)]
     fn pick(mut self, change: ConfChange) -> AppState {
         let mut picked = self
             .joint
@@ -1052,6 +1073,7 @@ impl AppState {
 
     /// A membership request, recorded like any action; the notice says how the leader
     /// answered, in the words the announcer uses.
+    #[inline(never)]
     fn change_membership(self, action: UserAction) -> AppState {
         let traced_before = self.shown().borrow().trace().len();
         let mut next = self.act(action);
@@ -1070,6 +1092,7 @@ impl AppState {
 
     /// Downloads the run on screen as a trace and says what the file holds: a long run's
     /// file lists only its latest events, so that it stays small enough to import.
+    #[inline(never)]
     fn export(self) -> AppState {
         let (exported, name) = {
             let sim = self.shown();
@@ -1130,6 +1153,7 @@ impl AppState {
 
     /// Share: the run's link in the address bar (with `?present=1` while presenting),
     /// to be copied by the share bar.
+    #[inline(never)]
     fn share(mut self) -> AppState {
         // Inside a scenario, its name, step and mode say it all (and reopen the
         // player); otherwise the whole run travels.
@@ -1174,6 +1198,7 @@ impl AppState {
         self
     }
 
+    #[inline(never)]
     fn split_two_three(self) -> AppState {
         let (servers, first) = {
             let sim = self.shown();
