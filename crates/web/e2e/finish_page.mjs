@@ -183,7 +183,7 @@ const profiling = Boolean(process.env.RAFTVIZ_PROFILE);
 
 // What the page's glue gains: the loader of the cold code (called by the primary,
 // inside whichever call first needs it, so it must be synchronous: one request, one
-// compile of about 150 KB), or the profile's counter.
+// compile of some 170 KB), or the profile's counter.
 function coldLoader(coldName) {
   // A failure is thrown as a trap would be, so that the panic panel shows it.
   return `
