@@ -105,6 +105,8 @@ export function split(bytes, hotNames) {
     .filter(({ info }) => !hot.has(stableName(info.name)))
     .map(({ info }) => info.name);
   if (cold.length === 0) return { primary: emit(primary), secondary: undefined, moved: 0 };
+  // The secondary is a copy of the whole module: a start function would run again.
+  if (primary.getStart()) throw new Error('the page\'s wasm has a start function, which the split does not handle');
   const coldSet = new Set(cold);
 
   // The secondary: the cold functions, everything else imported from the primary.

@@ -39,6 +39,26 @@ test('each wasm imports its glue by short names, and the glue provides every one
   }
 });
 
+const DATA_SECTION = 11;
+
+// The ids of a wasm's sections, in order.
+function sectionIds(bytes) {
+  const ids = [];
+  for (let at = 8; at < bytes.length;) {
+    ids.push(bytes[at]);
+    let size = 0;
+    let shift = 0;
+    let byte;
+    do {
+      byte = bytes[++at];
+      size += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (byte & 0x80);
+    at += 1 + size;
+  }
+  return ids;
+}
+
 test('the cold code imports only what the page\'s wasm exports and its glue provides', async () => {
   const names = await readdir(distDir);
   const coldName = names.find((name) => name.endsWith('_cold.wasm'));
@@ -49,6 +69,8 @@ test('the cold code imports only what the page\'s wasm exports and its glue prov
   const glueModules = new Set(WebAssembly.Module.imports(page).map(({ module }) => module));
   const exported = new Map(WebAssembly.Module.exports(page).map(({ name, kind }) => [name, kind]));
   const imports = WebAssembly.Module.imports(cold);
+  assert.deepEqual(sectionIds(await readFile(path.join(distDir, coldName))).filter((id) => id === DATA_SECTION), [],
+    'the cold code has data segments, which would write over the statics when it loads');
   assert.ok(imports.some(({ kind }) => kind === 'memory'), 'the cold code has a memory of its own');
   for (const { module, name, kind } of imports) {
     if (module === 'p') {
