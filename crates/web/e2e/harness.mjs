@@ -87,8 +87,8 @@ export async function stopBrowser({ server, browser } = {}) {
   await server?.close();
 }
 
-export async function openPage(browser, baseUrl, pathAndQuery) {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+export async function openPage(browser, baseUrl, pathAndQuery, viewport = { width: 1100, height: 900 }) {
+  const page = await browser.newPage({ viewport });
   await watchWasmMemory(page);
   const problems = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));

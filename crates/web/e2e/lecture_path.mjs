@@ -11,6 +11,9 @@
 // they run varies a little from walk to walk: they are profiled (twice each), and
 // the test checks only that they work.
 
+/** A projector's size. */
+export const LECTURE_VIEWPORT = { width: 1280, height: 720 };
+
 /** The default speed (1/50): no event is due before the path pauses the clock. */
 export const LECTURE_URL = '?seed=1';
 

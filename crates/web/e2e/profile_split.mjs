@@ -5,8 +5,8 @@
 //   node profile_split.mjs <instrumented dist> <hot list to write>
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import { serveStatic, launchBrowser } from './harness.mjs';
-import { PROFILED_PAGES } from './lecture_path.mjs';
+import { openPage, serveStatic, launchBrowser } from './harness.mjs';
+import { LECTURE_VIEWPORT, PROFILED_PAGES } from './lecture_path.mjs';
 
 const [dist, output] = process.argv.slice(2);
 if (!dist || !output) {
@@ -20,10 +20,7 @@ const ran = new Set();
 try {
   // Twice each: the pages that play as they open run a little differently each time.
   for (const { url, walk } of [...PROFILED_PAGES, ...PROFILED_PAGES]) {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-    const problems = [];
-    page.on('pageerror', (error) => problems.push(error.message));
-    await page.goto(`${server.url}/${url}`);
+    const { page, problems } = await openPage(browser, server.url, `/${url}`, LECTURE_VIEWPORT);
     await page.waitForSelector('[data-node]', { timeout: 20_000 });
     await walk(page);
     for (const index of await page.evaluate(() => [...globalThis.raftvizProfile])) ran.add(index);

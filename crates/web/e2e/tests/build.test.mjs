@@ -8,6 +8,9 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { distDir } from '../harness.mjs';
 
+// An import's name as a key of the glue's imports object (`$` is one of them).
+const glueKey = (name) => new RegExp(`[{,]\\s*${name.replace(/\$/g, '\\$')}\\s*:`);
+
 test('every integrity hash in index.html matches the file it names', async () => {
   const html = await readFile(path.join(distDir, 'index.html'), 'utf8');
   const tags = html.match(/<[^>]*\bintegrity=[^>]*>/g) ?? [];
@@ -31,8 +34,7 @@ test('each wasm imports its glue by short names, and the glue provides every one
     assert.ok(functions.length > 10, `${name} imports ${functions.length} functions`);
     for (const { name: field } of functions) {
       assert.ok(field.length <= 2, `${name} imports ${field}`);
-      const key = field.replace(/\$/g, '\\$');
-      assert.match(glue, new RegExp(`[{,]\\s*${key}\\s*:`), `${name}'s glue lacks ${field}`);
+      assert.match(glue, glueKey(field), `${name}'s glue lacks ${field}`);
     }
     const closures = WebAssembly.Module.exports(module).filter((entry) => entry.name.startsWith('wasm_bindgen_'));
     assert.deepEqual(closures, [], `${name} exports long names`);
@@ -77,8 +79,7 @@ test('the cold code imports only what the page\'s wasm exports and its glue prov
       assert.equal(exported.get(name), kind, `the page's wasm does not export the ${kind} ${name}`);
     } else {
       assert.ok(glueModules.has(module), `the cold code imports from ${module}`);
-      const key = name.replace(/\$/g, '\\$');
-      assert.match(glue, new RegExp(`[{,]\\s*${key}\\s*:`), `the glue lacks ${name}, which the cold code imports`);
+      assert.match(glue, glueKey(name), `the glue lacks ${name}, which the cold code imports`);
     }
   }
 });

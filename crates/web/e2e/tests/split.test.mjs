@@ -10,7 +10,7 @@ import path from 'node:path';
 import {
   distDir, nextStep, openPage, serveStatic, startBrowser, stopBrowser,
 } from '../harness.mjs';
-import { PROFILED_PAGES } from '../lecture_path.mjs';
+import { LECTURE_VIEWPORT, PROFILED_PAGES } from '../lecture_path.mjs';
 
 const isCold = (url) => url.endsWith('_cold.wasm');
 let session;
@@ -18,8 +18,7 @@ before(async () => { session = await startBrowser(); });
 after(async () => { await stopBrowser(session); });
 
 async function openAt1280(baseUrl, pathAndQuery) {
-  const opened = await openPage(session.browser, baseUrl, pathAndQuery);
-  await opened.page.setViewportSize({ width: 1280, height: 720 });
+  const opened = await openPage(session.browser, baseUrl, pathAndQuery, LECTURE_VIEWPORT);
   await opened.page.waitForSelector('[data-node]', { timeout: 20_000 });
   return opened;
 }
